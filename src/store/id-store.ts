@@ -1,0 +1,77 @@
+/**
+ * The durable map between legacy numeric ids and upstream activation ids (architecture.md decision 1),
+ * plus the claims that must hold across restarts and replicas: `orderId` claims and purchase intents.
+ *
+ * `owner` is always a hash of the api key (see `ownerOf`), never the key itself.
+ * Implementations: `sqlite.ts` (embedded default) and `redis.ts` (replicas); both pass
+ * `test/store/id-store.contract.ts`.
+ */
+
+/** The largest id a legacy client can hold (Java `Integer.parseInt`). */
+export const MAX_LEGACY_ID = 2_147_483_647;
+
+export interface ActivationRecord {
+  numericId: number;
+  upstreamId: string;
+  owner: string;
+  /** ms since epoch, when the gateway first mapped it */
+  createdAt: number;
+  /** the legacy country id the client asked with (12 vs 187), when the gateway bought it */
+  countryId?: number | undefined;
+}
+
+export interface UpsertResult {
+  record: ActivationRecord;
+  /** true when this call created the mapping (an atomic claim of that upstream activation) */
+  created: boolean;
+}
+
+export type OrderClaim =
+  | { state: "claimed" } // this caller owns the orderId now and may buy
+  | { state: "exists"; numericId?: number | undefined }; // someone already claimed it
+
+export interface PurchaseIntent {
+  intentId: string;
+  owner: string;
+  serviceCode: string;
+  countryIso: string;
+  /** upstream clock (ms since epoch) just before the purchase, from the upstream `Date` header */
+  upstreamTime: number;
+  /** local clock (ms since epoch) when recorded */
+  createdAt: number;
+}
+
+export interface IdStore {
+  /**
+   * Map an upstream activation to a numeric id. Idempotent: the same upstreamId always gets the
+   * same numeric id. `created` tells whether this call made the mapping. If the upstream id is
+   * already mapped to a different owner, the existing record is returned unchanged (callers compare owners).
+   */
+  upsert(
+    upstreamId: string,
+    owner: string,
+    extra?: { countryId?: number | undefined },
+  ): Promise<UpsertResult>;
+  /** The record for an id, only if it belongs to `owner`. */
+  resolve(numericId: number, owner: string): Promise<ActivationRecord | undefined>;
+  /** The record for an upstream id, only if it belongs to `owner`. */
+  findByUpstream(upstreamId: string, owner: string): Promise<ActivationRecord | undefined>;
+
+  /** Atomically claim `orderId` for `owner` (first caller wins, durable). */
+  claimOrder(owner: string, orderId: string): Promise<OrderClaim>;
+  /** Record the id a claimed order produced. */
+  completeOrder(owner: string, orderId: string, numericId: number): Promise<void>;
+  /** Release a claim after a definitive failure, so the order can be retried. */
+  releaseOrder(owner: string, orderId: string): Promise<void>;
+
+  /** Record a purchase intent before `POST /activations`. */
+  addIntent(intent: Omit<PurchaseIntent, "intentId">): Promise<string>;
+  /** Close an intent (the purchase was answered, mapped or definitively failed). */
+  closeIntent(intentId: string): Promise<void>;
+  /** Intents still open, oldest first, optionally only one owner's and older than a local time. */
+  openIntents(filter?: { owner?: string; createdBefore?: number }): Promise<PurchaseIntent[]>;
+
+  /** Throws when the store cannot serve (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
