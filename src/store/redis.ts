@@ -1,0 +1,268 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import {
+  type ActivationRecord,
+  type IdStore,
+  MAX_LEGACY_ID,
+  type OrderClaim,
+  type PurchaseIntent,
+} from "./id-store.js";
+
+export interface RedisIdStoreOptions {
+  url: string;
+  /** prepended to every key; default `smsgw:` */
+  keyPrefix?: string;
+  /** how long ping() may take before /readyz reports failure; default 1000 ms */
+  pingTimeoutMs?: number;
+  /** any other command fails after this; default 2000 ms */
+  commandTimeoutMs?: number;
+}
+
+export interface RedisIdStore extends IdStore {
+  readonly keyPrefix: string;
+}
+
+/**
+ * Keys (after the prefix):
+ *   seq                      last numeric id handed out (INCR)
+ *   id:<n>                   hash: upstreamId, owner, createdAt, countryId?
+ *   up:<upstreamId>          n
+ *   order:<owner>:<orderId>  "" while claimed, then the numeric id (owner is a fixed-format hash, so
+ *                            the first ':' after it ends it)
+ *   intent:<uuid>            hash: owner, serviceCode, countryIso, upstreamTime, createdAt, closedAt?
+ *   intents:open             sorted set of open intent ids by createdAt
+ *
+ * The upsert script builds the `id:<n>` key inside Lua, so this store needs a single Redis (or a
+ * primary with replicas), not Redis Cluster.
+ */
+const UPSERT_LUA = `
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  local f = redis.call('HMGET', ARGV[1] .. 'id:' .. existing, 'owner', 'createdAt', 'countryId')
+  return {existing, '0', f[1], f[2], f[3]}
+end
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+if last >= tonumber(ARGV[6]) then
+  return redis.error_reply('id space exhausted: ' .. last .. ' ids handed out')
+end
+local n = redis.call('INCR', KEYS[2])
+redis.call('HSET', ARGV[1] .. 'id:' .. n, 'upstreamId', ARGV[2], 'owner', ARGV[3], 'createdAt', ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('HSET', ARGV[1] .. 'id:' .. n, 'countryId', ARGV[5])
+end
+redis.call('SET', KEYS[1], n)
+return {tostring(n), '1', ARGV[3], ARGV[4], ARGV[5]}
+`;
+
+type UpsertReply = [string, "0" | "1", string | null, string | null, string | null];
+
+interface WithUpsert {
+  smsgwUpsert(
+    upKey: string,
+    seqKey: string,
+    prefix: string,
+    upstreamId: string,
+    owner: string,
+    createdAt: number,
+    countryId: string,
+    max: number,
+  ): Promise<UpsertReply>;
+}
+
+export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<RedisIdStore> {
+  const prefix = opts.keyPrefix ?? "smsgw:";
+  const pingTimeoutMs = opts.pingTimeoutMs ?? 1000;
+  const redis = new Redis(opts.url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    commandTimeout: opts.commandTimeoutMs ?? 2000,
+    // Fail fast instead of queueing or replaying: a replayed upsert or claim whose first reply was
+    // lost would report created=false / "exists" to the caller that actually won.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
+  // without a listener ioredis logs every reconnect failure to stderr; ping() reports the state
+  redis.on("error", () => {});
+  redis.defineCommand("smsgwUpsert", { numberOfKeys: 2, lua: UPSERT_LUA });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const scripts = redis as unknown as WithUpsert;
+
+  const key = {
+    seq: `${prefix}seq`,
+    id: (n: number | string) => `${prefix}id:${n}`,
+    up: (upstreamId: string) => `${prefix}up:${upstreamId}`,
+    order: (owner: string, orderId: string) => `${prefix}order:${owner}:${orderId}`,
+    intent: (intentId: string) => `${prefix}intent:${intentId}`,
+    openIntents: `${prefix}intents:open`,
+  };
+
+  async function recordOf(numericId: number | string): Promise<ActivationRecord | undefined> {
+    const h = await redis.hgetall(key.id(numericId));
+    if (h.upstreamId === undefined || h.owner === undefined || h.createdAt === undefined) return undefined;
+    return toRecord(Number(numericId), h.upstreamId, h.owner, h.createdAt, h.countryId);
+  }
+
+  let closed = false;
+
+  return {
+    keyPrefix: prefix,
+
+    async upsert(upstreamId, owner, extra) {
+      const countryId = extra?.countryId === undefined ? "" : String(extra.countryId);
+      const [n, created, storedOwner, createdAt, storedCountry] = await scripts.smsgwUpsert(
+        key.up(upstreamId),
+        key.seq,
+        prefix,
+        upstreamId,
+        owner,
+        Date.now(),
+        countryId,
+        MAX_LEGACY_ID,
+      );
+      if (storedOwner === null || createdAt === null) {
+        throw new Error(`id ${n} for ${upstreamId} has no record (${key.id(n)} is missing)`);
+      }
+      return {
+        record: toRecord(Number(n), upstreamId, storedOwner, createdAt, storedCountry ?? undefined),
+        created: created === "1",
+      };
+    },
+
+    async resolve(numericId, owner) {
+      if (!Number.isSafeInteger(numericId) || numericId < 1) return undefined;
+      const record = await recordOf(numericId);
+      return record?.owner === owner ? record : undefined;
+    },
+
+    async findByUpstream(upstreamId, owner) {
+      const n = await redis.get(key.up(upstreamId));
+      if (n === null) return undefined;
+      const record = await recordOf(n);
+      return record?.owner === owner ? record : undefined;
+    },
+
+    async claimOrder(owner, orderId): Promise<OrderClaim> {
+      // SET … NX GET (Redis ≥ 7): claims and reads the previous claim in one atomic step
+      const previous = await redis.set(key.order(owner, orderId), "", "NX", "GET");
+      if (previous === null) return { state: "claimed" };
+      return previous === "" ? { state: "exists" } : { state: "exists", numericId: Number(previous) };
+    },
+
+    async completeOrder(owner, orderId, numericId) {
+      // a plain SET: a purchase that happened is recorded even if its claim went missing
+      await redis.set(key.order(owner, orderId), String(numericId));
+    },
+
+    async releaseOrder(owner, orderId) {
+      await redis.del(key.order(owner, orderId));
+    },
+
+    async addIntent(intent) {
+      const intentId = randomUUID();
+      const results = await redis
+        .multi()
+        .hset(key.intent(intentId), {
+          owner: intent.owner,
+          serviceCode: intent.serviceCode,
+          countryIso: intent.countryIso,
+          upstreamTime: intent.upstreamTime,
+          createdAt: intent.createdAt,
+        })
+        .zadd(key.openIntents, intent.createdAt, intentId)
+        .exec();
+      throwIfFailed(results);
+      return intentId;
+    },
+
+    async closeIntent(intentId) {
+      // the ZREM is the close; closedAt only annotates an intent that exists
+      if ((await redis.zrem(key.openIntents, intentId)) === 1) {
+        await redis.hset(key.intent(intentId), "closedAt", Date.now());
+      }
+    },
+
+    async openIntents(filter = {}) {
+      const max = filter.createdBefore === undefined ? "+inf" : `(${filter.createdBefore}`;
+      const ids = await redis.zrangebyscore(key.openIntents, "-inf", max);
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hgetall(key.intent(id));
+      const results = throwIfFailed(await pipeline.exec());
+      const intents: PurchaseIntent[] = [];
+      results.forEach(([, h], i) => {
+        const intent = toIntent(ids[i]!, h as Record<string, string>);
+        if (intent && (filter.owner === undefined || intent.owner === filter.owner)) intents.push(intent);
+      });
+      return intents;
+    },
+
+    async ping() {
+      await withTimeout(redis.ping(), pingTimeoutMs, `redis ping took longer than ${pingTimeoutMs} ms`);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+function toRecord(
+  numericId: number,
+  upstreamId: string,
+  owner: string,
+  createdAt: string,
+  countryId: string | undefined,
+): ActivationRecord {
+  const record: ActivationRecord = { numericId, upstreamId, owner, createdAt: Number(createdAt) };
+  if (countryId !== undefined && countryId !== "") record.countryId = Number(countryId);
+  return record;
+}
+
+function toIntent(intentId: string, h: Record<string, string>): PurchaseIntent | undefined {
+  const { owner, serviceCode, countryIso, upstreamTime, createdAt } = h;
+  if (
+    owner === undefined ||
+    serviceCode === undefined ||
+    countryIso === undefined ||
+    upstreamTime === undefined ||
+    createdAt === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    intentId,
+    owner,
+    serviceCode,
+    countryIso,
+    upstreamTime: Number(upstreamTime),
+    createdAt: Number(createdAt),
+  };
+}
+
+type ExecResults = [error: Error | null, result: unknown][] | null;
+
+function throwIfFailed(results: ExecResults): [Error | null, unknown][] {
+  if (results === null) throw new Error("redis transaction was aborted");
+  for (const [err] of results) if (err) throw err;
+  return results;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
