@@ -95,9 +95,9 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     byId: db.prepare<[number], ActivationRow>("SELECT * FROM activations WHERE numeric_id = ?"),
     byUpstream: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE upstream_id = ?"),
     lastId: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'activations'"),
-    insertActivation: db.prepare<[string, string, number, number | null]>(
+    insertActivation: db.prepare<[string, string, number, number | null], ActivationRow>(
       `INSERT INTO activations (upstream_id, owner, created_at, country_id) VALUES (?, ?, ?, ?)
-       ON CONFLICT (upstream_id) DO NOTHING`,
+       ON CONFLICT (upstream_id) DO NOTHING RETURNING *`,
     ),
     countIds: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM activations"),
     claimOrder: db.prepare<[string, string, number]>(
@@ -135,8 +135,7 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
       if (existing) return { record: toRecord(existing), created: false };
       const last = stmt.lastId.get()?.seq ?? 0;
       if (last >= MAX_LEGACY_ID) throw new Error(`id space exhausted: ${last} ids handed out`);
-      stmt.insertActivation.run(upstreamId, owner, Date.now(), countryId);
-      const inserted = stmt.byUpstream.get(upstreamId);
+      const inserted = stmt.insertActivation.get(upstreamId, owner, Date.now(), countryId);
       if (!inserted) throw new Error(`upsert of ${upstreamId} did not insert`);
       return { record: toRecord(inserted), created: true };
     },
