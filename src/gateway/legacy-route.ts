@@ -1,0 +1,89 @@
+import type { Context } from "hono";
+import type { Logger } from "pino";
+import type { GatewayDeps } from "../legacy/context.js";
+import { handleLegacy, type KeyResolver } from "../legacy/handler.js";
+import { answerToken, type LegacyAnswer, renderAnswer } from "../legacy/reply.js";
+import { mergeParams, parseUrlEncoded, queryStringOf } from "../legacy/request.js";
+import { T } from "../legacy/tokens.js";
+import { scrubUrl } from "../logger.js";
+import { type RequestScope, requestScope } from "../request-scope.js";
+
+/** The paths legacy clients use, each also with a trailing slash (legacy-protocol.md §1). */
+export const LEGACY_PATHS = ["/stubs/handler_api.php", "/stubs/handler_api", "/handler_api.php"].flatMap(
+  (p) => [p, `${p}/`],
+);
+
+export interface LegacyRouteOptions {
+  deps: GatewayDeps;
+  log: Logger;
+  resolveKey?: KeyResolver;
+  onAnswer?: (action: string, token: string, seconds: number) => void;
+}
+
+let requestCounter = 0;
+const REQUEST_ID_PREFIX = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
+
+function requestIdOf(c: Context): string {
+  const given = c.req.header("x-request-id");
+  if (given && /^[\w.-]{1,64}$/.test(given)) return given;
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${REQUEST_ID_PREFIX}-${requestCounter.toString(36)}`;
+}
+
+async function formBody(c: Context): Promise<Map<string, string> | undefined> {
+  if (c.req.method !== "POST") return undefined; // GET bodies are ignored by design
+  const type = c.req.header("content-type") ?? "";
+  if (type.startsWith("multipart/form-data")) {
+    const parsed = await c.req.parseBody({ all: true });
+    const out = new Map<string, string>();
+    for (const [name, value] of Object.entries(parsed)) {
+      const first = Array.isArray(value) ? value[0] : value;
+      if (typeof first === "string") out.set(name, first);
+    }
+    return parseUrlEncoded(new URLSearchParams([...out]).toString());
+  }
+  return parseUrlEncoded(await c.req.text());
+}
+
+/**
+ * The legacy endpoint: HTTP 200 and a protocol answer, whatever happens (a failure reading the
+ * body or inside an action is `ERROR_SQL`).
+ */
+export function legacyHandler(opts: LegacyRouteOptions) {
+  return async (c: Context): Promise<Response> => {
+    const started = performance.now();
+    const requestId = requestIdOf(c);
+    const log = opts.log.child({ reqId: requestId });
+    const scope: RequestScope = { upstreamCalls: 0 };
+    let action: string | undefined;
+    let answer: LegacyAnswer;
+    try {
+      const params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
+      const outcome = await requestScope.run(scope, () =>
+        handleLegacy(params, opts.deps, log, opts.resolveKey),
+      );
+      action = outcome.action;
+      answer = outcome.answer;
+    } catch (err) {
+      log.error({ err: String(err) }, "legacy request failed");
+      answer = T.ERROR_SQL;
+    }
+    const ms = performance.now() - started;
+    const token = answerToken(answer);
+    opts.onAnswer?.(action ?? "none", token, ms / 1000);
+    log.info(
+      {
+        method: c.req.method,
+        url: scrubUrl(c.req.path),
+        action,
+        token,
+        ms: Math.round(ms * 10) / 10,
+        upstreamCalls: scope.upstreamCalls,
+      },
+      "legacy request",
+    );
+    const response = renderAnswer(answer, c.req.header("accept-encoding"));
+    response.headers.set("x-request-id", requestId);
+    return response;
+  };
+}

@@ -1,0 +1,48 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import type { Hono } from "hono";
+
+/**
+ * A failure that @hono/node-server catches itself (a broken request stream, say) would otherwise
+ * become a bare 500; legacy clients need 200 + a token (legacy-protocol.md §7). The other routes
+ * (/healthz, /readyz, /metrics) never reach this.
+ */
+function adapterErrorResponse(): Response {
+  return new Response("ERROR_SQL", { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+export interface Listening {
+  server: Server;
+  url: string;
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function listen(app: Hono, port: number, host: string): Promise<Listening> {
+  const listener = getRequestListener(app.fetch, { errorHandler: adapterErrorResponse });
+  const server = createServer(listener);
+  server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return {
+    server,
+    url: `http://${shownHost}:${bound}`,
+    close: (graceMs = 10_000) => closeGracefully(server, graceMs),
+  };
+}
+
+/** Stop accepting, let in-flight requests finish (bounded), then drop what is left. */
+function closeGracefully(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,99 @@
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../config.js";
+import type { GatewayDeps } from "../legacy/context.js";
+import type { KeyResolver } from "../legacy/handler.js";
+import { countryTable } from "../mapping/countries.js";
+import { ServiceDirectory } from "../mapping/services.js";
+import { countUpstreamCall } from "../request-scope.js";
+import type { SandboxConfig } from "../sandbox/config.js";
+import { startSandbox } from "../sandbox/server.js";
+import type { IdStore } from "../store/id-store.js";
+import { openSqliteIdStore } from "../store/sqlite.js";
+import { UpstreamClient } from "../upstream/client.js";
+import { StatusShield } from "../upstream/status-shield.js";
+import { createGatewayApp } from "./app.js";
+import { listen } from "./server.js";
+
+export interface RunningGateway {
+  url: string;
+  legacyUrl: string;
+  upstreamUrl: string;
+  /** set when the embedded sandbox is the upstream */
+  sandbox?: { url: string; apiBase: string; demoKeys: string[] };
+  deps: GatewayDeps;
+  close(graceMs?: number): Promise<void>;
+}
+
+async function openIdStore(config: GatewayConfig): Promise<IdStore> {
+  if (config.REDIS_URL) {
+    const { openRedisIdStore } = await import("../store/redis.js");
+    return openRedisIdStore({ url: config.REDIS_URL });
+  }
+  return openSqliteIdStore({ dataDir: config.DATA_DIR });
+}
+
+/**
+ * Start-up in one straight line: stores → (embedded sandbox) → upstream client → app → listen.
+ * With no UPSTREAM_URL the sandbox is started on SANDBOX_PORT and used as the upstream.
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  opts: { log: Logger; sandboxConfig?: SandboxConfig; resolveKey?: KeyResolver },
+): Promise<RunningGateway> {
+  const { log } = opts;
+  const ids = await openIdStore(config);
+  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
+  if (!config.UPSTREAM_URL) {
+    if (!opts.sandboxConfig) throw new Error("no UPSTREAM_URL and no sandbox configuration");
+    sandbox = await startSandbox(opts.sandboxConfig, { port: config.SANDBOX_PORT, host: "127.0.0.1" });
+  }
+  const upstreamUrl = config.UPSTREAM_URL ?? sandbox!.apiBase;
+  const upstream = new UpstreamClient({
+    baseUrl: upstreamUrl,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
+    onCall: countUpstreamCall,
+  });
+  const deps: GatewayDeps = {
+    upstream,
+    ids,
+    shield: new StatusShield((key, id) => upstream.getActivation(key, id), config.STATUS_CACHE_MS),
+    countries: countryTable(),
+    services: new ServiceDirectory(() => upstream.listServices(), config.SERVICES_TTL_S * 1000),
+    settings: { defaultCountry: config.DEFAULT_COUNTRY },
+  };
+  const app = createGatewayApp({
+    deps,
+    log,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    ...(opts.resolveKey && { resolveKey: opts.resolveKey }),
+    readiness: async () => {
+      try {
+        await ids.ping();
+        return { ready: true, body: { idStore: "ok" } };
+      } catch (err) {
+        return { ready: false, body: { idStore: String(err) } };
+      }
+    },
+  });
+  const server = await listen(app, config.PORT, config.HOST);
+  return {
+    url: server.url,
+    legacyUrl: `${server.url}/stubs/handler_api.php`,
+    upstreamUrl,
+    ...(sandbox && {
+      sandbox: {
+        url: sandbox.url,
+        apiBase: sandbox.apiBase,
+        demoKeys: (opts.sandboxConfig?.accounts ?? []).map((a) => a.apiKey),
+      },
+    }),
+    deps,
+    async close(graceMs) {
+      await server.close(graceMs);
+      upstream.close();
+      await sandbox?.close();
+      await ids.close();
+    },
+  };
+}

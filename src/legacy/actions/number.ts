@@ -1,0 +1,127 @@
+import { UpstreamError } from "../../upstream/errors.js";
+import type { ActionContext, LegacyAnswer } from "../context.js";
+import { failureToken } from "../failure-tokens.js";
+import { centsToPlain, fixed2, toCents } from "../money.js";
+import { countryParam } from "../params.js";
+import { type Bought, type Order, purchase } from "../purchase.js";
+import { legacyTime } from "../time.js";
+import { T, withValue } from "../tokens.js";
+
+/** ISO 4217 numeric code of the upstream currency (USD), as legacy V2 answers carry it. */
+export const LEGACY_CURRENCY = 840;
+
+type Prepared = { order: Order } | { answer: string };
+
+/** Validates service, country and maxPrice before anything is bought. */
+async function prepareOrder(ctx: ActionContext): Promise<Prepared> {
+  const serviceCode = ctx.params.get("service");
+  if (!serviceCode) return { answer: T.BAD_SERVICE };
+  const country = countryParam(ctx);
+  if (!country) return { answer: T.BAD_COUNTRY };
+  if (!(await ctx.deps.services.has(serviceCode))) return { answer: T.BAD_SERVICE };
+  const operatorParam = ctx.params.get("operator");
+  const order: Order = {
+    serviceCode,
+    countryIso: country.iso,
+    countryId: country.id,
+    operator: operatorParam && operatorParam !== "any" ? operatorParam : undefined,
+  };
+  const maxPrice = ctx.params.get("maxPrice");
+  if (maxPrice !== undefined) {
+    const refusal = await checkMaxPrice(ctx, order, maxPrice);
+    if (refusal) return { answer: refusal };
+  }
+  return { order };
+}
+
+/**
+ * The native API has no price cap: read the current price right before buying (legacy-protocol.md
+ * §4) and refuse with `WRONG_MAX_PRICE:<price>` when it is higher.
+ */
+async function checkMaxPrice(
+  ctx: ActionContext,
+  order: Order,
+  maxPrice: string,
+): Promise<string | undefined> {
+  const limit = toCents(maxPrice);
+  if (limit === undefined) return undefined; // junk maxPrice is ignored, like other junk parameters
+  const offers = await ctx.deps.upstream.serviceCountries(order.serviceCode);
+  const offer = offers.find((o) => o.isoCode.toUpperCase() === order.countryIso);
+  if (!offer || offer.stock <= 0) return T.NO_NUMBERS;
+  const price = toCents(offer.price);
+  if (price === undefined) return T.ERROR_SQL;
+  return price > limit ? withValue("WRONG_MAX_PRICE", centsToPlain(price)) : undefined;
+}
+
+function warnIfAboveMaxPrice(ctx: ActionContext, bought: Bought): void {
+  const maxPrice = ctx.params.get("maxPrice");
+  const limit = maxPrice === undefined ? undefined : toCents(maxPrice);
+  const cost = toCents(bought.activation.userCost);
+  if (limit !== undefined && cost !== undefined && cost > limit) {
+    ctx.log.warn(
+      { numericId: bought.record.numericId, cost, limit },
+      "price moved above maxPrice during purchase",
+    );
+  }
+}
+
+type Refused = { answer: string; ambiguous: boolean };
+
+async function buy(ctx: ActionContext, order: Order): Promise<Bought | Refused> {
+  try {
+    const bought = await purchase(ctx, order);
+    warnIfAboveMaxPrice(ctx, bought);
+    return bought;
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err;
+    return { answer: failureToken(err, "purchase"), ambiguous: err.ambiguous };
+  }
+}
+
+export async function getNumber(ctx: ActionContext): Promise<LegacyAnswer> {
+  const prepared = await prepareOrder(ctx);
+  if ("answer" in prepared) return prepared.answer;
+  const bought = await buy(ctx, prepared.order);
+  if ("answer" in bought) return bought.answer;
+  return `ACCESS_NUMBER:${bought.record.numericId}:${bought.activation.phoneNumber.replace(/\D/g, "")}`;
+}
+
+export async function getNumberV2(ctx: ActionContext): Promise<LegacyAnswer> {
+  const prepared = await prepareOrder(ctx);
+  if ("answer" in prepared) return prepared.answer;
+  const orderId = ctx.params.get("orderId");
+  if (orderId === undefined) {
+    const bought = await buy(ctx, prepared.order);
+    return "answer" in bought ? bought.answer : v2Answer(bought, prepared.order);
+  }
+  const { ids } = ctx.deps;
+  const claim = await ids.claimOrder(ctx.owner, orderId);
+  if (claim.state === "exists") return T.ORDER_ALREADY_EXISTS;
+  const bought = await buy(ctx, prepared.order).catch(async (err: unknown) => {
+    await ids.releaseOrder(ctx.owner, orderId);
+    throw err;
+  });
+  if (!("answer" in bought)) {
+    await ids.completeOrder(ctx.owner, orderId, bought.record.numericId);
+    return v2Answer(bought, prepared.order);
+  }
+  // A definitive refusal releases the claim; an ambiguous one keeps it: something may have been bought.
+  if (!bought.ambiguous) await ids.releaseOrder(ctx.owner, orderId);
+  return bought.answer;
+}
+
+function v2Answer({ record, activation }: Bought, order: Order): LegacyAnswer {
+  return {
+    json: {
+      activationId: String(record.numericId),
+      phoneNumber: activation.phoneNumber.replace(/\D/g, ""),
+      activationCost: fixed2(activation.userCost) ?? activation.userCost,
+      currency: LEGACY_CURRENCY,
+      countryCode: String(order.countryId),
+      canGetAnotherSms: true,
+      activationTime: legacyTime(activation.createdAt),
+      activationEndTime: legacyTime(activation.expiresAt),
+      activationOperator: activation.operator ?? order.operator ?? "any",
+    },
+  };
+}

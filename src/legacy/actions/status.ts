@@ -1,0 +1,126 @@
+import { decideSetStatus, type LegacyState, legacyStateOf, statusToken } from "../../mapping/status.js";
+import type { ActivationRecord } from "../../store/id-store.js";
+import { UpstreamError } from "../../upstream/errors.js";
+import type { Activation } from "../../upstream/schemas.js";
+import type { ActionContext, LegacyAnswer } from "../context.js";
+import { failureToken } from "../failure-tokens.js";
+import { parseActivationId } from "../params.js";
+import { legacyTime } from "../time.js";
+import { T, tokenValue } from "../tokens.js";
+
+interface Loaded {
+  record: ActivationRecord;
+  activation: Activation;
+  state: LegacyState;
+}
+
+/** Resolves `id` for this owner and reads its activation through the polling shield. */
+async function load(ctx: ActionContext): Promise<Loaded | string> {
+  const numericId = parseActivationId(ctx.params.get("id"));
+  if (numericId === undefined) return T.NO_ACTIVATION;
+  const record = await ctx.deps.ids.resolve(numericId, ctx.owner);
+  if (!record) return T.NO_ACTIVATION;
+  try {
+    const activation = await ctx.deps.shield.get(ctx.owner, ctx.key, record.upstreamId);
+    return { record, activation, state: logUnknown(ctx, legacyStateOf(activation)) };
+  } catch (err) {
+    return failureToken(err, "activation");
+  }
+}
+
+function logUnknown(ctx: ActionContext, state: LegacyState): LegacyState {
+  if (state.kind === "unknown") ctx.log.error({ status: state.status }, "unknown upstream activation status");
+  return state;
+}
+
+export async function getStatus(ctx: ActionContext): Promise<LegacyAnswer> {
+  const loaded = await load(ctx);
+  return typeof loaded === "string" ? loaded : statusToken(loaded.state);
+}
+
+export async function getStatusV2(ctx: ActionContext): Promise<LegacyAnswer> {
+  const loaded = await load(ctx);
+  if (typeof loaded === "string") return loaded;
+  const { state, activation } = loaded;
+  switch (state.kind) {
+    case "cancelled":
+      return T.STATUS_CANCEL;
+    case "unknown":
+      return T.ERROR_SQL;
+    case "waiting":
+    case "retry":
+      return { json: { verificationType: 0, sms: null, call: null } };
+    case "received":
+    case "completed":
+      return {
+        json: {
+          verificationType: 0,
+          sms: {
+            dateTime: legacyTime(activation.receivedAt ?? activation.createdAt),
+            code: state.code,
+            text: activation.smsText ?? state.code,
+          },
+          call: null,
+        },
+      };
+  }
+}
+
+export async function getFullSms(ctx: ActionContext): Promise<LegacyAnswer> {
+  const loaded = await load(ctx);
+  if (typeof loaded === "string") return loaded;
+  const { state, activation } = loaded;
+  switch (state.kind) {
+    case "received":
+    case "completed":
+      // The text may contain ':' (clients split once); only line breaks are flattened.
+      return `FULL_SMS:${(activation.smsText ?? state.code).replaceAll(/[\r\n]+/g, " ")}`;
+    case "waiting":
+    case "retry":
+      return T.STATUS_WAIT_CODE;
+    case "cancelled":
+      return T.STATUS_CANCEL;
+    case "unknown":
+      return T.ERROR_SQL;
+  }
+}
+
+const VALID_STATUSES = new Set(["1", "3", "6", "8", "-1"]);
+
+export async function setStatus(ctx: ActionContext): Promise<LegacyAnswer> {
+  const status = ctx.params.get("status")?.trim() ?? "";
+  if (!VALID_STATUSES.has(status)) return T.BAD_STATUS;
+  const loaded = await load(ctx);
+  if (typeof loaded === "string") return loaded;
+  const decision = decideSetStatus(loaded.state, status);
+  if (decision.kind === "answer") return decision.token;
+  const { upstream, shield } = ctx.deps;
+  const upstreamId = loaded.record.upstreamId;
+  const call = { cancel: upstream.cancel, complete: upstream.complete, resend: upstream.requestResend }[
+    decision.op
+  ];
+  try {
+    shield.remember(ctx.owner, await call.call(upstream, ctx.key, upstreamId));
+    return decision.onSuccess;
+  } catch (err) {
+    if (!(err instanceof UpstreamError) || err.kind !== "conflict") return failureToken(err, "activation");
+  }
+  // 409: decide from the activation as it is now, never from the message text.
+  shield.forget(ctx.owner, upstreamId);
+  let current: Activation;
+  try {
+    current = await shield.get(ctx.owner, ctx.key, upstreamId);
+  } catch (err) {
+    return failureToken(err, "activation");
+  }
+  const again = decideSetStatus(legacyStateOf(current), status);
+  if (again.kind === "answer") return again.token;
+  return again.op === decision.op ? decision.onConflict : T.ERROR_SQL;
+}
+
+/** Legacy `smsCode` array of getActiveActivations. */
+export function codesOf(state: LegacyState): string[] {
+  if (state.kind === "received" || state.kind === "completed") return [tokenValue(state.code)];
+  if (state.kind === "retry") return [tokenValue(state.lastCode)];
+  return [];
+}

@@ -1,0 +1,32 @@
+import type { Logger } from "pino";
+import type { CountryTable } from "../mapping/countries.js";
+import type { ServiceDirectory } from "../mapping/services.js";
+import type { IdStore } from "../store/id-store.js";
+import type { UpstreamClient } from "../upstream/client.js";
+import type { StatusShield } from "../upstream/status-shield.js";
+import type { LegacyParams } from "./request.js";
+
+/** What the legacy actions need, injected once at start-up. */
+export interface GatewayDeps {
+  upstream: UpstreamClient;
+  ids: IdStore;
+  shield: StatusShield;
+  countries: CountryTable;
+  services: ServiceDirectory;
+  settings: {
+    /** the legacy country id used when `country` is missing */
+    defaultCountry: number;
+  };
+}
+
+export interface ActionContext {
+  params: LegacyParams;
+  /** the api key (upstream key); "" for catalogue actions called without one */
+  key: string;
+  /** hash of the key presented by the client: the owner of its activations */
+  owner: string;
+  deps: GatewayDeps;
+  log: Logger;
+}
+
+export type { LegacyAnswer } from "./reply.js";

@@ -1,0 +1,91 @@
+import type { ActivationRecord } from "../store/id-store.js";
+import { UpstreamError } from "../upstream/errors.js";
+import type { Activation } from "../upstream/schemas.js";
+import type { ActionContext } from "./context.js";
+
+export interface Order {
+  serviceCode: string;
+  countryIso: string;
+  countryId: number;
+  operator?: string | undefined;
+}
+
+export interface Bought {
+  record: ActivationRecord;
+  activation: Activation;
+}
+
+/** The upstream `Date` header has one-second resolution; look back a little further than that. */
+const CLOCK_MARGIN_MS = 2_000;
+
+/**
+ * One purchase, never retried (legacy-protocol.md §6 "No orphaned purchases"): an intent is
+ * recorded first; an ambiguous failure (timeout, dropped connection, 5xx) is reconciled against the
+ * key's newest activations before answering, claiming a match atomically through the id store.
+ * Throws the UpstreamError to answer with when nothing was bought (or nothing could be found).
+ */
+export async function purchase(ctx: ActionContext, order: Order): Promise<Bought> {
+  const { ids, upstream } = ctx.deps;
+  const since = upstream.upstreamNow() - CLOCK_MARGIN_MS;
+  const intentId = await ids.addIntent({
+    owner: ctx.owner,
+    serviceCode: order.serviceCode,
+    countryIso: order.countryIso,
+    upstreamTime: since,
+    createdAt: Date.now(),
+  });
+  let activation: Activation;
+  try {
+    activation = await upstream.buy(ctx.key, order);
+  } catch (err) {
+    if (err instanceof UpstreamError && err.ambiguous) {
+      const found = await reconcile(ctx, order, { intentId, since }, err);
+      if (found) return found;
+      // Left open: the periodic settler maps and refunds whatever this attempt did create.
+      throw err;
+    }
+    await ids.closeIntent(intentId);
+    throw err;
+  }
+  const { record } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
+  await ids.closeIntent(intentId);
+  return { record, activation };
+}
+
+async function reconcile(
+  ctx: ActionContext,
+  order: Order,
+  intent: { intentId: string; since: number },
+  cause: UpstreamError,
+): Promise<Bought | undefined> {
+  const { ids, upstream } = ctx.deps;
+  ctx.log.warn({ kind: cause.kind, detail: cause.message }, "ambiguous purchase: reconciling");
+  let page: Activation[];
+  try {
+    page = (await upstream.listActivations(ctx.key, { limit: 20 })).data;
+  } catch (err) {
+    ctx.log.warn({ err: String(err) }, "reconciliation could not list activations");
+    return undefined;
+  }
+  const candidates = matchingActivations(page, order, intent.since).reverse(); // oldest first
+  for (const activation of candidates) {
+    const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
+    if (!created) continue; // handed out already, by this or another replica
+    await ids.closeIntent(intent.intentId);
+    ctx.log.info({ numericId: record.numericId }, "ambiguous purchase reconciled");
+    return { record, activation };
+  }
+  return undefined;
+}
+
+/** Newest-first activations that an intent could have created. */
+export function matchingActivations(page: Activation[], order: Order, sinceUpstreamMs: number): Activation[] {
+  return page.filter((a) => {
+    const created = a.createdAt ? Date.parse(a.createdAt) : Number.NaN;
+    return (
+      a.serviceCode === order.serviceCode &&
+      (a.countryIso ?? "").toUpperCase() === order.countryIso &&
+      created >= sinceUpstreamMs
+    );
+  });
+}

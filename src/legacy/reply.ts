@@ -1,0 +1,45 @@
+import { gzipSync } from "node:zlib";
+
+/** What an action answers: a bare token (`ACCESS_NUMBER:1:7999…`) or a JSON payload. */
+export type LegacyAnswer = string | { json: unknown };
+
+const HEADERS = {
+  "content-type": "text/plain; charset=utf-8",
+  "x-content-type-options": "nosniff",
+  vary: "Accept-Encoding",
+} as const;
+
+export function answerBody(answer: LegacyAnswer): string {
+  return typeof answer === "string" ? answer : JSON.stringify(answer.json);
+}
+
+/** The token word of an answer, for logs and metrics (`ACCESS_NUMBER`, `JSON`). */
+export function answerToken(answer: LegacyAnswer): string {
+  if (typeof answer !== "string") return "JSON";
+  const colon = answer.indexOf(":");
+  return colon < 0 ? answer : answer.slice(0, colon);
+}
+
+/** `Accept-Encoding` names gzip with a non-zero q (`gzip, json` from the Java client counts). */
+export function acceptsGzip(header: string | undefined | null): boolean {
+  if (!header) return false;
+  for (const part of header.split(",")) {
+    const [name, ...params] = part.trim().split(";");
+    if (name?.trim().toLowerCase() !== "gzip") continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
+/**
+ * Always HTTP 200, `text/plain` also for JSON, no trailing newline, gzip however short the body
+ * when the client accepts it (legacy-protocol.md §1).
+ */
+export function renderAnswer(answer: LegacyAnswer, acceptEncoding: string | undefined | null): Response {
+  const body = answerBody(answer);
+  if (acceptsGzip(acceptEncoding)) {
+    return new Response(gzipSync(body), { status: 200, headers: { ...HEADERS, "content-encoding": "gzip" } });
+  }
+  return new Response(body, { status: 200, headers: HEADERS });
+}

@@ -1,0 +1,33 @@
+/** The bare tokens of the legacy protocol (legacy-protocol.md §4, §5). */
+export const T = {
+  NO_ACTION: "NO_ACTION",
+  BAD_ACTION: "BAD_ACTION",
+  NO_KEY: "NO_KEY",
+  BAD_KEY: "BAD_KEY",
+  ERROR_SQL: "ERROR_SQL",
+  BAD_SERVICE: "BAD_SERVICE",
+  BAD_COUNTRY: "BAD_COUNTRY",
+  BAD_STATUS: "BAD_STATUS",
+  NO_NUMBERS: "NO_NUMBERS",
+  NO_BALANCE: "NO_BALANCE",
+  NO_ACTIVATION: "NO_ACTIVATION",
+  NO_ACTIVATIONS: "NO_ACTIVATIONS",
+  ORDER_ALREADY_EXISTS: "ORDER_ALREADY_EXISTS",
+  EARLY_CANCEL_DENIED: "EARLY_CANCEL_DENIED",
+  STATUS_WAIT_CODE: "STATUS_WAIT_CODE",
+  STATUS_CANCEL: "STATUS_CANCEL",
+  ACCESS_READY: "ACCESS_READY",
+  ACCESS_RETRY_GET: "ACCESS_RETRY_GET",
+  ACCESS_ACTIVATION: "ACCESS_ACTIVATION",
+  ACCESS_CANCEL: "ACCESS_CANCEL",
+} as const;
+
+export type BareToken = (typeof T)[keyof typeof T];
+
+/** Values emitted after a `:` must not contain one (clients take `split(':')[1]`). */
+export function tokenValue(value: string): string {
+  return value.replaceAll(":", "").replaceAll(/[\r\n]/g, " ");
+}
+
+export const withValue = (token: string, value: string | number): string =>
+  `${token}:${tokenValue(String(value))}`;

@@ -1,0 +1,42 @@
+import pino, { type Logger } from "pino";
+
+export type { Logger } from "pino";
+
+const KEY_IN_URL = /([?&][^=&]*(?:api_key|apikey|key)[^=&]*=)[^&#]*/gi;
+
+/** Removes api keys from a URL before it is logged. */
+export function scrubUrl(url: string): string {
+  return url.replace(KEY_IN_URL, "$1[redacted]");
+}
+
+/**
+ * Structured JSON logs (pino); `pretty` writes readable lines for a terminal. Keys are redacted by
+ * path as a second line of defence: the code never puts them in a log object in the first place.
+ */
+export function createLogger(opts: {
+  level: string;
+  pretty?: boolean;
+  destination?: pino.DestinationStream;
+}): Logger {
+  const options: pino.LoggerOptions = {
+    level: opts.level,
+    base: undefined,
+    redact: {
+      paths: [
+        "apiKey",
+        "api_key",
+        "key",
+        "*.apiKey",
+        "*.api_key",
+        "*.key",
+        "headers.authorization",
+        'headers["x-api-key"]',
+      ],
+      censor: "[redacted]",
+    },
+  };
+  if (opts.destination) return pino(options, opts.destination);
+  if (opts.pretty)
+    return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });
+  return pino(options);
+}

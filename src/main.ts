@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { startGateway } from "./gateway/start.js";
+import { createLogger } from "./logger.js";
+import { loadSandboxConfig } from "./sandbox/config.js";
+
+/** `npm start`: the gateway, with the embedded sandbox unless UPSTREAM_URL is set. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  let sandboxConfig: ReturnType<typeof loadSandboxConfig> | undefined;
+  try {
+    config = loadConfig(process.env);
+    if (!config.UPSTREAM_URL) sandboxConfig = loadSandboxConfig(process.env);
+  } catch (err) {
+    if (err instanceof Error && (err instanceof ConfigError || err.name.endsWith("ConfigError"))) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const gateway = await startGateway(config, { log, ...(sandboxConfig && { sandboxConfig }) });
+
+  // The banner goes to stdout, not the logger: it may show the sandbox demo key (never logged).
+  const lines = [
+    "SMS-Activate compatibility gateway",
+    `  legacy endpoint: ${gateway.legacyUrl}`,
+    `  upstream:        ${gateway.upstreamUrl}${gateway.sandbox ? " (embedded sandbox)" : ""}`,
+  ];
+  if (gateway.sandbox) {
+    lines.push(`  sandbox control: ${gateway.sandbox.url}/sandbox/`);
+    for (const key of gateway.sandbox.demoKeys) lines.push(`  sandbox api key: ${key}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    gateway.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err: String(err) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import http from "node:http";
+import https from "node:https";
+import { UpstreamError } from "./errors.js";
+
+/**
+ * A minimal JSON-over-HTTP transport on node:http with keep-alive sockets (global fetch costs
+ * several times more CPU per call). Every call has a deadline that destroys the socket.
+ */
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  retryAfter?: string | undefined;
+  /** the upstream's own clock, from its `Date` header (ms since epoch) */
+  date?: number | undefined;
+}
+
+export interface HttpCall {
+  method: "GET" | "POST" | "DELETE";
+  path: string; // relative to the base URL, starting with "/"
+  headers?: Record<string, string>;
+  body?: unknown;
+  timeoutMs: number;
+}
+
+export class HttpTransport {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly requestFn: typeof http.request;
+
+  constructor(baseUrl: string, opts: { maxSockets?: number } = {}) {
+    this.base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+    const isHttps = this.base.protocol === "https:";
+    const AgentClass = isHttps ? https.Agent : http.Agent;
+    this.agent = new AgentClass({ keepAlive: true, maxSockets: opts.maxSockets ?? 256, scheduling: "lifo" });
+    this.requestFn = isHttps ? https.request : http.request;
+  }
+
+  send(call: HttpCall): Promise<HttpAnswer> {
+    const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const headers: Record<string, string> = { accept: "application/json", ...call.headers };
+    if (payload !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(payload));
+    }
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let sent = false;
+      const req = this.requestFn(
+        {
+          protocol: this.base.protocol,
+          hostname: this.base.hostname,
+          port: this.base.port,
+          path: this.base.pathname.replace(/\/$/, "") + call.path,
+          method: call.method,
+          headers,
+          agent: this.agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", (e) => fail(new UpstreamError("unavailable", e.message, { ambiguous: true })));
+          res.on("end", () => {
+            clearTimeout(timer);
+            const dateHeader = res.headers.date;
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString("utf8"),
+              retryAfter: res.headers["retry-after"],
+              date: dateHeader ? Date.parse(dateHeader) : undefined,
+            });
+          });
+        },
+      );
+      const fail = (err: UpstreamError) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const timer = setTimeout(() => {
+        req.destroy(
+          new UpstreamError("timeout", `no answer within ${call.timeoutMs} ms`, { ambiguous: true }),
+        );
+      }, call.timeoutMs);
+      req.on("finish", () => {
+        sent = true;
+      });
+      req.on("error", (e) => {
+        if (e instanceof UpstreamError) return fail(e);
+        // A connection refused before anything was written cannot have bought anything.
+        fail(new UpstreamError("unavailable", e.message, { ambiguous: sent }));
+      });
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,62 @@
+import { LRUCache } from "lru-cache";
+import type { Activation } from "./schemas.js";
+
+const TERMINAL = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
+
+export interface ShieldEvents {
+  onHit?(): void;
+  onMiss?(): void;
+  onCoalesced?(): void;
+}
+
+/**
+ * The polling shield (legacy-protocol.md §6): concurrent reads of one activation by one owner share
+ * a single upstream call, and an answer is reused for `ttlMs` (terminal states until evicted).
+ * Entries are keyed by owner as well as id, so nothing is ever served to another key.
+ * `ttlMs = 0` bypasses the cache entirely (reads still coalesce).
+ */
+export class StatusShield {
+  private readonly cache: LRUCache<string, Activation> | undefined;
+  private readonly inflight = new Map<string, Promise<Activation>>();
+
+  constructor(
+    private readonly read: (key: string, upstreamId: string) => Promise<Activation>,
+    ttlMs: number,
+    private readonly events: ShieldEvents = {},
+    max = 100_000,
+  ) {
+    this.cache = ttlMs > 0 ? new LRUCache({ max, ttl: ttlMs, ttlAutopurge: false }) : undefined;
+  }
+
+  async get(owner: string, key: string, upstreamId: string): Promise<Activation> {
+    const slot = `${owner}\u0000${upstreamId}`;
+    const cached = this.cache?.get(slot);
+    if (cached) {
+      this.events.onHit?.();
+      return cached;
+    }
+    const pending = this.inflight.get(slot);
+    if (pending) {
+      this.events.onCoalesced?.();
+      return pending;
+    }
+    this.events.onMiss?.();
+    const call = this.read(key, upstreamId).finally(() => this.inflight.delete(slot));
+    this.inflight.set(slot, call);
+    const activation = await call;
+    this.remember(owner, activation);
+    return activation;
+  }
+
+  /** Keep what a write (cancel, complete, resend) answered, so the next poll sees it at once. */
+  remember(owner: string, activation: Activation): void {
+    if (!this.cache) return;
+    const slot = `${owner}\u0000${activation.id}`;
+    // ttl 0 = never stale: a terminal state does not change, keep it until evicted.
+    this.cache.set(slot, activation, TERMINAL.has(activation.status) ? { ttl: 0 } : {});
+  }
+
+  forget(owner: string, upstreamId: string): void {
+    this.cache?.delete(`${owner}\u0000${upstreamId}`);
+  }
+}
