@@ -1,0 +1,117 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
+import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+
+/** Upstream failures → legacy tokens (legacy-protocol.md §6b), each caused through the sandbox. */
+let sb: TestSandbox;
+let gw: TestGateway;
+let key: string;
+
+beforeAll(async () => {
+  sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 0 } });
+  gw = await startTestGateway({
+    upstreamUrl: sb.baseUrl,
+    env: { STATUS_CACHE_MS: "0", UPSTREAM_TIMEOUT_MS: "300", PURCHASE_TIMEOUT_MS: "300" },
+  });
+  key = sb.apiKey;
+});
+afterEach(async () => {
+  await sb.control.clearFaults();
+});
+afterAll(async () => {
+  await gw.close();
+  await sb.close();
+});
+
+const call = (params: Record<string, string>) => gw.call({ api_key: key, ...params });
+const buyTg = () => call({ action: "getNumber", service: "tg", country: "62" });
+type Fault = Parameters<TestSandbox["control"]["setFaults"]>[0][number];
+const fault = (route: string, f: Partial<Fault>) =>
+  sb.control.setFaults([{ route, phase: "before", ...f } as Fault]);
+
+describe("purchase refusals", () => {
+  it("out of stock → NO_NUMBERS", async () => {
+    await sb.control.setOffer("wa", "ID", { stock: 0 });
+    expect(await call({ action: "getNumber", service: "wa", country: "6" })).toBe("NO_NUMBERS");
+    await sb.control.setOffer("wa", "ID", { stock: 100 });
+  });
+
+  it("no funds → NO_BALANCE, and nothing is bought", async () => {
+    const poor = "poor-key-00000000000000000000000";
+    await sb.control.account(poor, "0.01");
+    expect(await gw.call({ api_key: poor, action: "getNumber", service: "tg", country: "62" })).toBe(
+      "NO_BALANCE",
+    );
+    expect(await sb.control.activations(poor)).toEqual([]);
+  });
+
+  it("an unknown service → BAD_SERVICE; a missing one too", async () => {
+    expect(await call({ action: "getNumber", service: "zzzz", country: "62" })).toBe("BAD_SERVICE");
+    expect(await call({ action: "getNumber", country: "62" })).toBe("BAD_SERVICE");
+  });
+
+  it("an unknown country → BAD_COUNTRY", async () => {
+    expect(await call({ action: "getNumber", service: "tg", country: "9999" })).toBe("BAD_COUNTRY");
+    expect(await call({ action: "getNumber", service: "tg", country: "ZZ" })).toBe("BAD_COUNTRY");
+  });
+});
+
+describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
+  it.each([
+    ["a bare 503", { bare503: 1 }],
+    ["a 500", { error500: 1 }],
+    ["a 429", { error429: 1 }],
+    ["a dropped connection", { drop: 1 }],
+    ["a timeout", { latencyMs: 1000 }],
+  ])("%s on the purchase", async (_name, f) => {
+    await fault("POST /api/v1/activations", f);
+    expect(await buyTg()).toBe("ERROR_SQL");
+  });
+
+  it.each([
+    ["a bare 503", { bare503: 1 }],
+    ["a dropped connection", { drop: 1 }],
+    ["a timeout", { latencyMs: 1000 }],
+  ])("%s on getStatus and setStatus", async (_name, f) => {
+    const { id } = parseAccessNumber(await buyTg());
+    await fault("GET /api/v1/activations/:id", f);
+    expect(await call({ action: "getStatus", id })).toBe("ERROR_SQL");
+    expect(await call({ action: "getStatusV2", id })).toBe("ERROR_SQL");
+    expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
+  });
+
+  it("a 500 on the balance → ERROR_SQL", async () => {
+    await fault("GET /api/v1/wallet/balance", { error500: 1 });
+    expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
+  });
+
+  it("a 500 on the cancel itself → ERROR_SQL, and the activation is still there", async () => {
+    const { id } = parseAccessNumber(await buyTg());
+    await fault("DELETE /api/v1/activations/:id", { error500: 1 });
+    expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
+    await sb.control.clearFaults();
+    expect(await call({ action: "getStatus", id })).toBe("STATUS_WAIT_CODE");
+  });
+
+  it("a stopped upstream → ERROR_SQL for every keyed action", async () => {
+    const other = await startTestSandbox({ config: { autoSms: false } });
+    const gw2 = await startTestGateway({ upstreamUrl: other.baseUrl, env: { STATUS_CACHE_MS: "0" } });
+    const { id } = parseAccessNumber(
+      await gw2.call({ api_key: other.apiKey, action: "getNumber", service: "tg", country: "62" }),
+    );
+    await other.close();
+    try {
+      for (const params of [
+        { action: "getBalance" },
+        { action: "getNumber", service: "tg", country: "62" },
+        { action: "getStatus", id },
+        { action: "setStatus", id, status: "8" },
+        { action: "getActiveActivations" },
+      ]) {
+        expect(await gw2.call({ api_key: other.apiKey, ...params })).toBe("ERROR_SQL");
+      }
+    } finally {
+      await gw2.close();
+    }
+  });
+});
