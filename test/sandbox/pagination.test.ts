@@ -16,7 +16,11 @@ describe("pagination", () => {
           const seen: number[] = [];
           let cursor: string | null = null;
           for (let pages = 0; pages <= n + 1; pages++) {
-            const page = pageNewestFirst(items, { limit, cursor }, keep);
+            const page: { data: { id: string; n: number }[]; nextCursor: string | null } = pageNewestFirst(
+              items,
+              { limit, cursor },
+              keep,
+            );
             expect(page.data.length).toBeLessThanOrEqual(limit);
             seen.push(...page.data.map((i) => i.n));
             if (page.nextCursor === null) break;
