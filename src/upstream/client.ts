@@ -1,6 +1,9 @@
 import type { z } from "zod";
-import { classifyHttpFailure, UpstreamError } from "./errors.js";
+import { ownerOf } from "../store/owner.js";
+import { CircuitBreaker } from "./breaker.js";
+import { classifyHttpFailure, isOutage, UpstreamError } from "./errors.js";
 import { type HttpAnswer, type HttpCall, HttpTransport } from "./http.js";
+import { KeyGate } from "./key-gate.js";
 import {
   type Activation,
   type ActivationPage,
@@ -31,6 +34,8 @@ export interface UpstreamClientOptions {
   /** a purchase may take longer than a read */
   purchaseTimeoutMs?: number;
   onCall?: (event: UpstreamCallEvent) => void;
+  breaker?: CircuitBreaker;
+  keyGate?: KeyGate;
 }
 
 export interface Purchase {
@@ -49,11 +54,15 @@ export interface ListActivationsQuery {
  */
 export class UpstreamClient {
   private readonly http: HttpTransport;
+  readonly breaker: CircuitBreaker;
+  private readonly keyGate: KeyGate;
   /** upstream clock minus local clock, from the last `Date` header seen */
   private skewMs = 0;
 
   constructor(private readonly opts: UpstreamClientOptions) {
     this.http = new HttpTransport(opts.baseUrl);
+    this.breaker = opts.breaker ?? new CircuitBreaker({ threshold: 5, cooldownMs: 5000 });
+    this.keyGate = opts.keyGate ?? new KeyGate({ maxConcurrent: 16, maxQueued: 256 });
   }
 
   /** The upstream's clock now, as far as its `Date` headers tell (1 s resolution). */
@@ -145,6 +154,18 @@ export class UpstreamClient {
     key: string | undefined,
     schema: S,
   ): Promise<z.output<S>> {
+    // Failing fast sends nothing: never ambiguous, not an upstream call.
+    if (!this.breaker.tryAcquire()) {
+      throw new UpstreamError("unavailable", `circuit open: ${this.breaker.lastError ?? "upstream failing"}`);
+    }
+    let release: (() => void) | undefined;
+    const keyId = key === undefined ? undefined : ownerOf(key);
+    try {
+      if (keyId !== undefined) release = await this.enterKeyLane(keyId);
+    } catch (err) {
+      this.breaker.recordNeutral();
+      throw err;
+    }
     const started = performance.now();
     let outcome: UpstreamCallEvent["outcome"] = "ok";
     try {
@@ -164,10 +185,31 @@ export class UpstreamClient {
           ? err
           : new UpstreamError("unavailable", String(err), { ambiguous: true });
       outcome = failure.kind;
+      if (failure.kind === "rate_limited" && keyId !== undefined) {
+        this.keyGate.block(keyId, failure.detail.retryAfterS ?? 1);
+      }
       throw failure;
     } finally {
+      release?.();
+      if (outcome === "ok") this.breaker.recordSuccess();
+      else if (outcome === "timeout" || outcome === "unavailable")
+        this.breaker.recordOutage(`${route}: ${outcome}`);
+      else this.breaker.recordNeutral();
       this.opts.onCall?.({ route, outcome, ms: performance.now() - started });
     }
+  }
+
+  /** Waits for a per-key slot; refuses while the key is in a 429 back-off or its queue is full. */
+  private async enterKeyLane(keyId: string): Promise<() => void> {
+    const waitMs = this.keyGate.blockedFor(keyId);
+    if (waitMs > 0) {
+      throw new UpstreamError("rate_limited", "waiting out the upstream's Retry-After", {
+        retryAfterS: Math.ceil(waitMs / 1000),
+      });
+    }
+    const release = await this.keyGate.acquire(keyId);
+    if (!release) throw new UpstreamError("rate_limited", "too many concurrent upstream calls for this key");
+    return release;
   }
 
   private observeClock(answer: HttpAnswer): void {

@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { UpstreamError } from "./errors.js";
 import type { Activation } from "./schemas.js";
 
 const TERMINAL = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
@@ -7,7 +8,11 @@ export interface ShieldEvents {
   onHit?(): void;
   onMiss?(): void;
   onCoalesced?(): void;
+  onStaleServed?(): void;
 }
+
+/** Failures during which the last known state is a better answer than ERROR_SQL (legacy-protocol.md §6b). */
+const SERVE_STALE_ON = new Set(["rate_limited", "unavailable", "timeout"]);
 
 /**
  * The polling shield (legacy-protocol.md §6): concurrent reads of one activation by one owner share
@@ -25,7 +30,8 @@ export class StatusShield {
     private readonly events: ShieldEvents = {},
     max = 100_000,
   ) {
-    this.cache = ttlMs > 0 ? new LRUCache({ max, ttl: ttlMs, ttlAutopurge: false }) : undefined;
+    // Stale entries stay (noDeleteOnStaleGet) so they can answer while the upstream refuses.
+    this.cache = ttlMs > 0 ? new LRUCache({ max, ttl: ttlMs, noDeleteOnStaleGet: true }) : undefined;
   }
 
   async get(owner: string, key: string, upstreamId: string): Promise<Activation> {
@@ -41,11 +47,22 @@ export class StatusShield {
       return pending;
     }
     this.events.onMiss?.();
-    const call = this.read(key, upstreamId).finally(() => this.inflight.delete(slot));
+    const call = this.read(key, upstreamId)
+      .then((activation) => {
+        this.remember(owner, activation);
+        return activation;
+      })
+      .catch((err: unknown) => {
+        const stale = this.cache?.get(slot, { allowStale: true });
+        if (stale && err instanceof UpstreamError && SERVE_STALE_ON.has(err.kind)) {
+          this.events.onStaleServed?.();
+          return stale;
+        }
+        throw err;
+      })
+      .finally(() => this.inflight.delete(slot));
     this.inflight.set(slot, call);
-    const activation = await call;
-    this.remember(owner, activation);
-    return activation;
+    return call;
   }
 
   /** Keep what a write (cancel, complete, resend) answered, so the next poll sees it at once. */

@@ -101,13 +101,14 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     );
     await other.close();
     try {
-      for (const params of [
+      const calls: Record<string, string>[] = [
         { action: "getBalance" },
         { action: "getNumber", service: "tg", country: "62" },
         { action: "getStatus", id },
         { action: "setStatus", id, status: "8" },
         { action: "getActiveActivations" },
-      ]) {
+      ];
+      for (const params of calls) {
         expect(await gw2.call({ api_key: other.apiKey, ...params })).toBe("ERROR_SQL");
       }
     } finally {

@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe("cross-key access", () => {
-  it.each([
+  it.each<Record<string, string>>([
     { action: "getStatus" },
     { action: "getStatusV2" },
     { action: "getFullSms" },

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { KeyGate } from "../../src/upstream/key-gate.js";
+
+describe("KeyGate", () => {
+  it("never lets more than maxConcurrent calls of one key run at once", async () => {
+    const gate = new KeyGate({ maxConcurrent: 3, maxQueued: 100 });
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const release = await gate.acquire("k");
+        if (!release) throw new Error("queue full");
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, Math.random() * 3));
+        active -= 1;
+        release();
+      }),
+    );
+    expect(peak).toBe(3);
+  });
+
+  it("keeps keys independent and refuses when a key's queue is full", async () => {
+    const gate = new KeyGate({ maxConcurrent: 1, maxQueued: 1 });
+    const first = await gate.acquire("a");
+    expect(first).toBeTypeOf("function");
+    const queued = gate.acquire("a");
+    expect(await gate.acquire("a")).toBe(false);
+    expect(await gate.acquire("b")).toBeTypeOf("function");
+    (first as () => void)();
+    expect(await queued).toBeTypeOf("function");
+  });
+
+  it("blocks a key for Retry-After seconds", () => {
+    let now = 1000;
+    const gate = new KeyGate({ maxConcurrent: 1, maxQueued: 1, now: () => now });
+    gate.block("k", 2);
+    expect(gate.blockedFor("k")).toBe(2000);
+    expect(gate.blockedFor("other")).toBe(0);
+    now += 2000;
+    expect(gate.blockedFor("k")).toBe(0);
+  });
+});
