@@ -30,6 +30,10 @@ export const GATEWAY_SETTINGS = {
   DEFAULT_COUNTRY: int(0, 9999).default(0).describe("a legacy country id such as 0 or 62"),
   STATUS_CACHE_MS: int(0, 60_000).default(1000).describe("milliseconds, 0 (off) – 60000"),
   SERVICES_TTL_S: int(1, 86_400).default(3600).describe("seconds, 1–86400"),
+  CATALOG_TTL_S: int(1, 86_400).default(120).describe("seconds, 1–86400 (prices and stock)"),
+  CATALOG_CONCURRENCY: int(1, 256).default(8).describe("an integer 1–256 (upstream calls in flight)"),
+  CATALOG_RATE_PER_S: int(1, 10_000).default(20).describe("an integer 1–10000 (upstream calls per second)"),
+  CATALOG_COLD_DEADLINE_MS: int(100, 120_000).default(10_000).describe("milliseconds, 100–120000"),
   BODY_LIMIT_BYTES: int(1024, 10_485_760).default(65_536).describe("bytes, 1024–10485760"),
   SANDBOX_PORT: int(0, 65535).default(8081).describe("an integer port 0–65535 (embedded sandbox)"),
 } as const;

@@ -2,11 +2,12 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "../config.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import type { KeyResolver } from "../legacy/handler.js";
+import { Catalog } from "../mapping/catalog.js";
 import { countryTable } from "../mapping/countries.js";
-import { ServiceDirectory } from "../mapping/services.js";
 import { countUpstreamCall } from "../request-scope.js";
 import type { SandboxConfig } from "../sandbox/config.js";
 import { startSandbox } from "../sandbox/server.js";
+import { openCatalogSnapshotStore } from "../store/catalog-snapshot.js";
 import type { IdStore } from "../store/id-store.js";
 import { openSqliteIdStore } from "../store/sqlite.js";
 import { UpstreamClient } from "../upstream/client.js";
@@ -54,12 +55,26 @@ export async function startGateway(
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
     onCall: countUpstreamCall,
   });
+  const catalog = new Catalog({
+    upstream,
+    settings: {
+      pricesTtlMs: config.CATALOG_TTL_S * 1000,
+      listsTtlMs: config.SERVICES_TTL_S * 1000,
+      concurrency: config.CATALOG_CONCURRENCY,
+      ratePerS: config.CATALOG_RATE_PER_S,
+      coldDeadlineMs: config.CATALOG_COLD_DEADLINE_MS,
+    },
+    log,
+    snapshots: openCatalogSnapshotStore(config),
+  });
+  await catalog.load();
   const deps: GatewayDeps = {
     upstream,
     ids,
     shield: new StatusShield((key, id) => upstream.getActivation(key, id), config.STATUS_CACHE_MS),
     countries: countryTable(),
-    services: new ServiceDirectory(() => upstream.listServices(), config.SERVICES_TTL_S * 1000),
+    services: catalog.services,
+    catalog,
     settings: { defaultCountry: config.DEFAULT_COUNTRY },
   };
   const app = createGatewayApp({
@@ -91,6 +106,7 @@ export async function startGateway(
     deps,
     async close(graceMs) {
       await server.close(graceMs);
+      await catalog.close();
       upstream.close();
       await sandbox?.close();
       await ids.close();

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Catalog } from "../mapping/catalog.js";
 import type { CountryTable } from "../mapping/countries.js";
 import type { ServiceDirectory } from "../mapping/services.js";
 import type { IdStore } from "../store/id-store.js";
@@ -12,7 +13,10 @@ export interface GatewayDeps {
   ids: IdStore;
   shield: StatusShield;
   countries: CountryTable;
+  /** the catalogue's service list (`BAD_SERVICE` is decided there) */
   services: ServiceDirectory;
+  /** prices, stock and lists, cached (catalogue actions) */
+  catalog: Catalog;
   settings: {
     /** the legacy country id used when `country` is missing */
     defaultCountry: number;

@@ -1,50 +1,36 @@
-import { LRUCache } from "lru-cache";
-import { UpstreamError } from "../upstream/errors.js";
 import type { Service } from "../upstream/schemas.js";
+import type { RefreshingCache } from "./refreshing-cache.js";
+
+/** What the gateway keeps of an upstream service. */
+export type ServiceEntry = Pick<Service, "code" | "name">;
+
+/** The one key of the service-list cache. */
+export const SERVICE_LIST = "services";
 
 /**
- * The upstream's service list, cached (fetch on miss, single-flight, stale-while-revalidate,
- * stale-if-error). `BAD_SERVICE` is decided here: an unknown code triggers one refresh before
- * it is refused, so a service added upstream today works.
+ * The upstream's service list, from the catalogue's cache (single-flight, stale-while-revalidate,
+ * stale-if-error). `BAD_SERVICE` is decided here: an unknown code triggers one refresh before it
+ * is refused, so a service added upstream today works.
  */
 export class ServiceDirectory {
-  private readonly cache: LRUCache<"services", Map<string, Service>>;
   private lastForcedAt = Number.NEGATIVE_INFINITY;
 
   /** `minRefreshMs` bounds the refreshes that unknown codes can trigger (a bot looping on a typo). */
   constructor(
-    fetchList: () => Promise<Service[]>,
-    ttlMs: number,
+    private readonly cache: RefreshingCache<typeof SERVICE_LIST, ServiceEntry[]>,
     private readonly minRefreshMs = 10_000,
-  ) {
-    this.cache = new LRUCache({
-      max: 1,
-      ttl: ttlMs,
-      allowStale: true,
-      allowStaleOnFetchRejection: true,
-      noDeleteOnFetchRejection: true,
-      fetchMethod: async () => new Map((await fetchList()).map((s) => [s.code, s])),
-    });
-  }
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** All services, or an `unavailable` UpstreamError when none was ever fetched. */
-  async list(opts: { forceRefresh?: boolean } = {}): Promise<Map<string, Service>> {
-    let services: Map<string, Service> | undefined;
-    try {
-      services = await this.cache.fetch("services", { forceRefresh: opts.forceRefresh ?? false });
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err;
-      throw new UpstreamError("unavailable", String(err));
-    }
-    // A cold fetch that failed resolves to undefined under allowStaleOnFetchRejection.
-    if (!services) throw new UpstreamError("unavailable", "service list unavailable");
-    return services;
+  /** All services in upstream order; rejects (an UpstreamError) when none was ever fetched. */
+  list(): Promise<ServiceEntry[]> {
+    return this.cache.get(SERVICE_LIST);
   }
 
   async has(code: string): Promise<boolean> {
-    if ((await this.list()).has(code)) return true;
-    if (Date.now() - this.lastForcedAt < this.minRefreshMs) return false;
-    this.lastForcedAt = Date.now();
-    return (await this.list({ forceRefresh: true })).has(code);
+    if ((await this.list()).some((s) => s.code === code)) return true;
+    if (this.now() - this.lastForcedAt < this.minRefreshMs) return false;
+    this.lastForcedAt = this.now();
+    return (await this.cache.refresh(SERVICE_LIST)).some((s) => s.code === code);
   }
 }
