@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { type FaultRule, faultsBodySchema } from "./faults.js";
 import { formatMoney, isMoney, parseMoney } from "./money.js";
 
@@ -135,9 +134,5 @@ export function loadSandboxConfig(env: Record<string, string | undefined>): Sand
 export function loadSandboxPort(env: Record<string, string | undefined>): number {
   const raw = env.SANDBOX_PORT?.trim();
   if (!raw) return DEFAULT_SANDBOX_PORT;
-  const port = z.coerce.number().int().min(0).max(65_535).safeParse(raw);
-  if (!/^\d+$/.test(raw) || !port.success) {
-    throw new SandboxConfigError(`SANDBOX_PORT must be a port number from 0 to 65535, got "${raw}"`);
-  }
-  return port.data;
+  return parseInteger("SANDBOX_PORT", raw, 0, 65_535);
 }

@@ -71,8 +71,9 @@ export class FaultRegistry {
     this.set(initial);
   }
 
-  set(rules: readonly FaultRule[]): void {
-    this.rules = rules.map((r) => ({ ...r }));
+  /** Normalizes (fills defaults), so rules built in code behave like parsed ones. */
+  set(rules: readonly FaultRuleInput[]): void {
+    this.rules = rules.map((r) => faultRuleSchema.parse(r));
   }
 
   list(): FaultRule[] {

@@ -90,7 +90,7 @@ describe("loadSandboxConfig", () => {
     }
   });
 
-  it.each(["http", "70000", "-1"])("rejects SANDBOX_PORT=%j", (value) => {
+  it.each(["http", "70000", "-1", "80.5"])("rejects SANDBOX_PORT=%j", (value) => {
     expect(() => loadSandboxPort({ SANDBOX_PORT: value })).toThrow(/SANDBOX_PORT/);
   });
 });
