@@ -13,7 +13,7 @@ describe("createSandboxApp in process (no server)", () => {
     const res = await app.request("/api/v1/activations", purchase);
     expect(res.status).toBe(201);
     expect(res.headers.get("date")).toBe("Wed, 02 Jan 2030 03:04:05 GMT");
-    expect((await res.json()).createdAt).toBe("2030-01-02T03:04:05Z");
+    expect(((await res.json()) as { createdAt: string }).createdAt).toBe("2030-01-02T03:04:05Z");
     close();
   });
 
@@ -32,7 +32,8 @@ describe("createSandboxApp in process (no server)", () => {
     const two = createSandboxApp(sandboxConfig({ autoSms: false }), { clock: new FakeClock() });
     await one.app.request("/api/v1/activations", purchase);
     const balance = async (a: typeof one) =>
-      (await (await a.app.request("/api/v1/wallet/balance", { headers })).json()).balance;
+      ((await (await a.app.request("/api/v1/wallet/balance", { headers })).json()) as { balance: string })
+        .balance;
     expect(await balance(one)).not.toBe("100.00");
     expect(await balance(two)).toBe("100.00");
     one.close();
