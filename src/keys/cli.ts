@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import {
+  addKey,
+  KeyFileError,
+  readKeyFile,
+  readKeyFileOrEmpty,
+  revokeKey,
+  writeKeyFile,
+} from "./key-file.js";
+
+/**
+ * `npm run keys -- add --upstream-key K [--label L]` | `list` | `revoke <id>`, on the file named by
+ * `--file` or KEYS_FILE. `add` prints the new gateway key once, on stdout, and nothing else there;
+ * no command ever prints an upstream key.
+ */
+
+const USAGE = `usage: npm run keys -- <command> [--file PATH]   (PATH defaults to $KEYS_FILE)
+  add --upstream-key KEY [--label TEXT]   issue a gateway key for KEY (use "-" to read KEY from stdin)
+  list                                    id, label, created, revoked (never keys)
+  revoke ID                               the key stops working within a second`;
+
+class UsageError extends Error {}
+
+function run(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: "string" },
+      "upstream-key": { type: "string" },
+      label: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined) throw new UsageError("");
+  const path = values.file ?? process.env.KEYS_FILE;
+  if (!path) throw new UsageError("no keys file: pass --file PATH or set KEYS_FILE");
+
+  switch (command) {
+    case "add": {
+      let upstreamKey = values["upstream-key"];
+      if (upstreamKey === "-") upstreamKey = readFileSync(0, "utf8").trim();
+      if (!upstreamKey) throw new UsageError("add needs --upstream-key KEY");
+      const added = addKey(readKeyFileOrEmpty(path), {
+        upstreamKey,
+        ...(values.label !== undefined && { label: values.label }),
+      });
+      writeKeyFile(path, added.file);
+      process.stdout.write(`${added.gatewayKey}\n`);
+      process.stderr.write(
+        `added ${added.entry.id}${added.entry.label ? ` (${added.entry.label})` : ""} to ${path}; ` +
+          "the gateway key above is shown only this once\n",
+      );
+      return;
+    }
+    case "list": {
+      const rows = readKeyFile(path).keys.map((k) => [k.id, k.label || "-", k.createdAt, k.revokedAt ?? "-"]);
+      const table = [["id", "label", "created", "revoked"], ...rows];
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+      for (const row of table) {
+        process.stdout.write(
+          `${row
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join("  ")
+            .trimEnd()}\n`,
+        );
+      }
+      return;
+    }
+    case "revoke": {
+      const id = rest[0];
+      if (!id) throw new UsageError("revoke needs an id (see list)");
+      const revoked = revokeKey(readKeyFile(path), id);
+      writeKeyFile(path, revoked.file);
+      process.stdout.write(`revoked ${revoked.entry.id} at ${revoked.entry.revokedAt}\n`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+try {
+  run(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError) {
+    if (err.message) process.stderr.write(`keys: ${err.message}\n`);
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  // parseArgs errors (unknown option) and KeyFileError carry no key values.
+  const known = err instanceof KeyFileError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  process.stderr.write(`keys: ${known ? (err as Error).message : String(err)}\n`);
+  process.exit(known && !(err instanceof KeyFileError) ? 2 : 1);
+}

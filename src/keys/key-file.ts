@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { z } from "zod";
+import type { KeyResolver } from "../legacy/handler.js";
+
+/**
+ * The gateway keys file (KEYS_FILE): which keys bots may present, and the upstream key the gateway
+ * uses for each. Gateway keys are stored only as SHA-256 hashes (they are 128-bit random, so a
+ * plain hash cannot be reversed by guessing). Upstream keys must be usable, so they are stored as
+ * they are: the file is the operator's secret store and is written with mode 0600.
+ */
+
+const HASH = /^[0-9a-f]{64}$/;
+
+export const keyEntrySchema = z.object({
+  id: z.string().regex(/^[a-z0-9_-]{1,32}$/),
+  hash: z.string().regex(HASH, "a SHA-256 hex digest"),
+  upstreamKey: z.string().min(1),
+  label: z.string().default(""),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable().default(null),
+});
+export type KeyEntry = z.infer<typeof keyEntrySchema>;
+
+export const keyFileSchema = z
+  .object({ version: z.literal(1), keys: z.array(keyEntrySchema) })
+  .superRefine((file, ctx) => {
+    const ids = new Set<string>();
+    const hashes = new Set<string>();
+    file.keys.forEach((k, i) => {
+      if (ids.has(k.id)) ctx.addIssue({ code: "custom", path: ["keys", i, "id"], message: "duplicate id" });
+      if (hashes.has(k.hash))
+        ctx.addIssue({ code: "custom", path: ["keys", i, "hash"], message: "duplicate hash" });
+      ids.add(k.id);
+      hashes.add(k.hash);
+    });
+  });
+export type KeyFile = z.infer<typeof keyFileSchema>;
+
+export class KeyFileError extends Error {
+  override name = "KeyFileError";
+}
+
+export const emptyKeyFile = (): KeyFile => ({ version: 1, keys: [] });
+
+export function hashKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+/** 32 lower-case hex characters: the shape of an SMS-Activate key, which every client accepts. */
+export function generateGatewayKey(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** Parses file text; errors name the path inside the file, never a value. */
+export function parseKeyFile(text: string, source = "keys file"): KeyFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new KeyFileError(`${source}: not valid JSON`);
+  }
+  const parsed = keyFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new KeyFileError(`${source}: invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+export function readKeyFile(path: string): KeyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new KeyFileError(`cannot read keys file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parseKeyFile(text, path);
+}
+
+/** Like readKeyFile, but a missing file is an empty one (for the first `keys add`). */
+export function readKeyFileOrEmpty(path: string): KeyFile {
+  try {
+    statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyKeyFile();
+  }
+  return readKeyFile(path);
+}
+
+/** Writes atomically (temp file + rename), mode 0600, so a running gateway never reads half a file. */
+export function writeKeyFile(path: string, file: KeyFile): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(keyFileSchema.parse(file), null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600); // an existing temp file would keep its old mode
+  renameSync(tmp, path);
+}
+
+export function addKey(
+  file: KeyFile,
+  opts: { upstreamKey: string; label?: string; now?: Date; gatewayKey?: string },
+): { file: KeyFile; entry: KeyEntry; gatewayKey: string } {
+  if (opts.upstreamKey.trim() === "") throw new KeyFileError("the upstream key is empty");
+  const gatewayKey = opts.gatewayKey ?? generateGatewayKey();
+  const taken = new Set(file.keys.map((k) => k.id));
+  let id: string;
+  do id = `gk_${randomBytes(4).toString("hex")}`;
+  while (taken.has(id));
+  const entry: KeyEntry = {
+    id,
+    hash: hashKey(gatewayKey),
+    upstreamKey: opts.upstreamKey.trim(),
+    label: opts.label ?? "",
+    createdAt: (opts.now ?? new Date()).toISOString(),
+    revokedAt: null,
+  };
+  if (file.keys.some((k) => k.hash === entry.hash)) throw new KeyFileError("this gateway key exists already");
+  return { file: { ...file, keys: [...file.keys, entry] }, entry, gatewayKey };
+}
+
+export function revokeKey(file: KeyFile, id: string, now = new Date()): { file: KeyFile; entry: KeyEntry } {
+  const found = file.keys.find((k) => k.id === id);
+  if (!found) throw new KeyFileError(`no key with id ${JSON.stringify(id)}`);
+  const entry = { ...found, revokedAt: found.revokedAt ?? now.toISOString() };
+  return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
+}
+
+/** Active keys only: hash of the gateway key → upstream key. */
+function activeTable(file: KeyFile): Map<string, string> {
+  return new Map(file.keys.filter((k) => k.revokedAt === null).map((k) => [k.hash, k.upstreamKey]));
+}
+
+export interface KeyResolverOptions {
+  /** how often at most the file's mtime is checked (default 1000 ms) */
+  checkIntervalMs?: number;
+  now?: () => number;
+  /** a reload that failed (the previous keys stay in force); the message carries no key */
+  onReloadError?: (message: string) => void;
+  /** a reload that succeeded */
+  onReload?: (activeKeys: number) => void;
+}
+
+/**
+ * A `KeyResolver` over a keys file. Reads the file now (throws KeyFileError if it is missing or
+ * invalid, so start-up fails), then re-reads it when its mtime, size or inode changed, checking at
+ * most once per `checkIntervalMs` on the request path. Presented keys are only ever hashed and
+ * looked up by hash; unknown and revoked keys resolve to undefined.
+ */
+export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): KeyResolver {
+  const interval = opts.checkIntervalMs ?? 1000;
+  const now = opts.now ?? Date.now;
+  // Taken before each read, so a write that races the read is seen at the next check.
+  const signature = () => {
+    try {
+      const s = statSync(path);
+      return `${s.mtimeMs}:${s.size}:${s.ino}`;
+    } catch (err) {
+      throw new KeyFileError(`cannot read keys file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  };
+  let seen = signature();
+  let table = activeTable(readKeyFile(path));
+  let checkedAt = now();
+  let lastError: string | undefined;
+
+  const refresh = () => {
+    checkedAt = now();
+    try {
+      const current = signature();
+      if (current === seen) return;
+      table = activeTable(readKeyFile(path));
+      seen = current;
+      lastError = undefined;
+      opts.onReload?.(table.size);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== lastError) opts.onReloadError?.(message); // once per problem, not every second
+      lastError = message;
+    }
+  };
+
+  return (presented) => {
+    if (now() - checkedAt >= interval) refresh();
+    return table.get(hashKey(presented));
+  };
+}
