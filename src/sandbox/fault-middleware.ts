@@ -38,14 +38,18 @@ function faultResponse(c: Context<SandboxEnv>, outcome: FaultOutcome): Response 
 
 /**
  * Fault injection for `/api/v1/*`. "before": latency and/or a fault instead of the handler, so nothing
- * happens. "after": the handler runs and commits, then its answer is delayed or replaced. Latency is
+ * happens (a caller that gave up during the latency never reaches the handler). "after": the handler runs and commits, then its answer is delayed or replaced. Latency is
  * real time, not the sandbox clock: it simulates the network.
  */
 export function faultInjection(state: SandboxState): MiddlewareHandler<SandboxEnv> {
   return async (c, next) => {
     const key = routeKey(c);
     const before = state.faults.decide(key, "before", state.random);
-    if (before.latencyMs > 0) await sleep(before.latencyMs);
+    if (before.latencyMs > 0) {
+      await sleep(before.latencyMs);
+      // The caller gave up while the request was "in transit": nothing happens, as promised for "before".
+      if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
+    }
     if (before.outcome) {
       state.logger.debug({ route: key, fault: before.outcome, phase: "before" }, "fault injected");
       return faultResponse(c, before.outcome);

@@ -162,3 +162,34 @@ describe("fault injection over HTTP", () => {
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(5);
   });
 });
+
+describe("latency and a caller that gives up", () => {
+  let sb: TestSandbox;
+  afterEach(() => sb.close());
+
+  const buyWithTimeout = (ms: number) =>
+    fetch(`${sb.baseUrl}/activations`, {
+      method: "POST",
+      headers: { "x-api-key": sb.apiKey, "content-type": "application/json" },
+      body: JSON.stringify(PURCHASE),
+      signal: AbortSignal.timeout(ms),
+    });
+  const settle = () => new Promise((r) => setTimeout(r, 350));
+
+  it("before: the purchase never happens when the caller times out during the latency", async () => {
+    sb = await startTestSandbox();
+    await sb.control.setFaults([{ route: "POST /api/v1/activations", phase: "before", latencyMs: 250 }]);
+    await expect(buyWithTimeout(50)).rejects.toThrow();
+    await settle();
+    expect(await sb.control.activations()).toEqual([]);
+    expect((await sb.api("/wallet/balance")).body.balance).toBe("100.00");
+  });
+
+  it("after: the purchase exists although the caller timed out waiting for the answer", async () => {
+    sb = await startTestSandbox();
+    await sb.control.setFaults([{ route: "POST /api/v1/activations", phase: "after", latencyMs: 250 }]);
+    await expect(buyWithTimeout(50)).rejects.toThrow();
+    await settle();
+    expect(await sb.control.activations()).toHaveLength(1);
+  });
+});
