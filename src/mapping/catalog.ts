@@ -76,6 +76,7 @@ export class Catalog {
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
+  private closed = false;
 
   constructor(private readonly opts: CatalogOptions) {
     const { upstream, settings } = opts;
@@ -180,6 +181,7 @@ export class Catalog {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.flush();
     await this.opts.snapshots?.close();
   }
@@ -200,7 +202,7 @@ export class Catalog {
 
   private scheduleSave(): void {
     this.dirty = true;
-    if (this.saveTimer || !this.opts.snapshots) return;
+    if (this.saveTimer || this.closed || !this.opts.snapshots) return;
     this.saveTimer = setTimeout(() => void this.flush(), SNAPSHOT_DELAY_MS);
     this.saveTimer.unref();
   }
