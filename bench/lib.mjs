@@ -1,0 +1,266 @@
+// Helpers of the benchmark: child processes, /proc accounting, an open-loop paced load generator
+// on node:http keep-alive agents, autocannon for closed loops, percentiles.
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import http from "node:http";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const log = (line) =>
+  process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+/**
+ * Others rebuild dist/ (rm -rf dist && tsc) while the bench runs: run every process from a private
+ * copy of dist/ next to a link to fixtures/ (dist resolves fixtures as ../fixtures), inside the
+ * repository so node_modules resolves as usual.
+ */
+export function snapshotDist() {
+  const dir = join(ROOT, ".tmp", `bench-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
+  symlinkSync(join(ROOT, "fixtures"), join(dir, "fixtures"));
+  for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "store/owner.js"]) {
+    if (!existsSync(join(dir, "dist", f))) throw new Error(`dist/${f} is missing: run npm run build`);
+  }
+  return { dist: join(dir, "dist"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// ---------------------------------------------------------------- child processes
+
+const children = new Set();
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns `node <args>` with env; resolves once GET http://127.0.0.1:<port><readyPath> answers (any status). */
+export async function startProcess(name, args, env, port, readyPath = "/") {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT,
+  });
+  children.add(child);
+  let output = "";
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
+    try {
+      await request(`${url}${readyPath}`, { timeoutMs: 500 });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`${name} did not answer on ${url} within 15 s:\n${output}`);
+      }
+      await sleep(50);
+    }
+  }
+  return {
+    name,
+    pid: child.pid,
+    url,
+    port,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(t);
+      }
+      children.delete(child);
+    },
+  };
+}
+
+/** utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15). */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state): utime is field 14 → index 11, stime field 15 → index 12
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** VmRSS of a process in MB. */
+export function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/**
+ * One request on a fresh connection (a pooled idle socket may be closed by the server just as it
+ * is reused); resolves { status, body } (body as text).
+ */
+export function request(url, { method = "GET", headers = {}, body, timeoutMs = 30_000, agent = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
+    req.on("error", reject);
+    if (body !== undefined) req.end(typeof body === "string" ? body : JSON.stringify(body));
+    else req.end();
+  });
+}
+
+export async function json(url, opts = {}) {
+  const headers = { ...(opts.body !== undefined && { "content-type": "application/json" }), ...opts.headers };
+  const res = await request(url, { ...opts, headers });
+  if (res.status >= 300)
+    throw new Error(`${opts.method ?? "GET"} ${url} → ${res.status} ${res.body.slice(0, 300)}`);
+  return JSON.parse(res.body);
+}
+
+/**
+ * Open loop at a fixed rate: request i is sent at start + i / rate (whatever the answers do), on a
+ * keep-alive agent of `connections` sockets; latency is measured from the send to the last byte.
+ * `target(i)` → { url, headers? }; `check(body)` → true when the answer is valid.
+ */
+export async function paced({ rate, durationMs, connections, target, check = () => true }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  const total = Math.round((rate * durationMs) / 1000);
+  const latencies = new Float64Array(total);
+  let done = 0;
+  let invalid = 0;
+  let errors = 0;
+  const samples = [];
+  let maxLagMs = 0;
+  const start = performance.now();
+  let sent = 0;
+  await new Promise((resolve) => {
+    const fire = (i) => {
+      const { url, headers } = target(i);
+      const t0 = performance.now();
+      const req = http.request(url, { headers, agent }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => {
+          body += c;
+        });
+        res.on("end", () => {
+          latencies[i] = performance.now() - t0;
+          if (res.statusCode !== 200 || !check(body)) {
+            invalid++;
+            if (samples.length < 5) samples.push(`${res.statusCode} ${body.slice(0, 120)}`);
+          }
+          if (++done === total) resolve();
+        });
+      });
+      req.on("error", (err) => {
+        errors++;
+        latencies[i] = Number.NaN;
+        if (samples.length < 5) samples.push(String(err));
+        if (++done === total) resolve();
+      });
+      req.end();
+    };
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) * rate) / 1000) + 1);
+      if (due > sent) maxLagMs = Math.max(maxLagMs, now - (start + ((due - 1) * 1000) / rate));
+      while (sent < due) fire(sent++);
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const elapsedS = (performance.now() - start) / 1000;
+  agent.destroy();
+  const ok = Array.from(latencies).filter((x) => !Number.isNaN(x));
+  return {
+    sent: total,
+    answered: done - errors,
+    invalid,
+    errors,
+    samples,
+    elapsedS,
+    answersPerS: (done - errors) / elapsedS,
+    maxSchedulerLagMs: maxLagMs,
+    latencies: ok,
+  };
+}
+
+/** Closed loop with autocannon: `connections` keep-alive connections, each sending as soon as answered. */
+export function cannon({ url, connections, durationS, headers, check }) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections,
+        duration: durationS,
+        headers,
+        ...(check && { verifyBody: check }),
+      },
+      (err, r) => {
+        if (err) return reject(err);
+        // mismatches (verifyBody false) are counted among the 2xx answers
+        const good = Math.max(0, r["2xx"] - r.mismatches);
+        resolve({
+          requests: r.requests.total,
+          good,
+          mismatches: r.mismatches,
+          non2xx: r.non2xx,
+          errors: r.errors,
+          timeouts: r.timeouts,
+          durationS: r.duration,
+          rps: good / r.duration,
+        });
+      },
+    );
+  });
+}
+
+// ---------------------------------------------------------------- statistics
+
+export function percentile(values, p) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values) {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+export const round = (x, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
