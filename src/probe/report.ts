@@ -1,0 +1,24 @@
+import type { ProbeReport } from "./run.js";
+
+/** The probe's printed report. `secret` (the key) is blanked out of every line, just in case. */
+export function formatReport(report: ProbeReport, secret?: string): string {
+  const lines = [`Upstream probe: ${report.upstream}`, ""];
+  for (const r of report.results) {
+    const status = r.status === undefined ? "" : ` → ${r.status}`;
+    lines.push(`${r.matched ? "MATCHED" : "DIFFERS"}  ${r.request}${status}`);
+    for (const d of r.differences) lines.push(`         differs: ${d}`);
+    for (const n of r.notes) lines.push(`         note: ${n}`);
+    if (!r.matched && r.consequence) lines.push(`         gateway: ${r.consequence}`);
+  }
+  const differing = report.results.filter((r) => !r.matched).length;
+  lines.push("");
+  if (report.keyRefused)
+    lines.push("The key was refused (401/403): check --key; keyed calls could not be compared.");
+  lines.push(
+    differing === 0
+      ? `All ${report.results.length} calls matched what the gateway expects.`
+      : `${differing} of ${report.results.length} calls differ from what the gateway expects.`,
+  );
+  const text = `${lines.join("\n")}\n`;
+  return secret ? text.replaceAll(secret, "[key]") : text;
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from "node:crypto";
+import { PROBE_CHECKS, type ProbeCheck, type ProbeContext } from "./checks.js";
+import { describeIssues } from "./issues.js";
+
+export interface ProbeResult {
+  name: string;
+  /** e.g. `GET /services/tg/countries` (never the key) */
+  request: string;
+  status?: number;
+  matched: boolean;
+  differences: string[];
+  notes: string[];
+  /** set when the answer differed: what the gateway would do about it */
+  consequence?: string;
+}
+
+export interface ProbeReport {
+  /** the upstream base URL, without any user:password part */
+  upstream: string;
+  results: ProbeResult[];
+  allMatched: boolean;
+  /** the key was refused on calls that need it */
+  keyRefused: boolean;
+}
+
+export interface ProbeOptions {
+  /** native API base, e.g. https://smsbulk.net/api/v1 */
+  upstream: string;
+  key: string;
+  timeoutMs?: number;
+  checks?: readonly ProbeCheck[];
+}
+
+/** Shown instead of the base URL's credentials, if it has any. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** A made-up id in the upstream's format (a CUID: "c" + 24 lower-case letters and digits). */
+function unknownCuid(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return `c${[...randomBytes(24)].map((b) => alphabet[b % alphabet.length]).join("")}`;
+}
+
+async function runCheck(check: ProbeCheck, opts: ProbeOptions, ctx: ProbeContext): Promise<ProbeResult> {
+  const path = check.path(ctx);
+  const request = `GET ${path}${check.tag ? ` (${check.tag})` : ""}`;
+  const base = opts.upstream.replace(/\/+$/, "");
+  const differ = (differences: string[], status?: number): ProbeResult => ({
+    name: check.name,
+    request,
+    ...(status !== undefined && { status }),
+    matched: false,
+    differences,
+    notes: [],
+    consequence: check.consequence,
+  });
+
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      headers: { accept: "application/json", ...(check.withKey && { "x-api-key": opts.key }) },
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    const name = (err as Error).name;
+    return differ([`no answer: ${name === "TimeoutError" ? "timed out" : (cause ?? name)}`]);
+  }
+  const text = await res.text();
+  if (!check.expectStatus.includes(res.status)) {
+    return differ([`HTTP ${res.status}, expected ${check.expectStatus.join(" or ")}`], res.status);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const type = res.headers.get("content-type") ?? "no content type";
+    return differ([`(root): body is not JSON (${type})`], res.status);
+  }
+  const parsed = check.schema.safeParse(json);
+  if (!parsed.success) return differ(describeIssues(parsed.error.issues), res.status);
+  check.learn?.(parsed.data, ctx);
+  const note = check.note?.(parsed.data);
+  return {
+    name: check.name,
+    request,
+    status: res.status,
+    matched: true,
+    differences: [],
+    notes: note ? [note] : [],
+  };
+}
+
+/** Runs every check in order (read-only GETs) and collects what matched and what differed. */
+export async function runProbe(opts: ProbeOptions): Promise<ProbeReport> {
+  const ctx: ProbeContext = { serviceCode: "tg", unknownActivationId: unknownCuid() };
+  const results: ProbeResult[] = [];
+  const checks = opts.checks ?? PROBE_CHECKS;
+  for (const check of checks) results.push(await runCheck(check, opts, ctx));
+  const keyRefused = results.some((r, i) => checks[i]!.withKey && (r.status === 401 || r.status === 403));
+  return {
+    upstream: displayUrl(opts.upstream),
+    results,
+    allMatched: results.every((r) => r.matched),
+    keyRefused,
+  };
+}

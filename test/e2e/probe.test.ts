@@ -1,0 +1,223 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatReport } from "../../src/probe/report.js";
+import { type ProbeReport, runProbe } from "../../src/probe/run.js";
+import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+
+const CLI = new URL("../../dist/probe/cli.js", import.meta.url).pathname;
+
+type Json = Record<string, unknown>;
+/** Changes the JSON answer of the requests `when` selects; everything else is passed through. */
+interface Alteration {
+  when: (method: string, path: string) => boolean;
+  alter: (body: Json, res: { status: number }) => unknown;
+}
+
+/** A tiny HTTP proxy in front of the sandbox (`target` = its root URL) that can alter chosen answers. */
+async function startDouble(
+  target: string,
+  alteration?: Alteration,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    forward(req).then(
+      ({ status, body }) => res.writeHead(status, { "content-type": "application/json" }).end(body),
+      (err) => res.writeHead(502).end(String(err)),
+    );
+  });
+  async function forward(req: IncomingMessage): Promise<{ status: number; body: string }> {
+    const headers: Record<string, string> = {};
+    const key = req.headers["x-api-key"];
+    if (typeof key === "string") headers["x-api-key"] = key;
+    const upstream = await fetch(`${target}${req.url}`, { method: req.method ?? "GET", headers });
+    let status = upstream.status;
+    let body = await upstream.text();
+    const path = (req.url ?? "").replace(/^\/api\/v1/, "");
+    if (alteration?.when(req.method ?? "GET", path)) {
+      const out = { status };
+      body = JSON.stringify(alteration.alter(JSON.parse(body) as Json, out));
+      status = out.status;
+    }
+    return { status, body };
+  }
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/api/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function result(report: ProbeReport, request: string) {
+  const found = report.results.find((r) => r.request.startsWith(request));
+  if (!found) throw new Error(`no result for ${request}: ${report.results.map((r) => r.request).join(", ")}`);
+  return found;
+}
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("upstream probe", () => {
+  let sb: TestSandbox;
+
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+    // one activation and one transaction, so the list shapes are really checked
+    const bought = await sb.api("/activations", { json: { serviceCode: "tg", countryIso: "TR" } });
+    expect(bought.status).toBe(201);
+  });
+  afterAll(() => sb.close());
+
+  it("against the sandbox: every call matches", async () => {
+    const report = await runProbe({ upstream: sb.baseUrl, key: sb.apiKey });
+    expect(report.results.map((r) => [r.request.replace(/c[a-z0-9]{24}/, "<cuid>"), r.matched])).toEqual([
+      ["GET /countries", true],
+      ["GET /services", true],
+      ["GET /services/tg/countries", true],
+      ["GET /wallet/balance", true],
+      ["GET /activations?limit=5", true],
+      ["GET /wallet/transactions?limit=5", true],
+      ["GET /activations/<cuid> (unknown id)", true],
+      ["GET /wallet/balance (no key)", true],
+    ]);
+    expect(report.allMatched).toBe(true);
+    expect(report.results.flatMap((r) => r.notes)).toEqual([]);
+    expect(formatReport(report)).toMatch(/All 8 calls matched/);
+  });
+
+  it("only reads: no purchase, cancel or other write reaches the upstream", async () => {
+    await sb.control.resetStats();
+    await runProbe({ upstream: sb.baseUrl, key: sb.apiKey });
+    const { requests } = await sb.control.stats();
+    for (const route of Object.keys(requests)) expect(route).toMatch(/^GET /);
+  });
+
+  it("names a price sent as an object, and what the gateway would do", async () => {
+    const double = await startDouble(sb.url, {
+      when: (m, p) => m === "GET" && /^\/services\/[^/]+\/countries/.test(p),
+      alter: (body) => {
+        const countries = body.countries as Json[];
+        countries[0] = { ...countries[0], price: { amount: "0.50", currency: "USD" } };
+        return body;
+      },
+    });
+    try {
+      const report = await runProbe({ upstream: double.url, key: sb.apiKey });
+      const r = result(report, "GET /services/tg/countries");
+      expect(r.matched).toBe(false);
+      expect(r.differences).toEqual(["countries[0].price: expected string|number, got object"]);
+      expect(r.consequence).toMatch(/getNumber.*ERROR_SQL/);
+      expect(report.allMatched).toBe(false);
+      expect(report.results.filter((x) => !x.matched)).toHaveLength(1);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it("names a missing phoneNumber in the activations page", async () => {
+    const double = await startDouble(sb.url, {
+      when: (m, p) => m === "GET" && p.startsWith("/activations?"),
+      alter: (body) => {
+        const { phoneNumber: _dropped, ...rest } = (body.data as Json[])[0]!;
+        return { ...body, data: [rest] };
+      },
+    });
+    try {
+      const r = result(await runProbe({ upstream: double.url, key: sb.apiKey }), "GET /activations?");
+      expect(r.differences).toEqual(["data[0].phoneNumber: missing, expected string"]);
+      expect(r.consequence).toMatch(/getActiveActivations/);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it("names an error body that is not NestJS-shaped, and a wrong status", async () => {
+    const double = await startDouble(sb.url, {
+      when: (_m, p) => /^\/activations\/c[a-z0-9]{24}$/.test(p) || p === "/wallet/balance",
+      alter: (body, res) => {
+        if (res.status === 404) return { error: "not found" };
+        if (res.status === 401) res.status = 500;
+        return body;
+      },
+    });
+    try {
+      const report = await runProbe({ upstream: double.url, key: sb.apiKey });
+      expect(result(report, "GET /activations/c").differences).toEqual([
+        "statusCode: missing, expected number",
+        "message: missing, expected string|array",
+      ]);
+      expect(result(report, "GET /wallet/balance (no key)").differences).toEqual([
+        "HTTP 500, expected 401 or 403",
+      ]);
+      expect(result(report, "GET /wallet/balance (no key)").consequence).toMatch(/BAD_KEY/);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it("reports an unreachable upstream and a refused key", async () => {
+    const down = await startDouble(sb.url);
+    const url = down.url;
+    await down.close();
+    const unreachable = await runProbe({ upstream: url, key: sb.apiKey, timeoutMs: 2000 });
+    expect(unreachable.allMatched).toBe(false);
+    expect(unreachable.results[0]!.differences).toEqual(["no answer: ECONNREFUSED"]);
+
+    const refused = await runProbe({ upstream: sb.baseUrl, key: "not-a-known-key-123" });
+    expect(refused.keyRefused).toBe(true);
+    expect(result(refused, "GET /wallet/balance").differences).toEqual(["HTTP 401, expected 200"]);
+    expect(formatReport(refused)).toMatch(/key was refused/);
+  });
+
+  describe("npm run probe (compiled CLI)", () => {
+    beforeAll(() => {
+      if (!existsSync(CLI))
+        throw new Error("dist/probe/cli.js is missing: run `npm run build` (npm test does it)");
+    });
+
+    it("exit 0 and an all-matched report against the sandbox; the key is never printed", async () => {
+      const out = await runCli(["--upstream", sb.baseUrl, "--key", sb.apiKey]);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toMatch(/All 8 calls matched/);
+      expect(out.stdout + out.stderr).not.toContain(sb.apiKey);
+    });
+
+    it("exit 1 naming the field when the double alters an answer", async () => {
+      const double = await startDouble(sb.url, {
+        when: (m, p) => m === "GET" && p === "/wallet/balance",
+        alter: (body, res) => (res.status === 200 ? { ...body, balance: null } : body),
+      });
+      try {
+        const out = await runCli(["--upstream", double.url, "--key", sb.apiKey]);
+        expect(out.code).toBe(1);
+        expect(out.stdout).toMatch(
+          /DIFFERS {2}GET \/wallet\/balance → 200\n\s+differs: balance: expected string\|number, got null\n\s+gateway: getBalance would answer ERROR_SQL/,
+        );
+        expect(out.stdout).toMatch(/1 of 8 calls differ/);
+        expect(out.stdout + out.stderr).not.toContain(sb.apiKey);
+      } finally {
+        await double.close();
+      }
+    });
+
+    it("exit 2 on a usage error", async () => {
+      expect((await runCli(["--upstream", sb.baseUrl])).code).toBe(2);
+      expect((await runCli(["--upstream", "ftp://x", "--key", "k"])).code).toBe(2);
+    });
+  });
+});
