@@ -216,8 +216,12 @@ export async function paced({ rate, durationMs, connections, target, check = () 
   };
 }
 
-/** Closed loop with autocannon: `connections` keep-alive connections, each sending as soon as answered. */
-export function cannon({ url, connections, durationS, headers, check }) {
+/**
+ * Closed loop with autocannon: `connections` keep-alive connections, each sending as soon as
+ * answered. With `path` (a function), every request asks for the next path it returns (so that
+ * concurrent requests can be spread over several activations); `url` is then the origin.
+ */
+export function cannon({ url, connections, durationS, headers, check, path }) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -226,6 +230,7 @@ export function cannon({ url, connections, durationS, headers, check }) {
         duration: durationS,
         headers,
         ...(check && { verifyBody: check }),
+        ...(path && { requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: path() }) }] }),
       },
       (err, r) => {
         if (err) return reject(err);
