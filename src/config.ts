@@ -35,6 +35,14 @@ export const GATEWAY_SETTINGS = {
   CATALOG_RATE_PER_S: int(1, 10_000).default(20).describe("an integer 1–10000 (upstream calls per second)"),
   CATALOG_COLD_DEADLINE_MS: int(100, 120_000).default(10_000).describe("milliseconds, 100–120000"),
   KEYS_FILE: z.string().min(1).optional().describe("a path to the gateway keys file"),
+  BREAKER_THRESHOLD: int(1, 1000)
+    .default(5)
+    .describe("an integer 1–1000 (outages in a row before failing fast)"),
+  BREAKER_COOLDOWN_MS: int(100, 600_000).default(5000).describe("milliseconds, 100–600000"),
+  KEY_MAX_CONCURRENCY: int(1, 1000)
+    .default(16)
+    .describe("an integer 1–1000 (upstream calls in flight per key)"),
+  ORPHAN_SWEEP_S: int(1, 86_400).default(60).describe("seconds, 1–86400"),
   BODY_LIMIT_BYTES: int(1024, 10_485_760).default(65_536).describe("bytes, 1024–10485760"),
   SANDBOX_PORT: int(0, 65535).default(8081).describe("an integer port 0–65535 (embedded sandbox)"),
 } as const;

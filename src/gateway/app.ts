@@ -28,7 +28,11 @@ export function createGatewayApp(opts: GatewayAppOptions): Hono {
     maxSize: opts.bodyLimitBytes,
     onError: (c) => c.text("REQUEST_TOO_LARGE", 413, { "content-type": "text/plain; charset=utf-8" }),
   });
-  for (const path of LEGACY_PATHS) app.all(path, limit, legacy);
+  // Only POST bodies are read (other methods are answered as a GET), so only they can be too large.
+  for (const path of LEGACY_PATHS) {
+    app.post(path, limit, legacy);
+    app.all(path, legacy);
+  }
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { GatewayDeps } from "../legacy/context.js";
@@ -30,8 +31,27 @@ function requestIdOf(c: Context): string {
   return `${REQUEST_ID_PREFIX}-${requestCounter.toString(36)}`;
 }
 
+/**
+ * Reads and drops a body that is ignored (GET and other methods): answering with unread bytes in the
+ * socket makes the kernel reset the connection, and the client may lose the answer with it.
+ */
+async function discardBody(c: Context): Promise<undefined> {
+  const hasBody =
+    c.req.header("content-length") !== undefined || c.req.header("transfer-encoding") !== undefined;
+  // A GET Request object carries no body stream: drain node's own request instead.
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!hasBody || !incoming || incoming.complete) return undefined;
+  const ended = new Promise<void>((resolve) => {
+    incoming.once("end", resolve);
+    incoming.once("close", resolve);
+  });
+  incoming.resume();
+  await ended;
+  return undefined;
+}
+
 async function formBody(c: Context): Promise<Map<string, string> | undefined> {
-  if (c.req.method !== "POST") return undefined; // GET bodies are ignored by design
+  if (c.req.method !== "POST") return discardBody(c);
   const type = c.req.header("content-type") ?? "";
   if (type.startsWith("multipart/form-data")) {
     const parsed = await c.req.parseBody({ all: true });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 
@@ -12,6 +13,23 @@ function adapterErrorResponse(): Response {
   return new Response("ERROR_SQL", { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
+const UNPARSABLE_ANSWER =
+  "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\nx-content-type-options: nosniff\r\n" +
+  "content-length: 9\r\nconnection: close\r\n\r\nERROR_SQL";
+
+/**
+ * Node's parser refuses some requests before any JavaScript runs (an unencoded space or non-ASCII
+ * byte in the URL, as the Java client can send; an oversized header block) and would answer a bare
+ * 400/431. Legacy clients treat any non-200 as fatal: answer 200 `ERROR_SQL` instead.
+ */
+function answerUnparsableRequest(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(UNPARSABLE_ANSWER);
+}
+
 export interface Listening {
   server: Server;
   url: string;
@@ -20,7 +38,8 @@ export interface Listening {
 
 export async function listen(app: Hono, port: number, host: string): Promise<Listening> {
   const listener = getRequestListener(app.fetch, { errorHandler: adapterErrorResponse });
-  const server = createServer(listener);
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, listener);
+  server.on("clientError", answerUnparsableRequest);
   server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "../config.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import type { KeyResolver } from "../legacy/handler.js";
+import { KeyRing } from "../legacy/key-ring.js";
+import { OrphanSettler } from "../legacy/orphan-settler.js";
 import { Catalog } from "../mapping/catalog.js";
 import { countryTable } from "../mapping/countries.js";
 import { countUpstreamCall } from "../request-scope.js";
@@ -9,8 +11,11 @@ import type { SandboxConfig } from "../sandbox/config.js";
 import { startSandbox } from "../sandbox/server.js";
 import { openCatalogSnapshotStore } from "../store/catalog-snapshot.js";
 import type { IdStore } from "../store/id-store.js";
+import { ownerOf } from "../store/owner.js";
 import { openSqliteIdStore } from "../store/sqlite.js";
+import { CircuitBreaker } from "../upstream/breaker.js";
 import { UpstreamClient } from "../upstream/client.js";
+import { KeyGate } from "../upstream/key-gate.js";
 import { StatusShield } from "../upstream/status-shield.js";
 import { createGatewayApp } from "./app.js";
 import { listen } from "./server.js";
@@ -54,6 +59,14 @@ export async function startGateway(
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
     onCall: countUpstreamCall,
+    breaker: new CircuitBreaker({
+      threshold: config.BREAKER_THRESHOLD,
+      cooldownMs: config.BREAKER_COOLDOWN_MS,
+    }),
+    keyGate: new KeyGate({
+      maxConcurrent: config.KEY_MAX_CONCURRENCY,
+      maxQueued: 16 * config.KEY_MAX_CONCURRENCY,
+    }),
   });
   const catalog = new Catalog({
     upstream,
@@ -68,26 +81,44 @@ export async function startGateway(
     snapshots: openCatalogSnapshotStore(config),
   });
   await catalog.load();
+  const keyRing = new KeyRing();
+  for (const account of opts.sandboxConfig?.accounts ?? [])
+    keyRing.remember(ownerOf(account.apiKey), account.apiKey);
   const deps: GatewayDeps = {
     upstream,
     ids,
+    keyRing,
     shield: new StatusShield((key, id) => upstream.getActivation(key, id), config.STATUS_CACHE_MS),
     countries: countryTable(),
     services: catalog.services,
     catalog,
     settings: { defaultCountry: config.DEFAULT_COUNTRY },
   };
+  const settler = new OrphanSettler({
+    ids,
+    upstream,
+    keyRing,
+    log,
+    purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
+    giveUpAfterMs: 2 * 60 * 60_000,
+  });
+  settler.start(config.ORPHAN_SWEEP_S * 1000);
   const app = createGatewayApp({
     deps,
     log,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     ...(opts.resolveKey && { resolveKey: opts.resolveKey }),
     readiness: async () => {
+      // The upstream's state is reported, never a reason to be pulled (architecture.md decision 6).
+      const upstreamState = {
+        breaker: upstream.breaker.state,
+        lastError: upstream.breaker.lastError ?? null,
+      };
       try {
         await ids.ping();
-        return { ready: true, body: { idStore: "ok" } };
+        return { ready: true, body: { idStore: "ok", upstream: upstreamState } };
       } catch (err) {
-        return { ready: false, body: { idStore: String(err) } };
+        return { ready: false, body: { idStore: String(err), upstream: upstreamState } };
       }
     },
   });
@@ -106,6 +137,7 @@ export async function startGateway(
     deps,
     async close(graceMs) {
       await server.close(graceMs);
+      await settler.stop();
       await catalog.close();
       upstream.close();
       await sandbox?.close();

@@ -5,12 +5,15 @@ import type { ServiceDirectory } from "../mapping/services.js";
 import type { IdStore } from "../store/id-store.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import type { StatusShield } from "../upstream/status-shield.js";
+import type { KeyRing } from "./key-ring.js";
 import type { LegacyParams } from "./request.js";
 
 /** What the legacy actions need, injected once at start-up. */
 export interface GatewayDeps {
   upstream: UpstreamClient;
   ids: IdStore;
+  /** upstream keys of owners seen recently (memory only), for the orphan settler */
+  keyRing: KeyRing;
   shield: StatusShield;
   countries: CountryTable;
   /** the catalogue's service list (`BAD_SERVICE` is decided there) */

@@ -12,7 +12,11 @@ import { T } from "./tokens.js";
  */
 export type KeyResolver = (presented: string) => string | undefined;
 
-export const passThroughKeys: KeyResolver = (presented) => presented;
+/** Upstream keys are printable ASCII (they travel in an HTTP header); anything else cannot be one. */
+const PLAUSIBLE_KEY = /^[\x21-\x7e]{1,256}$/;
+
+export const passThroughKeys: KeyResolver = (presented) =>
+  PLAUSIBLE_KEY.test(presented) ? presented : undefined;
 
 export interface LegacyOutcome {
   action: string | undefined;
@@ -38,8 +42,10 @@ export async function handleLegacy(
   if (spec.needsKey && presented === "") return { action, answer: T.NO_KEY };
   const key = presented === "" ? "" : resolveKey(presented);
   if (key === undefined) return { action, answer: T.BAD_KEY };
+  const owner = ownerOf(presented);
+  if (key !== "") deps.keyRing.remember(owner, key);
   try {
-    const answer = await spec.handler({ params, key, owner: ownerOf(presented), deps, log });
+    const answer = await spec.handler({ params, key, owner, deps, log });
     return { action, answer };
   } catch (err) {
     log.error({ err: errorSummary(err), action }, "action failed");

@@ -16,7 +16,30 @@ export interface Bought {
 }
 
 /** The upstream `Date` header has one-second resolution; look back a little further than that. */
-const CLOCK_MARGIN_MS = 2_000;
+export const CLOCK_MARGIN_MS = 2_000;
+
+/**
+ * Purchases in flight in this process, per owner + service + country. A reconciliation waits for
+ * the others to settle first, so it cannot claim an activation that a concurrent, successful
+ * purchase is about to hand out.
+ */
+const inFlight = new Map<string, Set<Promise<unknown>>>();
+
+function track<T>(slot: string, work: Promise<T>): Promise<T> {
+  const set = inFlight.get(slot) ?? new Set();
+  inFlight.set(slot, set);
+  set.add(work);
+  const done = () => {
+    set.delete(work);
+    if (set.size === 0) inFlight.delete(slot);
+  };
+  work.then(done, done);
+  return work;
+}
+
+function othersInFlight(slot: string, self: Promise<unknown>): Promise<unknown>[] {
+  return [...(inFlight.get(slot) ?? [])].filter((p) => p !== self);
+}
 
 /**
  * One purchase, never retried (legacy-protocol.md §6 "No orphaned purchases"): an intent is
@@ -34,28 +57,37 @@ export async function purchase(ctx: ActionContext, order: Order): Promise<Bought
     upstreamTime: since,
     createdAt: Date.now(),
   });
-  let activation: Activation;
+  const slot = `${ctx.owner}|${order.serviceCode}|${order.countryIso}`;
+  // Tracked from the purchase until its activation is mapped (not through a reconciliation).
+  const attempt = track(
+    slot,
+    upstream.buy(ctx.key, order).then(async (activation) => {
+      const { record } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
+      return { record, activation };
+    }),
+  );
   try {
-    activation = await upstream.buy(ctx.key, order);
+    const bought = await attempt;
+    await ids.closeIntent(intentId);
+    return bought;
   } catch (err) {
     if (err instanceof UpstreamError && err.ambiguous) {
-      const found = await reconcile(ctx, order, { intentId, since }, err);
+      const until = upstream.upstreamNow() + CLOCK_MARGIN_MS;
+      await Promise.allSettled(othersInFlight(slot, attempt));
+      const found = await reconcile(ctx, order, { intentId, since, until }, err);
       if (found) return found;
-      // Left open: the periodic settler maps and refunds whatever this attempt did create.
+      // Left open: the orphan settler maps and refunds whatever this attempt did create.
       throw err;
     }
     await ids.closeIntent(intentId);
     throw err;
   }
-  const { record } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
-  await ids.closeIntent(intentId);
-  return { record, activation };
 }
 
 async function reconcile(
   ctx: ActionContext,
   order: Order,
-  intent: { intentId: string; since: number },
+  intent: { intentId: string; since: number; until: number },
   cause: UpstreamError,
 ): Promise<Bought | undefined> {
   const { ids, upstream } = ctx.deps;
@@ -67,7 +99,7 @@ async function reconcile(
     ctx.log.warn({ err: String(err) }, "reconciliation could not list activations");
     return undefined;
   }
-  const candidates = matchingActivations(page, order, intent.since).reverse(); // oldest first
+  const candidates = matchingActivations(page, order, intent.since, intent.until).reverse(); // oldest first
   for (const activation of candidates) {
     const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
     if (!created) continue; // handed out already, by this or another replica
@@ -78,14 +110,20 @@ async function reconcile(
   return undefined;
 }
 
-/** Newest-first activations that an intent could have created. */
-export function matchingActivations(page: Activation[], order: Order, sinceUpstreamMs: number): Activation[] {
+/** Activations (in page order) that a purchase made between two upstream times could have created. */
+export function matchingActivations(
+  page: Activation[],
+  order: Pick<Order, "serviceCode" | "countryIso">,
+  sinceUpstreamMs: number,
+  untilUpstreamMs: number,
+): Activation[] {
   return page.filter((a) => {
     const created = a.createdAt ? Date.parse(a.createdAt) : Number.NaN;
     return (
       a.serviceCode === order.serviceCode &&
       (a.countryIso ?? "").toUpperCase() === order.countryIso &&
-      created >= sinceUpstreamMs
+      created >= sinceUpstreamMs &&
+      created <= untilUpstreamMs
     );
   });
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ownerOf } from "../store/owner.js";
 import { CircuitBreaker } from "./breaker.js";
-import { classifyHttpFailure, isOutage, UpstreamError } from "./errors.js";
+import { classifyHttpFailure, UpstreamError } from "./errors.js";
 import { type HttpAnswer, type HttpCall, HttpTransport } from "./http.js";
 import { KeyGate } from "./key-gate.js";
 import {

@@ -44,36 +44,43 @@ export class HttpTransport {
     }
     return new Promise<HttpAnswer>((resolve, reject) => {
       let sent = false;
-      const req = this.requestFn(
-        {
-          protocol: this.base.protocol,
-          hostname: this.base.hostname,
-          port: this.base.port,
-          path: this.base.pathname.replace(/\/$/, "") + call.path,
-          method: call.method,
-          headers,
-          agent: this.agent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", (e) => fail(new UpstreamError("unavailable", e.message, { ambiguous: true })));
-          res.on("end", () => {
-            clearTimeout(timer);
-            const dateHeader = res.headers.date;
-            resolve({
-              status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString("utf8"),
-              retryAfter: res.headers["retry-after"],
-              date: dateHeader ? Date.parse(dateHeader) : undefined,
-            });
-          });
-        },
-      );
       const fail = (err: UpstreamError) => {
         clearTimeout(timer);
         reject(err);
       };
+      const onResponse = (res: http.IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", (e) => fail(new UpstreamError("unavailable", e.message, { ambiguous: true })));
+        res.on("end", () => {
+          clearTimeout(timer);
+          const dateHeader = res.headers.date;
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            retryAfter: res.headers["retry-after"],
+            date: dateHeader ? Date.parse(dateHeader) : undefined,
+          });
+        });
+      };
+      let req: http.ClientRequest;
+      try {
+        req = this.requestFn(
+          {
+            protocol: this.base.protocol,
+            hostname: this.base.hostname,
+            port: this.base.port,
+            path: this.base.pathname.replace(/\/$/, "") + call.path,
+            method: call.method,
+            headers,
+            agent: this.agent,
+          },
+          onResponse,
+        );
+      } catch (err) {
+        // Refused locally (e.g. a character a header cannot carry): nothing was sent.
+        return reject(new UpstreamError("rejected", `request not sent: ${(err as Error).message}`));
+      }
       const timer = setTimeout(() => {
         req.destroy(
           new UpstreamError("timeout", `no answer within ${call.timeoutMs} ms`, { ambiguous: true }),

@@ -11,7 +11,13 @@ beforeAll(async () => {
   sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 0 } });
   gw = await startTestGateway({
     upstreamUrl: sb.baseUrl,
-    env: { STATUS_CACHE_MS: "0", UPSTREAM_TIMEOUT_MS: "300", PURCHASE_TIMEOUT_MS: "300" },
+    // The breaker is tested on its own: here every failure must reach the upstream.
+    env: {
+      STATUS_CACHE_MS: "0",
+      UPSTREAM_TIMEOUT_MS: "300",
+      PURCHASE_TIMEOUT_MS: "300",
+      BREAKER_THRESHOLD: "1000",
+    },
   });
   key = sb.apiKey;
 });
@@ -60,7 +66,6 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
   it.each([
     ["a bare 503", { bare503: 1 }],
     ["a 500", { error500: 1 }],
-    ["a 429", { error429: 1 }],
     ["a dropped connection", { drop: 1 }],
     ["a timeout", { latencyMs: 1000 }],
   ])("%s on the purchase", async (_name, f) => {
@@ -78,6 +83,20 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     expect(await call({ action: "getStatus", id })).toBe("ERROR_SQL");
     expect(await call({ action: "getStatusV2", id })).toBe("ERROR_SQL");
     expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
+  });
+
+  it("a 429 → ERROR_SQL, and the key waits out Retry-After without calling the upstream", async () => {
+    await fault("GET /api/v1/wallet/balance", { error429: 1 }); // the sandbox says Retry-After: 1
+    expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
+    await sb.control.clearFaults();
+    await sb.control.resetStats();
+    expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
+    expect(await call({ action: "getNumber", service: "tg", country: "62" })).toBe("ERROR_SQL");
+    const during = await sb.control.stats();
+    expect(during.requests["GET /api/v1/wallet/balance"] ?? 0).toBe(0);
+    expect(during.purchases).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await call({ action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
   });
 
   it("a 500 on the balance → ERROR_SQL", async () => {

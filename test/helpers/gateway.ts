@@ -85,7 +85,14 @@ export function rawRequest(
   o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: o.method ?? "GET", headers: o.headers }, (res) => {
+    // An explicit length: Node would send a GET body unframed, which no server can parse.
+    const headers =
+      o.body === undefined
+        ? o.headers
+        : { "content-length": String(Buffer.byteLength(o.body)), ...o.headers };
+    // A fresh connection each time: a reused keep-alive socket that the server closed after a 413
+    // or an unparsable request would fail the next test's request, not the one that caused it.
+    const req = httpRequest(url, { method: o.method ?? "GET", headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>
