@@ -1,11 +1,13 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config.js";
+import { loadKeyResolver } from "../keys/key-file.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import type { KeyResolver } from "../legacy/handler.js";
 import { KeyRing } from "../legacy/key-ring.js";
 import { OrphanSettler } from "../legacy/orphan-settler.js";
 import { Catalog } from "../mapping/catalog.js";
 import { countryTable } from "../mapping/countries.js";
+import { createMetrics } from "../metrics.js";
 import { countUpstreamCall } from "../request-scope.js";
 import type { SandboxConfig } from "../sandbox/config.js";
 import { startSandbox } from "../sandbox/server.js";
@@ -47,7 +49,17 @@ export async function startGateway(
   opts: { log: Logger; sandboxConfig?: SandboxConfig; resolveKey?: KeyResolver },
 ): Promise<RunningGateway> {
   const { log } = opts;
-  const ids = await openIdStore(config);
+  const metrics = createMetrics();
+  const ids = metrics.instrumentIdStore(await openIdStore(config));
+  const resolveKey =
+    opts.resolveKey ??
+    (config.KEYS_FILE
+      ? loadKeyResolver(config.KEYS_FILE, {
+          onReload: (keys) => log.info({ keys }, "gateway keys reloaded"),
+          onReloadError: (err) =>
+            log.warn({ err }, "gateway keys file reload failed; keeping the previous keys"),
+        })
+      : undefined);
   let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
   if (!config.UPSTREAM_URL) {
     if (!opts.sandboxConfig) throw new Error("no UPSTREAM_URL and no sandbox configuration");
@@ -79,6 +91,7 @@ export async function startGateway(
     },
     log,
     snapshots: openCatalogSnapshotStore(config),
+    onCacheRead: (cache, hit) => (hit ? metrics.cacheHit(cache) : metrics.cacheMiss(cache)),
   });
   await catalog.load();
   const keyRing = new KeyRing();
@@ -88,12 +101,18 @@ export async function startGateway(
     upstream,
     ids,
     keyRing,
-    shield: new StatusShield((key, id) => upstream.getActivation(key, id), config.STATUS_CACHE_MS),
+    shield: new StatusShield(
+      (key, id) => upstream.getActivation(key, id),
+      config.STATUS_CACHE_MS,
+      metrics.shieldEvents(),
+    ),
     countries: countryTable(),
     services: catalog.services,
     catalog,
     settings: { defaultCountry: config.DEFAULT_COUNTRY },
+    onReconciliation: (result) => metrics.reconciliation(result),
   };
+  metrics.breakerState("upstream", upstream.breaker.state);
   const settler = new OrphanSettler({
     ids,
     upstream,
@@ -101,13 +120,16 @@ export async function startGateway(
     log,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
     giveUpAfterMs: 2 * 60 * 60_000,
+    onResult: (result) => metrics.orphanCancel(result),
   });
   settler.start(config.ORPHAN_SWEEP_S * 1000);
   const app = createGatewayApp({
     deps,
     log,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    ...(opts.resolveKey && { resolveKey: opts.resolveKey }),
+    ...(resolveKey && { resolveKey }),
+    metrics: { contentType: metrics.contentType, render: () => metrics.render() },
+    onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
     readiness: async () => {
       // The upstream's state is reported, never a reason to be pulled (architecture.md decision 6).
       const upstreamState = {

@@ -20,6 +20,8 @@ export interface GatewayDeps {
   services: ServiceDirectory;
   /** prices, stock and lists, cached (catalogue actions) */
   catalog: Catalog;
+  /** called once per ambiguous purchase with how its reconciliation ended */
+  onReconciliation?: (result: "claimed" | "none_found" | "list_failed") => void;
   settings: {
     /** the legacy country id used when `country` is missing */
     defaultCountry: number;

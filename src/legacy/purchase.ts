@@ -97,6 +97,7 @@ async function reconcile(
     page = (await upstream.listActivations(ctx.key, { limit: 20 })).data;
   } catch (err) {
     ctx.log.warn({ err: String(err) }, "reconciliation could not list activations");
+    ctx.deps.onReconciliation?.("list_failed");
     return undefined;
   }
   const candidates = matchingActivations(page, order, intent.since, intent.until).reverse(); // oldest first
@@ -105,8 +106,10 @@ async function reconcile(
     if (!created) continue; // handed out already, by this or another replica
     await ids.closeIntent(intent.intentId);
     ctx.log.info({ numericId: record.numericId }, "ambiguous purchase reconciled");
+    ctx.deps.onReconciliation?.("claimed");
     return { record, activation };
   }
+  ctx.deps.onReconciliation?.("none_found");
   return undefined;
 }
 

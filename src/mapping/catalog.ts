@@ -44,6 +44,8 @@ export interface CatalogOptions {
   settings: CatalogSettings;
   log: Logger;
   snapshots?: SnapshotStore | undefined;
+  /** every cache read, by cache name ("services", "countries", "offers"), for metrics */
+  onCacheRead?: (cache: string, hit: boolean) => void;
   now?: () => number;
 }
 
@@ -89,6 +91,7 @@ export class Catalog {
       retryAfterMs: Math.min(MAX_RETRY_MS, Math.max(1, Math.floor(ttlMs * RETRY_FRACTION))),
       now: this.now,
       onLoaded: () => this.scheduleSave(),
+      onRead: (hit: boolean) => opts.onCacheRead?.(name, hit),
       onRefreshFailed: (key: K, err: unknown) =>
         this.log.warn({ cache: name, key: String(key), err: describe(err) }, "catalogue fetch failed"),
     });

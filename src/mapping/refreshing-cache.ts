@@ -21,6 +21,8 @@ export interface RefreshingCacheOptions<K, V> {
   /** a fresh value was loaded (e.g. to save a snapshot) */
   onLoaded?: (key: K, entry: Cached<V>) => void;
   onRefreshFailed?: (key: K, err: unknown) => void;
+  /** every read: whether a value (fresh or stale) was there */
+  onRead?: (hit: boolean) => void;
   now?: () => number;
 }
 
@@ -49,6 +51,7 @@ export class RefreshingCache<K extends {}, V extends {}> {
 
   /** The value, loading it on a miss; rejects only when there is no value and the load fails. */
   async get(key: K): Promise<V> {
+    this.opts.onRead?.(this.lru.has(key, { updateAgeOnHas: false }) || this.peek(key) !== undefined);
     const entry = await this.lru.fetch(key);
     if (entry === undefined) throw new Error(`cache load of ${String(key)} returned nothing`);
     if (this.now() >= entry.refreshAt) this.refreshInBackground(key);
