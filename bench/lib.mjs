@@ -151,9 +151,10 @@ export async function json(url, opts = {}) {
 /**
  * Open loop at a fixed rate: request i is sent at start + i / rate (whatever the answers do), on a
  * keep-alive agent of `connections` sockets; latency is measured from the send to the last byte.
- * `target(i)` → { url, headers? }; `check(body)` → true when the answer is valid.
+ * `target(i)` → { url, headers? }; `check(body)` → true when the answer is valid; `offsetMs`
+ * delays the schedule (two loads run side by side, interleaved).
  */
-export async function paced({ rate, durationMs, connections, target, check = () => true }) {
+export async function paced({ rate, durationMs, connections, target, check = () => true, offsetMs = 0 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const total = Math.round((rate * durationMs) / 1000);
   const latencies = new Float64Array(total);
@@ -162,7 +163,7 @@ export async function paced({ rate, durationMs, connections, target, check = () 
   let errors = 0;
   const samples = [];
   let maxLagMs = 0;
-  const start = performance.now();
+  const start = performance.now() + offsetMs;
   let sent = 0;
   await new Promise((resolve) => {
     const fire = (i) => {
@@ -193,7 +194,7 @@ export async function paced({ rate, durationMs, connections, target, check = () 
     };
     const tick = () => {
       const now = performance.now();
-      const due = Math.min(total, Math.floor(((now - start) * rate) / 1000) + 1);
+      const due = now < start ? 0 : Math.min(total, Math.floor(((now - start) * rate) / 1000) + 1);
       if (due > sent) maxLagMs = Math.max(maxLagMs, now - (start + ((due - 1) * 1000) / rate));
       while (sent < due) fire(sent++);
       if (sent < total) setTimeout(tick, 1);

@@ -107,7 +107,7 @@ function summarise(profile) {
         : url.includes("/node_modules/")
           ? `node_modules/${/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)[1]}`
           : url.startsWith("node:")
-            ? "node: internals"
+            ? url
             : where(url);
     file.set(pkg, (file.get(pkg) ?? 0) + us);
   }

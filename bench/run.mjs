@@ -38,7 +38,6 @@ const runs = (n) => !only || only.includes(n);
 const S = QUICK ? 0.3 : 1; // duration scale
 
 const KEY = "benchkey0000000000000000000000001";
-const ROUNDS = 3;
 const STATUS_TOKEN = /^(STATUS_WAIT_CODE|STATUS_OK:\S+)$/;
 const isJson = (b) => b.startsWith("{") || b.startsWith("[");
 const T0 = Date.now();
@@ -150,26 +149,15 @@ const resetStats = (sandbox) => json(`${sandbox.url}/sandbox/stats/reset`, { met
 
 // ---------------------------------------------------------------- scenarios
 
-/** (1) CPU per request of the gateway process for getStatus (shield off) vs the bare app. */
+/**
+ * (1) CPU per request of the gateway process for getStatus (shield off) vs the bare app. Both loads
+ * run side by side in the same window (interleaved schedules), so a disturbance from elsewhere on
+ * the machine hits both; each process's CPU is its own (/proc/<pid>/stat).
+ */
 async function translationCost({ gw, bare, sandbox, acts }) {
   const rate = 500;
   const rounds = 5;
   const durationMs = 3000 * S;
-  const phase = async (label, proc, target, check) => {
-    const cpu0 = cpuSeconds(proc.pid);
-    const sb0 = cpuSeconds(sandbox.pid);
-    const r = await paced({ rate, durationMs, connections: 16, target, check });
-    const cpu = cpuSeconds(proc.pid) - cpu0;
-    const sbCpu = cpuSeconds(sandbox.pid) - sb0;
-    return {
-      label,
-      answered: r.answered,
-      invalid: r.invalid + r.errors,
-      cpuS: cpu,
-      sandboxCpuS: sbCpu,
-      samples: r.samples,
-    };
-  };
   // spread over the activations: the shield coalesces concurrent reads of one activation even when off
   const gwTarget = (i) => ({
     url: gw.call({ api_key: KEY, action: "getStatus", id: acts[i % acts.length].id }),
@@ -177,49 +165,75 @@ async function translationCost({ gw, bare, sandbox, acts }) {
   const bareTarget = (i) => ({
     url: `${bare.url}/stubs/handler_api.php?api_key=${KEY}&action=getStatus&id=${acts[i % acts.length].id}`,
   });
+  const both = (ms, check = true) => {
+    const cpu0 = [gw, bare, sandbox].map((p) => cpuSeconds(p.pid));
+    return Promise.all([
+      paced({
+        rate,
+        durationMs: ms,
+        connections: 16,
+        target: gwTarget,
+        ...(check && { check: (x) => STATUS_TOKEN.test(x) }),
+      }),
+      paced({ rate, durationMs: ms, connections: 16, target: bareTarget, offsetMs: 500 / rate }),
+    ]).then(([g, b]) => {
+      const [gCpu, bCpu, sCpu] = [gw, bare, sandbox].map((p, i) => cpuSeconds(p.pid) - cpu0[i]);
+      return {
+        gateway: { answered: g.answered, invalid: g.invalid + g.errors, cpuS: gCpu, samples: g.samples },
+        bare: { answered: b.answered, invalid: b.invalid + b.errors, cpuS: bCpu },
+        sandboxCpuS: sCpu,
+      };
+    });
+  };
+  // warm-up: a closed-loop burst on each (so both are past the JIT's tiers), then the paced load
   log(`  warm-up`);
-  await paced({ rate, durationMs: 2000 * S, connections: 16, target: gwTarget });
-  await paced({ rate, durationMs: 2000 * S, connections: 16, target: bareTarget });
+  let w = 0;
+  const gwPath = () =>
+    `/stubs/handler_api.php?api_key=${KEY}&action=getStatus&id=${acts[w++ % acts.length].id}`;
+  await cannon({ url: gw.url, path: gwPath, connections: 10, durationS: 2 });
+  await cannon({ url: `${bare.url}/stubs/handler_api.php`, connections: 10, durationS: 2 });
+  await both(1000 * S, false);
   await resetStats(sandbox);
-  const g = [];
-  const b = [];
+  const got = [];
   for (let i = 0; i < rounds; i++) {
     log(
-      `  round ${i + 1}/${rounds}: gateway getStatus and bare app, ${rate} req/s for ${durationMs / 1000} s each`,
+      `  round ${i + 1}/${rounds}: gateway getStatus and bare app side by side, ${rate} req/s each for ${durationMs / 1000} s`,
     );
-    const pair = [
-      () => phase("gateway", gw, gwTarget, (x) => STATUS_TOKEN.test(x)).then((r) => g.push(r)),
-      () => phase("bare", bare, bareTarget).then((r) => b.push(r)),
-    ];
-    if (i % 2) pair.reverse();
-    for (const f of pair) await f();
+    got.push(await both(durationMs));
   }
-  const gwUs = (sum(g.map((r) => r.cpuS)) / sum(g.map((r) => r.answered))) * 1e6;
-  const bareUs = (sum(b.map((r) => r.cpuS)) / sum(b.map((r) => r.answered))) * 1e6;
-  const sandboxUs = (sum(g.map((r) => r.sandboxCpuS)) / sum(g.map((r) => r.answered))) * 1e6;
+  const total = (k, f) => sum(got.map((r) => r[k][f]));
+  const gwUs = (total("gateway", "cpuS") / total("gateway", "answered")) * 1e6;
+  const bareUs = (total("bare", "cpuS") / total("bare", "answered")) * 1e6;
+  const sandboxUs = (sum(got.map((r) => r.sandboxCpuS)) / total("gateway", "answered")) * 1e6;
   const upstreamCalls = (await upstreamStats(sandbox))["GET /api/v1/activations/:id"] ?? 0;
   // headline: the median of the rounds' ratios (a round disturbed by another process on the
   // machine does not decide it); the pooled ratio is kept beside it
-  const perRoundRatios = g.map((r, i) => r.cpuS / r.answered / (b[i].cpuS / b[i].answered));
+  const perRoundRatios = got.map(
+    (r) => r.gateway.cpuS / r.gateway.answered / (r.bare.cpuS / r.bare.answered),
+  );
   const ratio = median(perRoundRatios);
+  const gwMedianUs = median(got.map((r) => (r.gateway.cpuS / r.gateway.answered) * 1e6));
+  const bareMedianUs = median(got.map((r) => (r.bare.cpuS / r.bare.answered) * 1e6));
   const out = {
-    method: `open loop ${rate} req/s over ${acts.length} activations, 16 keep-alive sockets, ${rounds} interleaved rounds of ${durationMs / 1000} s (order swapped every round); ratio = median of the rounds' ratios; utime+stime (clock ticks of ${1000 / CLK_TCK} ms) from /proc/<pid>/stat of the gateway process only (the sandbox it calls is a separate process)`,
-    gatewayCpuUsPerRequest: round(gwUs, 1),
-    bareCpuUsPerRequest: round(bareUs, 1),
-    sandboxCpuUsPerRequest: round(sandboxUs, 1),
-    upstreamCallsPerAnswer: round(upstreamCalls / sum(g.map((r) => r.answered)), 3),
+    method: `open loop ${rate} req/s to the gateway (getStatus over ${acts.length} activations) and ${rate} req/s to the bare app, side by side in the same ${durationMs / 1000} s window (schedules interleaved), 16 keep-alive sockets each, ${rounds} rounds; utime+stime (clock ticks of ${1000 / CLK_TCK} ms) from /proc/<pid>/stat of the gateway process only (the sandbox it calls is a separate process); ratio = median of the rounds' ratios`,
+    gatewayCpuUsPerRequest: round(gwMedianUs, 1),
+    bareCpuUsPerRequest: round(bareMedianUs, 1),
+    pooledGatewayCpuUsPerRequest: round(gwUs, 1),
+    pooledBareCpuUsPerRequest: round(bareUs, 1),
+    sandboxCpuUsPerGatewayRequest: round(sandboxUs, 1),
+    upstreamCallsPerAnswer: round(upstreamCalls / total("gateway", "answered"), 3),
     ratio: round(ratio, 2),
     pooledRatio: round(gwUs / bareUs, 2),
     perRoundRatios: perRoundRatios.map((x) => round(x, 2)),
-    invalidAnswers: sum(g.map((r) => r.invalid)) + sum(b.map((r) => r.invalid)),
-    rounds: { gateway: g, bare: b },
+    invalidAnswers: total("gateway", "invalid") + total("bare", "invalid"),
+    rounds: got,
     goal: "≤ 3× the bare app",
     met: ratio <= 3,
   };
   row(
     "1 translation CPU/req (getStatus, shield off)",
-    fmt(gwUs, " µs"),
-    fmt(bareUs, " µs bare"),
+    fmt(gwMedianUs, " µs"),
+    fmt(bareMedianUs, " µs bare"),
     fmt(ratio, "×", 2),
     "≤ 3×",
     out.met,
@@ -227,11 +241,15 @@ async function translationCost({ gw, bare, sandbox, acts }) {
   return out;
 }
 
-/** (2) Added latency at 200 req/s, and closed-loop throughput, gateway getStatus vs direct sandbox read. */
+/**
+ * (2) Added latency at 200 req/s: gateway getStatus and the direct sandbox read side by side in the
+ * same window (interleaved schedules, separate sockets), so both see the same disturbances; and
+ * closed-loop throughput, gateway getStatus vs the direct read, in alternating rounds.
+ */
 async function addedLatency({ gw, sandbox, acts }) {
   const rate = 200;
-  const rounds = 2 * ROUNDS;
-  const durationMs = 2500 * S;
+  const rounds = 5;
+  const durationMs = 4000 * S;
   const gwPath = (i) =>
     `/stubs/handler_api.php?api_key=${KEY}&action=getStatus&id=${acts[i % acts.length].id}`;
   const directPath = (i) => `/api/v1/activations/${acts[i % acts.length].upstreamId}`;
@@ -239,47 +257,51 @@ async function addedLatency({ gw, sandbox, acts }) {
   const headers = { "x-api-key": KEY };
   const directTarget = (i) => ({ url: `${sandbox.url}${directPath(i)}`, headers });
   const directOk = (b) => b.startsWith("{") && b.includes('"status":');
+  const both = (ms) =>
+    Promise.all([
+      paced({ rate, durationMs: ms, connections: 16, target: gwTarget, check: (b) => STATUS_TOKEN.test(b) }),
+      paced({
+        rate,
+        durationMs: ms,
+        connections: 16,
+        target: directTarget,
+        check: directOk,
+        offsetMs: 500 / rate,
+      }),
+    ]);
   const gl = [];
   const dl = [];
   const perRound = [];
   let invalid = 0;
   log(`  warm-up`);
-  await paced({ rate, durationMs: 1000, connections: 16, target: gwTarget });
-  await paced({ rate, durationMs: 1000, connections: 16, target: directTarget });
+  await both(1500 * S);
   for (let i = 0; i < rounds; i++) {
     log(
-      `  latency round ${i + 1}/${rounds}: ${rate} req/s for ${durationMs / 1000} s, gateway getStatus and direct GET /api/v1/activations/{id}`,
+      `  latency round ${i + 1}/${rounds}: gateway getStatus and direct GET /api/v1/activations/{id} side by side, ${rate} req/s each for ${durationMs / 1000} s`,
     );
-    const run = {
-      gw: () =>
-        paced({ rate, durationMs, connections: 16, target: gwTarget, check: (b) => STATUS_TOKEN.test(b) }),
-      direct: () => paced({ rate, durationMs, connections: 16, target: directTarget, check: directOk }),
-    };
-    const order = i % 2 ? ["direct", "gw"] : ["gw", "direct"];
-    const got = {};
-    for (const k of order) got[k] = await run[k]();
-    gl.push(...got.gw.latencies);
-    dl.push(...got.direct.latencies);
-    invalid += got.gw.invalid + got.gw.errors + got.direct.invalid + got.direct.errors;
+    const [g, d] = await both(durationMs);
+    gl.push(...g.latencies);
+    dl.push(...d.latencies);
+    invalid += g.invalid + g.errors + d.invalid + d.errors;
     const q = (r, x) => percentile(r.latencies, x);
     perRound.push({
-      gatewayP50: round(q(got.gw, 50), 3),
-      gatewayP99: round(q(got.gw, 99), 3),
-      directP50: round(q(got.direct, 50), 3),
-      directP99: round(q(got.direct, 99), 3),
-      addedP50: round(q(got.gw, 50) - q(got.direct, 50), 3),
-      addedP99: round(q(got.gw, 99) - q(got.direct, 99), 3),
+      gatewayP50: round(q(g, 50), 3),
+      gatewayP99: round(q(g, 99), 3),
+      directP50: round(q(d, 50), 3),
+      directP99: round(q(d, 99), 3),
+      addedP50: round(q(g, 50) - q(d, 50), 3),
+      addedP99: round(q(g, 99) - q(d, 99), 3),
     });
   }
-  // headline: the median over rounds of each round's difference, so one round disturbed by another
-  // process on the machine does not decide the figure; pooled percentiles are kept beside it
+  // headline: the median over rounds of each round's difference; pooled percentiles kept beside it
   const mid = (k) => median(perRound.map((r) => r[k]));
   const added50 = mid("addedP50");
   const added99 = mid("addedP99");
   const p = (xs, q) => percentile(xs, q);
 
   const connections = 10;
-  const durationS = Math.max(1, Math.round(3 * S));
+  const durationS = Math.max(1, Math.round(2 * S));
+  const thrRounds = 5;
   const tg = [];
   const td = [];
   let n = 0;
@@ -289,9 +311,9 @@ async function addedLatency({ gw, sandbox, acts }) {
   await cannon({ ...gwLoad, connections, durationS: 2 });
   await cannon({ ...directLoad, connections, durationS: 2 });
   await resetStats(sandbox);
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < thrRounds; i++) {
     log(
-      `  throughput round ${i + 1}/${ROUNDS}: closed loop, ${connections} connections, ${durationS} s each`,
+      `  throughput round ${i + 1}/${thrRounds}: closed loop, ${connections} connections, ${durationS} s each, gateway and direct alternating`,
     );
     const run = {
       gw: async () => tg.push(await cannon({ ...gwLoad, connections, durationS })),
@@ -303,24 +325,24 @@ async function addedLatency({ gw, sandbox, acts }) {
   const activationCalls = (await upstreamStats(sandbox))["GET /api/v1/activations/:id"] ?? 0;
   const gwCallsPerAnswer =
     (activationCalls - sum(td.map((r) => r.requests))) / sum(tg.map((r) => r.requests));
-  const gwRps = sum(tg.map((r) => r.good)) / sum(tg.map((r) => r.durationS));
-  const directRps = sum(td.map((r) => r.good)) / sum(td.map((r) => r.durationS));
+  const gwRps = median(tg.map((r) => r.rps));
+  const directRps = median(td.map((r) => r.rps));
   // headline: the median of the rounds' shares (each round pairs one gateway and one direct run)
   const shares = tg.map((r, i) => r.rps / td[i].rps);
   const share = median(shares);
   const out = {
     latency: {
-      method: `open loop ${rate} req/s on 16 keep-alive sockets (node:http), ${rounds} interleaved rounds of ${durationMs / 1000} s; latency from send to last byte; added = median over rounds of (gateway − direct) per round`,
+      method: `open loop ${rate} req/s to the gateway (getStatus) and ${rate} req/s straight to the sandbox (GET /api/v1/activations/{id} with x-api-key), side by side in the same ${durationMs / 1000} s window (schedules interleaved), 16 keep-alive node:http sockets each, spread over ${acts.length} activations, ${rounds} rounds; latency from send to last byte; figures = medians over rounds of each round's percentile and difference`,
       gatewayP50Ms: round(mid("gatewayP50"), 3),
       gatewayP99Ms: round(mid("gatewayP99"), 3),
       directP50Ms: round(mid("directP50"), 3),
       directP99Ms: round(mid("directP99"), 3),
+      addedP50Ms: round(added50, 3),
+      addedP99Ms: round(added99, 3),
       pooledGatewayP50Ms: round(p(gl, 50), 3),
       pooledGatewayP99Ms: round(p(gl, 99), 3),
       pooledDirectP50Ms: round(p(dl, 50), 3),
       pooledDirectP99Ms: round(p(dl, 99), 3),
-      addedP50Ms: round(added50, 3),
-      addedP99Ms: round(added99, 3),
       perRound,
       samples: { gateway: gl.length, direct: dl.length },
       invalidAnswers: invalid,
@@ -328,12 +350,11 @@ async function addedLatency({ gw, sandbox, acts }) {
       met: added99 <= 2,
     },
     throughput: {
-      method: `autocannon closed loop, ${connections} connections, each request on the next of ${acts.length} activations, ${ROUNDS} interleaved rounds of ${durationS} s; only valid answers counted; share = median of the rounds' shares`,
+      method: `autocannon closed loop, ${connections} connections, each request on the next of ${acts.length} activations, ${thrRounds} alternating rounds of ${durationS} s; only valid answers counted; req/s = median of rounds; share = median of the rounds' gateway/direct`,
       gatewayRps: round(gwRps, 0),
-      gatewayUpstreamCallsPerAnswer: round(gwCallsPerAnswer, 3),
       directRps: round(directRps, 0),
+      gatewayUpstreamCallsPerAnswer: round(gwCallsPerAnswer, 3),
       share: round(share, 3),
-      pooledShare: round(gwRps / directRps, 3),
       perRoundShares: shares.map((x) => round(x, 3)),
       rounds: { gateway: tg, direct: td },
       goal: "≥ 40 % of the direct read",
@@ -393,13 +414,14 @@ async function cachedCatalogue({ gw, bare }) {
     }
   }
   const connections = 10;
-  const durationS = Math.max(1, Math.round(3 * S));
+  const durationS = Math.max(1, Math.round(2 * S));
+  const rounds = 5;
   log(`  warm-up`);
   for (const k of Object.keys(urls)) await cannon({ url: urls[k], connections, durationS: 2 });
   const got = { getPrices: [], getCountries: [], bare: [] };
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < rounds; i++) {
     log(
-      `  round ${i + 1}/${ROUNDS}: closed loop, ${connections} connections, ${durationS} s each: getPrices, getCountries, bare`,
+      `  round ${i + 1}/${rounds}: closed loop, ${connections} connections, ${durationS} s each: getPrices, getCountries, bare`,
     );
     const order = Object.keys(urls);
     for (let j = 0; j < order.length; j++) {
@@ -414,7 +436,7 @@ async function cachedCatalogue({ gw, bare }) {
   const bareRps = rps("bare");
   const out = {
     available: true,
-    method: `autocannon closed loop, ${connections} connections, ${ROUNDS} rounds of ${durationS} s (order rotated every round); cache warmed first; only valid answers counted; req/s = median of rounds, share = median of the rounds' action/bare`,
+    method: `autocannon closed loop, ${connections} connections, ${rounds} rounds of ${durationS} s (order rotated every round); cache warmed first; only valid answers counted; req/s = median of rounds, share = median of the rounds' action/bare`,
     getPricesRps: round(rps("getPrices"), 0),
     getCountriesRps: round(rps("getCountries"), 0),
     bareRps: round(bareRps, 0),
