@@ -35,7 +35,9 @@ export function snapshotDist() {
   for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "store/owner.js"]) {
     if (!existsSync(join(dir, "dist", f))) throw new Error(`dist/${f} is missing: run npm run build`);
   }
-  return { dist: join(dir, "dist"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.on("exit", remove); // also when the run is interrupted
+  return { dist: join(dir, "dist"), remove };
 }
 
 // ---------------------------------------------------------------- child processes

@@ -42,6 +42,9 @@ const STATUS_TOKEN = /^(STATUS_WAIT_CODE|STATUS_OK:\S+)$/;
 const isJson = (b) => b.startsWith("{") || b.startsWith("[");
 const T0 = Date.now();
 const tmpDirs = [];
+process.on("exit", () => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
 const tmp = (name) => {
   const d = mkdtempSync(join(os.tmpdir(), `smsgw-bench-${name}-`));
   tmpDirs.push(d);
