@@ -6,6 +6,10 @@ import type { Activation } from "../upstream/schemas.js";
 import type { KeyRing } from "./key-ring.js";
 import { CLOCK_MARGIN_MS, matchingActivations } from "./purchase.js";
 
+const PAGE_SIZE = 100;
+/** at most this many pages per owner and sweep: older intents wait for their give-up age */
+const MAX_PAGES = 20;
+
 export type SettleResult = "cancelled" | "kept" | "nothing" | "pending" | "unknown_key" | "failed";
 
 export interface OrphanSettlerOptions {
@@ -68,13 +72,27 @@ export class OrphanSettler {
       }
       let page: Activation[];
       try {
-        page = (await this.opts.upstream.listActivations(key, { limit: 100 })).data;
+        page = await this.listBackTo(key, Math.min(...ownIntents.map((i) => i.upstreamTime)));
       } catch (err) {
         this.opts.log.warn({ err: String(err) }, "orphan sweep could not list activations");
         continue;
       }
       for (const intent of ownIntents) this.report(await this.settle(intent, key, page));
     }
+  }
+
+  /** The key's activations, newest first, paging back until one older than `since` (bounded). */
+  private async listBackTo(key: string, since: number): Promise<Activation[]> {
+    const out: Activation[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const answer = await this.opts.upstream.listActivations(key, { limit: PAGE_SIZE, cursor });
+      out.push(...answer.data);
+      const oldest = answer.data.at(-1)?.createdAt;
+      if (!answer.nextCursor || (oldest && Date.parse(oldest) < since)) break;
+      cursor = answer.nextCursor;
+    }
+    return out;
   }
 
   private async settle(intent: PurchaseIntent, key: string, page: Activation[]): Promise<SettleResult> {
@@ -101,10 +119,10 @@ export class OrphanSettler {
         return "failed";
       }
     }
-    // Nothing matched. If the page reaches back before the intent, nothing ever will: close it.
+    // Nothing matched. If the list reaches back before the intent, nothing ever will: close it.
     const oldest = page.at(-1)?.createdAt ?? undefined;
     const pageCoversIntent =
-      page.length < 100 || (oldest !== undefined && Date.parse(oldest) < intent.upstreamTime);
+      page.length < PAGE_SIZE || (oldest !== undefined && Date.parse(oldest) < intent.upstreamTime);
     if (pageCoversIntent) {
       await ids.closeIntent(intent.intentId);
       return "nothing";

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { ActivationRecord } from "../store/id-store.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Activation } from "../upstream/schemas.js";
@@ -15,8 +16,10 @@ export interface Bought {
   activation: Activation;
 }
 
-/** The upstream `Date` header has one-second resolution; look back a little further than that. */
-export const CLOCK_MARGIN_MS = 2_000;
+/** The upstream `Date` header and timestamps have one-second resolution. */
+const CLOCK_RESOLUTION_MS = 1_000;
+/** Look back a little further than that before a purchase. */
+export const CLOCK_MARGIN_MS = 2 * CLOCK_RESOLUTION_MS;
 
 /**
  * Purchases in flight in this process, per owner + service + country. A reconciliation waits for
@@ -42,6 +45,13 @@ function othersInFlight(slot: string, self: Promise<unknown>): Promise<unknown>[
 }
 
 /**
+ * Activations a reconciliation claimed → the start of that reconciliation's window. Timestamps have
+ * one-second resolution, so a reconciliation can take a concurrent purchase's activation; that
+ * purchase then looks for the reconciler's own activation, which lies in the reconciler's window.
+ */
+const claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 });
+
+/**
  * One purchase, never retried (legacy-protocol.md §6 "No orphaned purchases"): an intent is
  * recorded first; an ambiguous failure (timeout, dropped connection, 5xx) is reconciled against the
  * key's newest activations before answering, claiming a match atomically through the id store.
@@ -62,26 +72,57 @@ export async function purchase(ctx: ActionContext, order: Order): Promise<Bought
   const attempt = track(
     slot,
     upstream.buy(ctx.key, order).then(async (activation) => {
-      const { record } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
-      return { record, activation };
+      const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
+      return { record, activation, created };
     }),
   );
+  let failure: UpstreamError;
+  let intent = { intentId, since };
   try {
-    const bought = await attempt;
-    await ids.closeIntent(intentId);
-    return bought;
+    const { created, ...bought } = await attempt;
+    if (created) {
+      await ids.closeIntent(intentId);
+      return bought;
+    }
+    // A concurrent reconciliation took this activation for its own lost purchase (and handed it
+    // out): that lost purchase is then the unclaimed activation this request should have.
+    failure = new UpstreamError("unavailable", "activation claimed by a concurrent reconciliation", {
+      ambiguous: true,
+    });
+    intent = await widenIntent(ctx, order, intent, claimedBy.get(bought.activation.id));
   } catch (err) {
-    if (err instanceof UpstreamError && err.ambiguous) {
-      const until = upstream.upstreamNow() + CLOCK_MARGIN_MS;
-      await Promise.allSettled(othersInFlight(slot, attempt));
-      const found = await reconcile(ctx, order, { intentId, since, until }, err);
-      if (found) return found;
-      // Left open: the orphan settler maps and refunds whatever this attempt did create.
+    if (!(err instanceof UpstreamError && err.ambiguous)) {
+      await ids.closeIntent(intentId);
       throw err;
     }
-    await ids.closeIntent(intentId);
-    throw err;
+    failure = err;
   }
+  const until = upstream.upstreamNow() + CLOCK_RESOLUTION_MS;
+  await Promise.allSettled(othersInFlight(slot, attempt));
+  const found = await reconcile(ctx, order, { ...intent, until }, failure);
+  if (found) return found;
+  // Left open: the orphan settler maps and refunds whatever this attempt did create.
+  throw failure;
+}
+
+/** Replaces the intent by one that starts earlier, so the settler searches the wider window too. */
+async function widenIntent(
+  ctx: ActionContext,
+  order: Order,
+  intent: { intentId: string; since: number },
+  since: number | undefined,
+): Promise<{ intentId: string; since: number }> {
+  if (since === undefined || since >= intent.since) return intent;
+  const { ids } = ctx.deps;
+  const intentId = await ids.addIntent({
+    owner: ctx.owner,
+    serviceCode: order.serviceCode,
+    countryIso: order.countryIso,
+    upstreamTime: since,
+    createdAt: Date.now(),
+  });
+  await ids.closeIntent(intent.intentId);
+  return { intentId, since };
 }
 
 async function reconcile(
@@ -94,7 +135,7 @@ async function reconcile(
   ctx.log.warn({ kind: cause.kind, detail: cause.message }, "ambiguous purchase: reconciling");
   let page: Activation[];
   try {
-    page = (await upstream.listActivations(ctx.key, { limit: 20 })).data;
+    page = (await upstream.listActivations(ctx.key, { limit: 100 })).data;
   } catch (err) {
     ctx.log.warn({ err: String(err) }, "reconciliation could not list activations");
     ctx.deps.onReconciliation?.("list_failed");
@@ -104,6 +145,7 @@ async function reconcile(
   for (const activation of candidates) {
     const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
     if (!created) continue; // handed out already, by this or another replica
+    claimedBy.set(activation.id, intent.since);
     await ids.closeIntent(intent.intentId);
     ctx.log.info({ numericId: record.numericId }, "ambiguous purchase reconciled");
     ctx.deps.onReconciliation?.("claimed");

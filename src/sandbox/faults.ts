@@ -9,6 +9,8 @@ export const faultRuleSchema = z.strictObject({
     .regex(/^(\*|(?:[A-Z]+|\*) \/\S*)$/, 'route must look like "POST /api/v1/activations" or "*"'),
   phase: z.enum(["before", "after"]).default("before"),
   latencyMs: z.number().int().min(0).max(120_000).default(0),
+  /** the chance that `latencyMs` applies to a request (latency spikes); 1 = always */
+  latencyChance: z.number().min(0).max(1).default(1),
   error500: probability,
   bare503: probability,
   error429: probability,
@@ -49,7 +51,8 @@ export function decideFault(
   let outcome: FaultOutcome | null = null;
   for (const rule of rules) {
     if (rule.phase !== phase || !ruleMatches(rule, routeKey)) continue;
-    latencyMs += rule.latencyMs;
+    if (rule.latencyMs > 0 && (rule.latencyChance >= 1 || random() < rule.latencyChance))
+      latencyMs += rule.latencyMs;
     if (outcome) continue;
     const roll = random();
     let threshold = 0;

@@ -48,6 +48,7 @@ describe("createSandboxApp in process (no server)", () => {
             route: "GET /api/v1/countries",
             phase: "before",
             latencyMs: 0,
+            latencyChance: 1,
             error500: 0,
             bare503: 0,
             error429: 0,

@@ -137,6 +137,7 @@ describe("fault injection over HTTP", () => {
             route: "GET /api/v1/countries",
             phase: "before",
             latencyMs: 0,
+            latencyChance: 1,
             error500: 0,
             bare503: 1,
             error429: 0,

@@ -17,11 +17,19 @@ describe("fault rules", () => {
       route: "GET /api/v1/activations/:id",
       phase: "before",
       latencyMs: 0,
+      latencyChance: 1,
       error500: 0,
       bare503: 0,
       error429: 0,
       drop: 0,
     });
+  });
+
+  it("applies latency only with its chance", () => {
+    const rules = [faultRuleSchema.parse({ route: "*", latencyMs: 500, latencyChance: 0.25 })];
+    const draws = [0.1, 0.9];
+    const decisions = draws.map((d) => decideFault(rules, "GET /x", "before", () => d).latencyMs);
+    expect(decisions).toEqual([500, 0]);
   });
 
   it.each([
