@@ -1,33 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAccessNumber, rawRequest } from "../helpers/gateway.js";
+import { killHard, startGatewayProcess } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
-
-/** The compiled gateway as its own process, killed with SIGKILL and started again on the same data. */
-const MAIN = new URL("../../dist/main.js", import.meta.url).pathname;
-
-function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; legacyUrl: string }> {
-  if (!existsSync(MAIN)) throw new Error("dist/main.js is missing: run `npm run build` (npm test does it)");
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /legacy endpoint: (\S+)/.exec(out);
-      if (m) resolve({ child, legacyUrl: m[1]! });
-    });
-    child.stderr!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.on("exit", (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
-  });
-}
 
 let sb: TestSandbox;
 beforeAll(async () => {
@@ -51,7 +28,7 @@ describe("kill -9 and restart", () => {
     const get = async (url: string, params: Record<string, string>) =>
       (await rawRequest(`${url}?${new URLSearchParams({ api_key: sb.apiKey, ...params })}`)).body.toString();
 
-    const first = await startProcess(env);
+    const first = await startGatewayProcess(env);
     const handedOut: { id: string; phone: string }[] = [];
     for (let i = 0; i < 10; i++) {
       handedOut.push(
@@ -59,10 +36,9 @@ describe("kill -9 and restart", () => {
       );
     }
     await sb.control.deliverSms({ phoneNumber: handedOut[0]!.phone }, "Your Telegram code is 48213");
-    first.child.kill("SIGKILL");
-    await new Promise((r) => first.child.once("exit", r));
+    await killHard(first);
 
-    const second = await startProcess(env);
+    const second = await startGatewayProcess(env);
     try {
       expect(await get(second.legacyUrl, { action: "getStatus", id: handedOut[0]!.id })).toBe(
         "STATUS_OK:48213",
