@@ -60,13 +60,7 @@ const claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 }
 export async function purchase(ctx: ActionContext, order: Order): Promise<Bought> {
   const { ids, upstream } = ctx.deps;
   const since = upstream.upstreamNow() - CLOCK_MARGIN_MS;
-  const intentId = await ids.addIntent({
-    owner: ctx.owner,
-    serviceCode: order.serviceCode,
-    countryIso: order.countryIso,
-    upstreamTime: since,
-    createdAt: Date.now(),
-  });
+  const intentId = await recordIntent(ctx, order, since);
   const slot = `${ctx.owner}|${order.serviceCode}|${order.countryIso}`;
   // Tracked from the purchase until its activation is mapped (not through a reconciliation).
   const attempt = track(
@@ -113,16 +107,20 @@ async function widenIntent(
   since: number | undefined,
 ): Promise<{ intentId: string; since: number }> {
   if (since === undefined || since >= intent.since) return intent;
-  const { ids } = ctx.deps;
-  const intentId = await ids.addIntent({
+  const intentId = await recordIntent(ctx, order, since);
+  await ctx.deps.ids.closeIntent(intent.intentId);
+  return { intentId, since };
+}
+
+/** A purchase intent: what was ordered, by whom, from when (upstream clock). */
+function recordIntent(ctx: ActionContext, order: Order, since: number): Promise<string> {
+  return ctx.deps.ids.addIntent({
     owner: ctx.owner,
     serviceCode: order.serviceCode,
     countryIso: order.countryIso,
     upstreamTime: since,
     createdAt: Date.now(),
   });
-  await ids.closeIntent(intent.intentId);
-  return { intentId, since };
 }
 
 async function reconcile(
