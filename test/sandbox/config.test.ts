@@ -50,6 +50,7 @@ describe("loadSandboxConfig", () => {
         route: "POST /api/v1/activations",
         phase: "after",
         latencyMs: 0,
+        latencyChance: 1,
         error500: 0.5,
         bare503: 0,
         error429: 0,

@@ -111,6 +111,7 @@ describe("fault injection over HTTP", () => {
           route: "POST /api/v1/activations",
           phase: "after",
           latencyMs: 0,
+          latencyChance: 1,
           error500: 0.2,
           bare503: 0,
           error429: 0,
