@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { requestIdMixin } from "./request-scope.js";
 
 export type { Logger } from "pino";
 
@@ -21,6 +22,7 @@ export function createLogger(opts: {
   const options: pino.LoggerOptions = {
     level: opts.level,
     base: undefined,
+    mixin: requestIdMixin,
     redact: {
       paths: [
         "apiKey",

@@ -21,11 +21,22 @@ export interface LegacyRouteOptions {
   onAnswer?: (action: string, token: string, seconds: number) => void;
 }
 
+/**
+ * A request header, read from node's own parsed headers when the adapter gives them: asking the
+ * Web Request for headers makes @hono/node-server build a full Headers object on every request.
+ */
+function header(c: Context, name: string): string | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 let requestCounter = 0;
 const REQUEST_ID_PREFIX = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
 
 function requestIdOf(c: Context): string {
-  const given = c.req.header("x-request-id");
+  const given = header(c, "x-request-id");
   if (given && /^[\w.-]{1,64}$/.test(given)) return given;
   requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
   return `${REQUEST_ID_PREFIX}-${requestCounter.toString(36)}`;
@@ -36,8 +47,7 @@ function requestIdOf(c: Context): string {
  * socket makes the kernel reset the connection, and the client may lose the answer with it.
  */
 async function discardBody(c: Context): Promise<undefined> {
-  const hasBody =
-    c.req.header("content-length") !== undefined || c.req.header("transfer-encoding") !== undefined;
+  const hasBody = header(c, "content-length") !== undefined || header(c, "transfer-encoding") !== undefined;
   // A GET Request object carries no body stream: drain node's own request instead.
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (!hasBody || !incoming || incoming.complete) return undefined;
@@ -52,7 +62,7 @@ async function discardBody(c: Context): Promise<undefined> {
 
 async function formBody(c: Context): Promise<Map<string, string> | undefined> {
   if (c.req.method !== "POST") return discardBody(c);
-  const type = c.req.header("content-type") ?? "";
+  const type = header(c, "content-type") ?? "";
   if (type.startsWith("multipart/form-data")) {
     const parsed = await c.req.parseBody({ all: true });
     const out = new Map<string, string>();
@@ -73,37 +83,39 @@ export function legacyHandler(opts: LegacyRouteOptions) {
   return async (c: Context): Promise<Response> => {
     const started = performance.now();
     const requestId = requestIdOf(c);
-    const log = opts.log.child({ reqId: requestId });
-    const scope: RequestScope = { upstreamCalls: 0 };
+    const log = opts.log;
+    const scope: RequestScope = { reqId: requestId, upstreamCalls: 0 };
     let action: string | undefined;
     let answer: LegacyAnswer;
     try {
-      const params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
-      const outcome = await requestScope.run(scope, () =>
-        handleLegacy(params, opts.deps, log, opts.resolveKey),
-      );
-      action = outcome.action;
-      answer = outcome.answer;
+      answer = await requestScope.run(scope, async () => {
+        const params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
+        const outcome = await handleLegacy(params, opts.deps, log, opts.resolveKey);
+        action = outcome.action;
+        return outcome.answer;
+      });
     } catch (err) {
-      log.error({ err: String(err) }, "legacy request failed");
+      log.error({ reqId: requestId, err: String(err) }, "legacy request failed");
       answer = T.ERROR_SQL;
     }
     const ms = performance.now() - started;
     const token = answerToken(answer);
     opts.onAnswer?.(action ?? "none", token, ms / 1000);
-    log.info(
-      {
-        method: c.req.method,
-        url: scrubUrl(c.req.path),
-        action,
-        token,
-        ms: Math.round(ms * 10) / 10,
-        upstreamCalls: scope.upstreamCalls,
-      },
-      "legacy request",
-    );
-    const response = renderAnswer(answer, c.req.header("accept-encoding"));
-    response.headers.set("x-request-id", requestId);
+    if (log.isLevelEnabled("info")) {
+      log.info(
+        {
+          reqId: requestId,
+          method: c.req.method,
+          url: scrubUrl(c.req.path),
+          action,
+          token,
+          ms: Math.round(ms * 10) / 10,
+          upstreamCalls: scope.upstreamCalls,
+        },
+        "legacy request",
+      );
+    }
+    const response = renderAnswer(answer, header(c, "accept-encoding"), requestId);
     return response;
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
@@ -41,6 +41,7 @@ export async function listen(app: Hono, port: number, host: string): Promise<Lis
   const server = createServer({ maxHeaderSize: 64 * 1024 }, listener);
   server.on("clientError", answerUnparsableRequest);
   server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
+  const shutdown = trackResponses(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -50,12 +51,46 @@ export async function listen(app: Hono, port: number, host: string): Promise<Lis
   return {
     server,
     url: `http://${shownHost}:${bound}`,
-    close: (graceMs = 10_000) => closeGracefully(server, graceMs),
+    close: (graceMs = 10_000) => closeGracefully(server, shutdown, graceMs),
+  };
+}
+
+interface ShutdownTracker {
+  /** From now on every answer closes its connection, including those of requests in flight. */
+  begin(): void;
+}
+
+/**
+ * The answers not yet started, so that shutdown can make them close their connections. Without
+ * it, a keep-alive client (a load balancer, most HTTP libraries) would get `Connection:
+ * keep-alive` on its in-flight answer and keep the idle connection open, and `server.close()`
+ * would wait for the whole grace period before dropping it.
+ */
+function trackResponses(server: Server): ShutdownTracker {
+  const pending = new Set<ServerResponse>();
+  let closing = false;
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader("connection", "close");
+  };
+  server.on("request", (_req, res: ServerResponse) => {
+    if (closing) return closeAfter(res); // arrived on a kept-alive connection after close()
+    pending.add(res);
+    const done = () => pending.delete(res);
+    res.once("finish", done);
+    res.once("close", done);
+  });
+  return {
+    begin() {
+      closing = true;
+      for (const res of pending) closeAfter(res);
+      pending.clear();
+    },
   };
 }
 
 /** Stop accepting, let in-flight requests finish (bounded), then drop what is left. */
-function closeGracefully(server: Server, graceMs: number): Promise<void> {
+function closeGracefully(server: Server, shutdown: ShutdownTracker, graceMs: number): Promise<void> {
+  shutdown.begin();
   return new Promise((resolve) => {
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close(() => {

@@ -42,7 +42,7 @@ export async function handleLegacy(
   if (spec.needsKey && presented === "") return { action, answer: T.NO_KEY };
   const key = presented === "" ? "" : resolveKey(presented);
   if (key === undefined) return { action, answer: T.BAD_KEY };
-  const owner = ownerOf(presented);
+  const owner = presented === "" ? "" : ownerOf(presented);
   if (key !== "") deps.keyRing.remember(owner, key);
   try {
     const answer = await spec.handler({ params, key, owner, deps, log });

@@ -1,7 +1,10 @@
 import { gzipSync } from "node:zlib";
 
-/** What an action answers: a bare token (`ACCESS_NUMBER:1:7999…`) or a JSON payload. */
-export type LegacyAnswer = string | { json: unknown };
+/**
+ * What an action answers: a bare token (`ACCESS_NUMBER:1:7999…`), a JSON payload, or JSON already
+ * serialized (memoized catalogue answers).
+ */
+export type LegacyAnswer = string | { json: unknown } | { jsonText: string };
 
 const HEADERS = {
   "content-type": "text/plain; charset=utf-8",
@@ -10,7 +13,8 @@ const HEADERS = {
 } as const;
 
 export function answerBody(answer: LegacyAnswer): string {
-  return typeof answer === "string" ? answer : JSON.stringify(answer.json);
+  if (typeof answer === "string") return answer;
+  return "jsonText" in answer ? answer.jsonText : JSON.stringify(answer.json);
 }
 
 /** The token word of an answer, for logs and metrics (`ACCESS_NUMBER`, `JSON`). */
@@ -36,10 +40,19 @@ export function acceptsGzip(header: string | undefined | null): boolean {
  * Always HTTP 200, `text/plain` also for JSON, no trailing newline, gzip however short the body
  * when the client accepts it (legacy-protocol.md §1).
  */
-export function renderAnswer(answer: LegacyAnswer, acceptEncoding: string | undefined | null): Response {
+export function renderAnswer(
+  answer: LegacyAnswer,
+  acceptEncoding: string | undefined | null,
+  requestId?: string,
+): Response {
   const body = answerBody(answer);
+  // Headers as one plain object, never mutated later: node-server then writes them directly.
+  const headers: Record<string, string> = requestId
+    ? { ...HEADERS, "x-request-id": requestId }
+    : { ...HEADERS };
   if (acceptsGzip(acceptEncoding)) {
-    return new Response(gzipSync(body), { status: 200, headers: { ...HEADERS, "content-encoding": "gzip" } });
+    headers["content-encoding"] = "gzip";
+    return new Response(gzipSync(body), { status: 200, headers });
   }
-  return new Response(body, { status: 200, headers: HEADERS });
+  return new Response(body, { status: 200, headers });
 }

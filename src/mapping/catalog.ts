@@ -120,6 +120,8 @@ export class Catalog {
    * part of it was never fetched and cannot be within the cold deadline: never a partial matrix.
    */
   view(codes?: readonly string[]): Promise<CatalogView> {
+    const warm = this.cachedView(codes);
+    if (warm) return Promise.resolve(warm);
     return this.withinDeadline(this.coldDeadlineMs, async () => {
       const services = await this.services.list();
       if (codes === undefined) {
@@ -132,11 +134,32 @@ export class Catalog {
     });
   }
 
-  /** ISO codes the upstream lists, or undefined when that list is unknown (never rejects). */
-  async visibleCountries(): Promise<ReadonlySet<string> | undefined> {
+  /** The view from values already cached (no timer, no waiting), or undefined if any is missing. */
+  private cachedView(codes?: readonly string[]): CatalogView | undefined {
+    const services = this.serviceList.cached(SERVICE_LIST);
+    if (services === undefined) return undefined;
+    if (codes === undefined && this.countryList.cached(COUNTRY_LIST) === undefined) {
+      this.countryList.get(COUNTRY_LIST).catch(() => undefined);
+    }
+    const offers = new Map<string, OfferRow[]>();
+    for (const code of codes ?? services.map((s) => s.code)) {
+      const rows = this.offers.cached(code);
+      if (rows === undefined) return undefined;
+      offers.set(code, rows);
+    }
+    return { services, offers };
+  }
+
+  /**
+   * ISO codes the upstream lists, or undefined when that list is unknown (never rejects). The same
+   * array is returned until the list is refetched, so callers can memoize what they derive from it.
+   */
+  async visibleCountries(): Promise<readonly string[] | undefined> {
+    const cached = this.countryList.cached(COUNTRY_LIST);
+    if (cached !== undefined) return cached;
     try {
       const wait = Math.min(this.coldDeadlineMs, COUNTRIES_WAIT_MS);
-      return new Set(await this.withinDeadline(wait, () => this.countryList.get(COUNTRY_LIST)));
+      return await this.withinDeadline(wait, () => this.countryList.get(COUNTRY_LIST));
     } catch {
       return undefined;
     }

@@ -51,9 +51,22 @@ export class RefreshingCache<K extends {}, V extends {}> {
 
   /** The value, loading it on a miss; rejects only when there is no value and the load fails. */
   async get(key: K): Promise<V> {
-    this.opts.onRead?.(this.lru.has(key, { updateAgeOnHas: false }) || this.peek(key) !== undefined);
+    const cached = this.cached(key);
+    if (cached !== undefined) return cached;
+    this.opts.onRead?.(false);
     const entry = await this.lru.fetch(key);
     if (entry === undefined) throw new Error(`cache load of ${String(key)} returned nothing`);
+    return entry.value;
+  }
+
+  /**
+   * The value if there is one, fresh or stale, without waiting (a stale or nearly stale one is
+   * refreshed in the background); undefined on a miss. The warm path of every catalogue read.
+   */
+  cached(key: K): V | undefined {
+    const entry = this.peek(key);
+    if (entry === undefined) return undefined;
+    this.opts.onRead?.(true);
     if (this.now() >= entry.refreshAt) this.refreshInBackground(key);
     return entry.value;
   }

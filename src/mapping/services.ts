@@ -28,7 +28,8 @@ export class ServiceDirectory {
   }
 
   async has(code: string): Promise<boolean> {
-    if ((await this.list()).some((s) => s.code === code)) return true;
+    const services = this.cache.cached(SERVICE_LIST) ?? (await this.list());
+    if (services.some((s) => s.code === code)) return true;
     if (this.now() - this.lastForcedAt < this.minRefreshMs) return false;
     this.lastForcedAt = this.now();
     return (await this.cache.refresh(SERVICE_LIST)).some((s) => s.code === code);

@@ -39,6 +39,24 @@ function legacyKeyLists() {
 
 const namesOf = (country: LegacyCountry) => localNames(country.iso, country.nameEn);
 
+/**
+ * Catalogue answers serialized once per cached value: the cache hands out the same array until it
+ * refetches, so (array, query) → JSON text stays right and a warm read does no rendering.
+ */
+const rendered = new WeakMap<object, Map<string, string>>();
+const UNKNOWN_LIST = {};
+
+function memoJson(source: object, query: string, render: () => unknown): LegacyAnswer {
+  let byQuery = rendered.get(source);
+  if (!byQuery) rendered.set(source, (byQuery = new Map()));
+  let jsonText = byQuery.get(query);
+  if (jsonText === undefined) {
+    jsonText = JSON.stringify(render());
+    byQuery.set(query, jsonText);
+  }
+  return { jsonText };
+}
+
 /** Upstream failures become the catalogue's token (ERROR_SQL) instead of a logged crash. */
 function fromCatalog(action: ActionHandler): ActionHandler {
   return async (ctx) => {
@@ -61,7 +79,9 @@ async function serviceParam(ctx: ActionContext): Promise<string | undefined | fa
 
 async function getCountries(ctx: ActionContext): Promise<LegacyAnswer> {
   const visible = await ctx.deps.catalog.visibleCountries();
-  return { json: renderCountries(ctx.deps.countries.all, visible, namesOf) };
+  return memoJson(visible ?? UNKNOWN_LIST, "countries", () =>
+    renderCountries(ctx.deps.countries.all, visible && new Set(visible), namesOf),
+  );
 }
 
 /** `country` and `lang` are ignored: the upstream has one list, in English. */
@@ -94,7 +114,10 @@ async function getPrices(ctx: ActionContext): Promise<LegacyAnswer> {
   if (service === false) return T.BAD_SERVICE;
   const view = await ctx.deps.catalog.view(service === undefined ? undefined : [service]);
   const { countries } = ctx.deps;
-  return { json: renderPrices(view, (iso) => countries.idOfIso(iso), country && [country]) };
+  const render = () => renderPrices(view, (iso) => countries.idOfIso(iso), country && [country]);
+  // One service's rows are one cached array: its answers can be memoized per country asked.
+  const rows = service === undefined ? undefined : view.offers.get(service);
+  return rows ? memoJson(rows, `prices:${country?.id ?? "*"}`, render) : { json: render() };
 }
 
 /** Without `service`, one such object per service: `{"tg":{"62":{…}},…}`. */
