@@ -38,11 +38,6 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Failures that say the upstream itself is unwell (what a circuit breaker counts). */
-export function isOutage(err: unknown): boolean {
-  return err instanceof UpstreamError && (err.kind === "unavailable" || err.kind === "timeout");
-}
-
 function parseErrorBody(text: string): { message: string } | undefined {
   try {
     const parsed = errorBodySchema.safeParse(JSON.parse(text));
