@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config.js";
-import { startGateway } from "./gateway/start.js";
+import { type RunningGateway, startGateway } from "./gateway/start.js";
 import { createLogger } from "./logger.js";
 import { loadSandboxConfig } from "./sandbox/config.js";
 
@@ -18,7 +18,34 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const gateway = await startGateway(config, { log, ...(sandboxConfig && { sandboxConfig }) });
+
+  // The handlers are in place before anything announces the gateway (the banner): a supervisor
+  // that sends SIGTERM as soon as it sees the banner must get a graceful shutdown, not the default
+  // action (killed by the signal). A signal during start-up stops the gateway once it is up.
+  let gateway: RunningGateway | undefined;
+  let stopping = false;
+  const shutDown = (running: RunningGateway) =>
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err: String(err) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    if (gateway) void shutDown(gateway);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  gateway = await startGateway(config, { log, ...(sandboxConfig && { sandboxConfig }) });
+  if (stopping) {
+    await shutDown(gateway);
+    return;
+  }
 
   // The banner goes to stdout, not the logger: it may show the sandbox demo key (never logged).
   const lines = [
@@ -31,22 +58,6 @@ async function main(): Promise<void> {
     for (const key of gateway.sandbox.demoKeys) lines.push(`  sandbox api key: ${key}`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    gateway.close().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err: String(err) }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((err) => {

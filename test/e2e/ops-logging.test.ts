@@ -1,0 +1,114 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpCall, legacy, pollUntil, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+
+/**
+ * Issue 6 item 4 (logging), through the compiled process: one structured JSON line per legacy
+ * request (request id, action, token, latency, upstream calls, path without the query), and
+ * readable, non-JSON lines with LOG_PRETTY=1.
+ */
+const KEY = "loggingKey_8a1f6c3e9d2b7054";
+let sb: TestSandbox;
+
+beforeAll(async () => {
+  sb = await startTestSandbox({
+    clock: "real",
+    config: { autoSms: false, accounts: [{ apiKey: KEY, balance: "10.00" }] },
+  });
+});
+afterAll(async () => {
+  await sb.close();
+});
+
+const env = (extra: Record<string, string>) => ({
+  UPSTREAM_URL: sb.baseUrl,
+  PORT: "0",
+  HOST: "127.0.0.1",
+  DATA_DIR: mkdtempSync(join(tmpdir(), "gw-ops-logging-")),
+  ...extra,
+});
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+describe("request logs (compiled process)", () => {
+  let gw: SpawnedGateway;
+  beforeAll(async () => {
+    gw = await spawnGateway(env({ LOG_LEVEL: "info" }));
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it("one JSON line per legacy request with id, action, token, latency and upstream calls; no query", async () => {
+    const a = await httpCall(`${gw.legacyUrl}?api_key=${KEY}&action=getBalance`, {
+      headers: { "x-request-id": "ops-log-1" },
+    });
+    expect(a.body).toBe("ACCESS_BALANCE:10.00");
+    expect(a.headers["x-request-id"]).toBe("ops-log-1");
+    const b = await legacy(gw.legacyUrl, { action: "getBalance", api_key: "wrongKey_00112233445566" });
+    expect(b.body).toBe("BAD_KEY");
+    const generatedId = b.headers["x-request-id"];
+    expect(generatedId).toMatch(/^[\w.-]+$/);
+
+    const lines = await pollUntil("two request lines", async () => {
+      const found = gw
+        .stdout()
+        .split("\n")
+        .filter((l) => l.includes('"legacy request"'));
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(lines).toHaveLength(2);
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first).toMatchObject({
+      level: 30,
+      reqId: "ops-log-1",
+      method: "GET",
+      url: "/stubs/handler_api.php",
+      action: "getBalance",
+      token: "ACCESS_BALANCE",
+      upstreamCalls: 1,
+      msg: "legacy request",
+    });
+    expect(typeof first.ms).toBe("number");
+    expect(typeof first.time).toBe("number");
+    expect(second).toMatchObject({ reqId: generatedId, action: "getBalance", token: "BAD_KEY" });
+    expect(gw.stdout()).not.toContain("api_key");
+    expect(gw.stdout()).not.toContain(KEY);
+  });
+});
+
+describe("LOG_PRETTY=1 (compiled process)", () => {
+  it("prints readable, non-JSON lines and keeps serving; SIGTERM still exits 0", async () => {
+    const gw = await spawnGateway(env({ LOG_LEVEL: "info", LOG_PRETTY: "1" }));
+    try {
+      expect((await legacy(gw.legacyUrl, { api_key: KEY, action: "getBalance" })).body).toBe(
+        "ACCESS_BALANCE:10.00",
+      );
+      expect(
+        (await legacy(gw.legacyUrl, { api_key: KEY, action: "getNumber", service: "tg", country: "62" }))
+          .body,
+      ).toMatch(/^ACCESS_NUMBER:/);
+      // pino-pretty runs in a worker thread: its lines arrive a little later
+      const out = await pollUntil("the pretty request lines", async () => {
+        const text = stripAnsi(gw.stdout());
+        return (text.match(/legacy request/g) ?? []).length >= 2 ? text : undefined;
+      });
+      const logLines = out.split("\n").filter((l) => /legacy request/.test(l));
+      for (const line of logLines) {
+        expect(line).toMatch(/^\[[\d:. -]+\] INFO.*legacy request/);
+        expect(() => JSON.parse(line)).toThrow();
+      }
+      expect(out).toMatch(/^\s+action: "getNumber"$/m);
+      expect(out).toMatch(/^\s+token: "ACCESS_NUMBER"$/m);
+      expect(out).not.toContain('{"level"');
+      expect(out).not.toContain(KEY);
+      expect(gw.stderr()).toBe("");
+      expect((await httpCall(`${gw.url}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await gw.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+});
