@@ -8,7 +8,13 @@ import { z } from "zod";
 const bool = z
   .enum(["1", "0", "true", "false", "TRUE", "FALSE", "True", "False", "yes", "no"])
   .transform((v) => ["1", "true", "yes"].includes(v.toLowerCase()));
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** Decimal digits only: `" "`, `0x1F90` or `1e3` are refused, not coerced. */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 const url = z.url({ protocol: /^https?$/ });
 
 export const GATEWAY_SETTINGS = {

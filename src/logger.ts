@@ -39,6 +39,9 @@ export function createLogger(opts: {
   };
   if (opts.destination) return pino(options, opts.destination);
   if (opts.pretty)
-    return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });
+    return pino({
+      ...options,
+      transport: { target: "pino-pretty", options: { colorize: Boolean(process.stdout.isTTY) } },
+    });
   return pino(options);
 }

@@ -70,10 +70,14 @@ export async function startGateway(
     baseUrl: upstreamUrl,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
-    onCall: countUpstreamCall,
+    onCall: (event) => {
+      countUpstreamCall();
+      metrics.upstreamCall(event);
+    },
     breaker: new CircuitBreaker({
       threshold: config.BREAKER_THRESHOLD,
       cooldownMs: config.BREAKER_COOLDOWN_MS,
+      onChange: (state) => metrics.breakerState("upstream", state),
     }),
     keyGate: new KeyGate({
       maxConcurrent: config.KEY_MAX_CONCURRENCY,

@@ -62,11 +62,8 @@ describe("start-up configuration (node dist/main.js)", () => {
     if (secret) expect(run.stderr).not.toContain(secret);
   });
 
-  // BUG (src/config.ts:12, `int` = z.coerce.number): Number(" ") is 0, so a blank-looking PORT
-  // (e.g. `PORT: " "` in a compose file) silently binds a random port instead of stopping start-up;
-  // "0x1F90" and "1e3" are accepted as 8080 and 1000 too. `.fails` keeps the suite green while the
-  // bug is there and turns red once it is fixed: then drop `.fails`.
-  it.fails("PORT=' ' (whitespace only) stops start-up too", async () => {
+  // Number(" ") is 0: a blank-looking PORT must stop start-up, not bind a random port.
+  it("PORT=' ' (whitespace only) stops start-up too", async () => {
     let started: Awaited<ReturnType<typeof spawnGateway>>;
     try {
       started = await spawnGateway({ ...base(), PORT: " ", UPSTREAM_URL: "http://127.0.0.1:9/api/v1" });

@@ -135,11 +135,7 @@ describe("/metrics after a short session (compiled process)", () => {
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
   });
 
-  // BUG (src/gateway/start.ts:73): the upstream client's `onCall` is `countUpstreamCall` (the
-  // per-request log counter) only; `metrics.upstreamCall` is never called, so
-  // smsgw_upstream_calls_total and smsgw_upstream_call_duration_seconds stay empty. `.fails` keeps
-  // the suite green while the bug is there and turns red once it is fixed: then drop `.fails`.
-  it.fails("counts upstream calls by route and outcome", () => {
+  it("counts upstream calls by route and outcome", () => {
     expect(value("smsgw_upstream_call_duration_seconds_count", { route: "POST /activations" })).toBe(1);
     const name = "smsgw_upstream_calls_total";
     expect(value(name, { route: "GET /wallet/balance", outcome: "ok" })).toBe(1);
@@ -220,10 +216,7 @@ describe("smsgw_breaker_state follows the breaker (compiled process, upstream do
     expect(ready.upstream.breaker).toBe("open");
   });
 
-  // BUG (src/gateway/start.ts:74 and :115): the CircuitBreaker gets no `onChange`, and the gauge is
-  // set once at start-up, so smsgw_breaker_state stays 0 (closed) while the breaker is open.
-  // `.fails` keeps the suite green while the bug is there; drop it once fixed.
-  it.fails("smsgw_breaker_state is 2 (open)", async () => {
+  it("smsgw_breaker_state is 2 (open)", async () => {
     const text = (await httpCall(`${down.url}/metrics`)).body;
     const state = parseExposition(text).find((s) => s.name === "smsgw_breaker_state");
     expect(state?.labels).toEqual({ upstream: "upstream" });
