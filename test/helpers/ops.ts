@@ -3,10 +3,11 @@
  * (`dist/main.js`) as its own process with its stdout and stderr kept apart, plain HTTP without
  * keep-alive, and polling without duration assertions.
  */
+
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { GATEWAY_SETTINGS } from "../../src/config.js";
+import { rawRequest } from "./gateway.js";
 
 export const MAIN = new URL("../../dist/main.js", import.meta.url).pathname;
 export const KEYS_CLI = new URL("../../dist/keys/cli.js", import.meta.url).pathname;
@@ -112,30 +113,12 @@ export interface Answer {
 }
 
 /** One request on a fresh connection (no keep-alive); rejects on a connection error. */
-export function httpCall(
+export async function httpCall(
   url: string,
   o: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers =
-      o.body === undefined
-        ? o.headers
-        : { "content-length": String(Buffer.byteLength(o.body)), ...o.headers };
-    const req = httpRequest(url, { method: o.method ?? "GET", headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString("utf8"),
-        }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(o.body);
-  });
+  const res = await rawRequest(url, o);
+  return { status: res.status, headers: res.headers, body: res.body.toString("utf8") };
 }
 
 /** GET the legacy endpoint with these parameters. */
