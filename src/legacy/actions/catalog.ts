@@ -47,8 +47,8 @@ const rendered = new WeakMap<object, Map<string, string>>();
 const UNKNOWN_LIST = {};
 
 function memoJson(source: object, query: string, render: () => unknown): LegacyAnswer {
-  let byQuery = rendered.get(source);
-  if (!byQuery) rendered.set(source, (byQuery = new Map()));
+  const byQuery = rendered.get(source) ?? new Map<string, string>();
+  rendered.set(source, byQuery);
   let jsonText = byQuery.get(query);
   if (jsonText === undefined) {
     jsonText = JSON.stringify(render());
