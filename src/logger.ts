@@ -1,5 +1,4 @@
 import pino, { type Logger } from "pino";
-import { requestIdMixin } from "./request-scope.js";
 
 export type { Logger } from "pino";
 
@@ -22,7 +21,6 @@ export function createLogger(opts: {
   const options: pino.LoggerOptions = {
     level: opts.level,
     base: undefined,
-    mixin: requestIdMixin,
     redact: {
       paths: [
         "apiKey",

@@ -7,7 +7,7 @@ import { answerToken, type LegacyAnswer, renderAnswer } from "../legacy/reply.js
 import { mergeParams, parseUrlEncoded, queryStringOf } from "../legacy/request.js";
 import { T } from "../legacy/tokens.js";
 import { scrubUrl } from "../logger.js";
-import { type RequestScope, requestScope } from "../request-scope.js";
+import { type RequestScope, requestLogger } from "../request-scope.js";
 
 /** The paths legacy clients use, each also with a trailing slash (legacy-protocol.md §1). */
 export const LEGACY_PATHS = ["/stubs/handler_api.php", "/stubs/handler_api", "/handler_api.php"].flatMap(
@@ -83,26 +83,24 @@ export function legacyHandler(opts: LegacyRouteOptions) {
   return async (c: Context): Promise<Response> => {
     const started = performance.now();
     const requestId = requestIdOf(c);
-    const log = opts.log;
+    const log = requestLogger(opts.log, requestId);
     const scope: RequestScope = { reqId: requestId, upstreamCalls: 0 };
     let action: string | undefined;
     let answer: LegacyAnswer;
     try {
-      answer = await requestScope.run(scope, async () => {
-        const params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
-        const outcome = await handleLegacy(params, opts.deps, log, opts.resolveKey);
-        action = outcome.action;
-        return outcome.answer;
-      });
+      const params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
+      const outcome = await handleLegacy(params, opts.deps, log, opts.resolveKey, scope);
+      action = outcome.action;
+      answer = outcome.answer;
     } catch (err) {
-      log.error({ reqId: requestId, err: String(err) }, "legacy request failed");
+      log.error({ err: String(err) }, "legacy request failed");
       answer = T.ERROR_SQL;
     }
     const ms = performance.now() - started;
     const token = answerToken(answer);
     opts.onAnswer?.(action ?? "none", token, ms / 1000);
-    if (log.isLevelEnabled("info")) {
-      log.info(
+    if (opts.log.isLevelEnabled("info")) {
+      opts.log.info(
         {
           reqId: requestId,
           method: c.req.method,

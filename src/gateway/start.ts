@@ -8,7 +8,6 @@ import { OrphanSettler } from "../legacy/orphan-settler.js";
 import { Catalog } from "../mapping/catalog.js";
 import { countryTable } from "../mapping/countries.js";
 import { createMetrics } from "../metrics.js";
-import { countUpstreamCall } from "../request-scope.js";
 import type { SandboxConfig } from "../sandbox/config.js";
 import { startSandbox } from "../sandbox/server.js";
 import { openCatalogSnapshotStore } from "../store/catalog-snapshot.js";
@@ -70,10 +69,7 @@ export async function startGateway(
     baseUrl: upstreamUrl,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
-    onCall: (event) => {
-      countUpstreamCall();
-      metrics.upstreamCall(event);
-    },
+    onCall: (event) => metrics.upstreamCall(event),
     breaker: new CircuitBreaker({
       threshold: config.BREAKER_THRESHOLD,
       cooldownMs: config.BREAKER_COOLDOWN_MS,

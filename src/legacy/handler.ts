@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { RequestScope } from "../request-scope.js";
 import { ownerOf } from "../store/owner.js";
 import type { GatewayDeps } from "./context.js";
 import type { LegacyAnswer } from "./reply.js";
@@ -33,6 +34,7 @@ export async function handleLegacy(
   deps: GatewayDeps,
   log: Logger,
   resolveKey: KeyResolver = passThroughKeys,
+  scope?: RequestScope,
 ): Promise<LegacyOutcome> {
   const action = params.get("action");
   if (action === undefined) return { action, answer: T.NO_ACTION };
@@ -45,7 +47,9 @@ export async function handleLegacy(
   const owner = presented === "" ? "" : ownerOf(presented);
   if (key !== "") deps.keyRing.remember(owner, key);
   try {
-    const answer = await spec.handler({ params, key, owner, deps, log });
+    // Upstream calls made through this request's view of the client are counted for its log line.
+    const requestDeps = scope ? { ...deps, upstream: deps.upstream.forRequest(scope) } : deps;
+    const answer = await spec.handler({ params, key, owner, deps: requestDeps, log });
     return { action, answer };
   } catch (err) {
     log.error({ err: errorSummary(err), action }, "action failed");

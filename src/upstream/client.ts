@@ -56,8 +56,10 @@ export class UpstreamClient {
   private readonly http: HttpTransport;
   readonly breaker: CircuitBreaker;
   private readonly keyGate: KeyGate;
-  /** upstream clock minus local clock, from the last `Date` header seen */
-  private skewMs = 0;
+  /** upstream clock minus local clock, from the last `Date` header seen (an object: shared with the per-request views) */
+  private readonly clock = { skewMs: 0 };
+  /** set on the per-request views made by `forRequest` */
+  private readonly scope?: { upstreamCalls: number };
 
   constructor(private readonly opts: UpstreamClientOptions) {
     this.http = new HttpTransport(opts.baseUrl);
@@ -65,9 +67,17 @@ export class UpstreamClient {
     this.keyGate = opts.keyGate ?? new KeyGate({ maxConcurrent: 16, maxQueued: 256 });
   }
 
+  /**
+   * A view of this client that counts the calls it makes into `scope` (for the request's log
+   * line). It shares everything else: connections, breaker, key lanes, clock skew.
+   */
+  forRequest(scope: { upstreamCalls: number }): UpstreamClient {
+    return Object.create(this, { scope: { value: scope } }) as UpstreamClient;
+  }
+
   /** The upstream's clock now, as far as its `Date` headers tell (1 s resolution). */
   upstreamNow(): number {
-    return Date.now() + this.skewMs;
+    return Date.now() + this.clock.skewMs;
   }
 
   getBalance(key: string): Promise<Balance> {
@@ -167,6 +177,7 @@ export class UpstreamClient {
       throw err;
     }
     const started = performance.now();
+    if (this.scope) this.scope.upstreamCalls += 1;
     let outcome: UpstreamCallEvent["outcome"] = "ok";
     try {
       const answer = await this.http.send({
@@ -213,7 +224,7 @@ export class UpstreamClient {
   }
 
   private observeClock(answer: HttpAnswer): void {
-    if (answer.date !== undefined && !Number.isNaN(answer.date)) this.skewMs = answer.date - Date.now();
+    if (answer.date !== undefined && !Number.isNaN(answer.date)) this.clock.skewMs = answer.date - Date.now();
   }
 }
 

@@ -34,7 +34,13 @@ export class StatusShield {
     this.cache = ttlMs > 0 ? new LRUCache({ max, ttl: ttlMs, noDeleteOnStaleGet: true }) : undefined;
   }
 
-  async get(owner: string, key: string, upstreamId: string): Promise<Activation> {
+  /** `read` overrides the constructor's reader for this call (e.g. a request's counting view). */
+  async get(
+    owner: string,
+    key: string,
+    upstreamId: string,
+    read: (key: string, upstreamId: string) => Promise<Activation> = this.read,
+  ): Promise<Activation> {
     const slot = `${owner}\u0000${upstreamId}`;
     const cached = this.cache?.get(slot);
     if (cached) {
@@ -47,7 +53,7 @@ export class StatusShield {
       return pending;
     }
     this.events.onMiss?.();
-    const call = this.read(key, upstreamId)
+    const call = read(key, upstreamId)
       .then((activation) => {
         this.remember(owner, activation);
         return activation;

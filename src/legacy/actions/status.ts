@@ -14,6 +14,12 @@ interface Loaded {
   state: LegacyState;
 }
 
+/** One activation read, shared with concurrent polls by the polling shield. */
+function readThroughShield(ctx: ActionContext, upstreamId: string): Promise<Activation> {
+  const { shield, upstream } = ctx.deps;
+  return shield.get(ctx.owner, ctx.key, upstreamId, (key, id) => upstream.getActivation(key, id));
+}
+
 /** Resolves `id` for this owner and reads its activation through the polling shield. */
 async function load(ctx: ActionContext): Promise<Loaded | string> {
   const numericId = parseActivationId(ctx.params.get("id"));
@@ -21,7 +27,7 @@ async function load(ctx: ActionContext): Promise<Loaded | string> {
   const record = await ctx.deps.ids.resolve(numericId, ctx.owner);
   if (!record) return T.NO_ACTIVATION;
   try {
-    const activation = await ctx.deps.shield.get(ctx.owner, ctx.key, record.upstreamId);
+    const activation = await readThroughShield(ctx, record.upstreamId);
     return { record, activation, state: logUnknown(ctx, legacyStateOf(activation)) };
   } catch (err) {
     return failureToken(err, "activation");
@@ -109,7 +115,7 @@ export async function setStatus(ctx: ActionContext): Promise<LegacyAnswer> {
   shield.forget(ctx.owner, upstreamId);
   let current: Activation;
   try {
-    current = await shield.get(ctx.owner, ctx.key, upstreamId);
+    current = await readThroughShield(ctx, upstreamId);
   } catch (err) {
     return failureToken(err, "activation");
   }
