@@ -21,12 +21,17 @@ export interface LegacyRouteOptions {
   onAnswer?: (action: string, token: string, seconds: number) => void;
 }
 
+/** Node's own request, when the node adapter serves (not under `app.request()` in tests). */
+function incomingOf(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
 /**
  * A request header, read from node's own parsed headers when the adapter gives them: asking the
  * Web Request for headers makes @hono/node-server build a full Headers object on every request.
  */
 function header(c: Context, name: string): string | undefined {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingOf(c);
   if (!incoming) return c.req.header(name);
   const value = incoming.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -49,7 +54,7 @@ function requestIdOf(c: Context): string {
 async function discardBody(c: Context): Promise<undefined> {
   const hasBody = header(c, "content-length") !== undefined || header(c, "transfer-encoding") !== undefined;
   // A GET Request object carries no body stream: drain node's own request instead.
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingOf(c);
   if (!hasBody || !incoming || incoming.complete) return undefined;
   const ended = new Promise<void>((resolve) => {
     incoming.once("end", resolve);
