@@ -1,26 +1,15 @@
 import { z } from "zod";
+import { bool, httpUrl, int, parseSettings } from "./settings.js";
 
 /**
- * Every gateway setting, from the environment only, validated once (architecture.md decision 5).
+ * Every gateway setting, from the environment only, validated once (docs/architecture.md decision 5).
  * The sandbox's own settings (SANDBOX_*) are validated by `sandbox/config.ts`.
  * The README's settings table is checked against `GATEWAY_SETTINGS` by a test.
  */
-const bool = z
-  .enum(["1", "0", "true", "false", "TRUE", "FALSE", "True", "False", "yes", "no"])
-  .transform((v) => ["1", "true", "yes"].includes(v.toLowerCase()));
-/** Decimal digits only: `" "`, `0x1F90` or `1e3` are refused, not coerced. */
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,15}$/)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-const url = z.url({ protocol: /^https?$/ });
-
 export const GATEWAY_SETTINGS = {
   PORT: int(0, 65535).default(8080).describe("an integer port 0–65535"),
   HOST: z.string().min(1).default("0.0.0.0").describe("an interface address"),
-  UPSTREAM_URL: url.optional().describe("an http(s) URL such as https://smsbulk.net/api/v1"),
+  UPSTREAM_URL: httpUrl.optional().describe("an http(s) URL such as https://smsbulk.net/api/v1"),
   UPSTREAM_TIMEOUT_MS: int(100, 120_000).default(5000).describe("milliseconds, 100–120000"),
   PURCHASE_TIMEOUT_MS: int(100, 120_000).default(15_000).describe("milliseconds, 100–120000"),
   DATA_DIR: z.string().min(1).default("./data").describe("a directory path"),
@@ -50,27 +39,11 @@ export const GATEWAY_SETTINGS = {
     .describe("an integer 1–1000 (upstream calls in flight per key)"),
   ORPHAN_SWEEP_S: int(1, 86_400).default(60).describe("seconds, 1–86400"),
   BODY_LIMIT_BYTES: int(1024, 10_485_760).default(65_536).describe("bytes, 1024–10485760"),
-  SANDBOX_PORT: int(0, 65535).default(8081).describe("an integer port 0–65535 (embedded sandbox)"),
 } as const;
 
-const schema = z.object(GATEWAY_SETTINGS);
-export type GatewayConfig = z.infer<typeof schema>;
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export type GatewayConfig = z.infer<z.ZodObject<typeof GATEWAY_SETTINGS>>;
 
 /** Parses the environment; a bad value throws one line naming the variable and the expected form. */
 export function loadConfig(env: Record<string, string | undefined>): GatewayConfig {
-  const present = Object.fromEntries(
-    Object.keys(GATEWAY_SETTINGS).flatMap((name) =>
-      env[name] === undefined || env[name] === "" ? [] : [[name, env[name]]],
-    ),
-  );
-  const parsed = schema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const name = String(issue?.path[0] ?? "?") as keyof typeof GATEWAY_SETTINGS;
-  const expected = GATEWAY_SETTINGS[name]?.description ?? "a valid value";
-  throw new ConfigError(`Invalid ${name}: expected ${expected}`);
+  return parseSettings(GATEWAY_SETTINGS, env);
 }

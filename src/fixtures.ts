@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { CountryTable } from "./mapping/countries.js";
 
 /** Reads a file from `fixtures/` (the same relative place from `src/` and from `dist/`). */
 export function readFixture(name: string): string {
@@ -18,4 +19,27 @@ export function parseCsv(text: string): Record<string, string>[] {
     });
     return row;
   });
+}
+
+/** SMS-Activate's country ids (`fixtures/country-ids.csv`). */
+export function loadCountryTable(): CountryTable {
+  return CountryTable.fromRows(parseCsv(readFixture("country-ids.csv")));
+}
+
+/** What getNumbersStatus must always answer for (docs/legacy-protocol.md §4 "Catalogue"). */
+export interface LegacyKeyLists {
+  /** the codes of `fixtures/service-codes.csv` */
+  legacyCodes: string[];
+  /** `fixtures/legacy-fixed-keys.txt`: keys old clients index unconditionally */
+  fixedKeys: string[];
+}
+
+export function loadLegacyKeyLists(): LegacyKeyLists {
+  return {
+    legacyCodes: parseCsv(readFixture("service-codes.csv")).flatMap((r) => (r.code ? [r.code] : [])),
+    fixedKeys: readFixture("legacy-fixed-keys.txt")
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("#")),
+  };
 }

@@ -1,17 +1,18 @@
-import { ConfigError, loadConfig } from "./config.js";
+import { type GatewayConfig, loadConfig } from "./config.js";
 import { type RunningGateway, startGateway } from "./gateway/start.js";
 import { createLogger } from "./logger.js";
-import { loadSandboxConfig } from "./sandbox/config.js";
+import { loadSandboxSettings, type SandboxSettings } from "./sandbox/config.js";
+import { ConfigError } from "./settings.js";
 
 /** `npm start`: the gateway, with the embedded sandbox unless UPSTREAM_URL is set. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  let sandboxConfig: ReturnType<typeof loadSandboxConfig> | undefined;
+  let config: GatewayConfig;
+  let sandbox: SandboxSettings | undefined;
   try {
     config = loadConfig(process.env);
-    if (!config.UPSTREAM_URL) sandboxConfig = loadSandboxConfig(process.env);
+    if (!config.UPSTREAM_URL) sandbox = loadSandboxSettings(process.env);
   } catch (err) {
-    if (err instanceof Error && (err instanceof ConfigError || err.name.endsWith("ConfigError"))) {
+    if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  gateway = await startGateway(config, { log, ...(sandboxConfig && { sandboxConfig }) });
+  gateway = await startGateway(config, { log, ...(sandbox && { sandbox }) });
   if (stopping) {
     await shutDown(gateway);
     return;
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message =
+    err instanceof ConfigError
+      ? err.message
+      : `start-up failed: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -1,9 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { ACTIONS } from "./legacy/router.js";
-import { T } from "./legacy/tokens.js";
+import { T } from "./shared/tokens.js";
 import type { IdStore } from "./store/id-store.js";
 import type { BreakerState } from "./upstream/breaker.js";
-import type { UpstreamCallEvent } from "./upstream/client.js";
+import type { UpstreamCallEvent } from "./upstream/call-guard.js";
 import type { UpstreamErrorKind } from "./upstream/errors.js";
 import type { ShieldEvents } from "./upstream/status-shield.js";
 
@@ -65,7 +64,7 @@ const OUTCOMES = new Set<string>([
   "invalid_response",
 ] satisfies ("ok" | UpstreamErrorKind)[]);
 
-const ID_STORE_OPS = [
+const ID_STORE_OPS = new Set<string>([
   "upsert",
   "resolve",
   "findByUpstream",
@@ -76,8 +75,7 @@ const ID_STORE_OPS = [
   "closeIntent",
   "openIntents",
   "ping",
-] as const satisfies readonly (keyof IdStore)[];
-const ID_STORE_OP_SET = new Set<string>(ID_STORE_OPS);
+] satisfies (keyof IdStore)[]);
 
 /**
  * Names chosen by our own code (cache names, results, upstream names): short lower-case words.
@@ -88,159 +86,131 @@ const CODE_WORD = /^[a-z][a-z_-]{0,19}$/;
 const known = (set: ReadonlySet<string>, value: string) => (set.has(value) ? value : OTHER);
 const word = (value: string) => (CODE_WORD.test(value) ? value : OTHER);
 
-export function actionLabel(action: string): string {
-  return ACTIONS.has(action) || PSEUDO_ACTIONS.includes(action) ? action : OTHER;
-}
-export const tokenLabel = (token: string) => known(KNOWN_TOKENS, token);
-export const routeLabel = (route: string) => known(UPSTREAM_ROUTES, route);
-export const outcomeLabel = (outcome: string) => known(OUTCOMES, outcome);
-
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
-export interface Metrics {
-  readonly registry: Registry;
-  /** for the `content-type` header of `/metrics` */
-  readonly contentType: string;
-  /** the text exposition */
-  render(): Promise<string>;
-  /** One legacy answer; the signature of `createGatewayApp`'s `onAnswer`. */
-  legacyAnswer(action: string, token: string, seconds: number): void;
-  /** One upstream call; usable as `UpstreamClient`'s `onCall`. */
-  upstreamCall(event: UpstreamCallEvent): void;
-  cacheHit(cache: string): void;
-  cacheMiss(cache: string): void;
-  shieldCoalesced(): void;
-  /** The shield answered with the last known state because the upstream refused. */
-  shieldStaleServed(): void;
-  /** `ShieldEvents` for a `StatusShield`: hits and misses under `cache`, coalesced and stale reads. */
-  shieldEvents(cache?: string): ShieldEvents;
-  /** usable as `CircuitBreaker`'s `onChange` via `(s) => metrics.breakerState("upstream", s)` */
-  breakerState(upstream: string, state: BreakerState): void;
-  idStoreOp(op: string, seconds: number): void;
-  /** Wraps a store so that every call's latency is observed by operation. */
-  instrumentIdStore(store: IdStore): IdStore;
-  reconciliation(result: string): void;
-  orphanCancel(result: string): void;
+type Make<M> = (prefix: string, registers: Registry[]) => M;
+const counter =
+  <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Make<Counter<L>> =>
+  (prefix, registers) =>
+    new Counter({ name: `${prefix}${name}`, help, labelNames, registers });
+const histogram =
+  <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Make<Histogram<L>> =>
+  (prefix, registers) =>
+    new Histogram({ name: `${prefix}${name}`, help, labelNames, buckets: LATENCY_BUCKETS, registers });
+const gauge =
+  <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Make<Gauge<L>> =>
+  (prefix, registers) =>
+    new Gauge({ name: `${prefix}${name}`, help, labelNames, registers });
+
+/** Every metric the gateway exposes (README "Metrics" lists them). */
+const DEFINITIONS = {
+  legacyRequests: counter("legacy_requests_total", "Legacy handler_api requests by action and answer token", [
+    "action",
+    "token",
+  ]),
+  legacyLatency: histogram("legacy_request_duration_seconds", "Legacy request latency by action", ["action"]),
+  upstreamCalls: counter("upstream_calls_total", "Upstream (native API) calls by route pattern and outcome", [
+    "route",
+    "outcome",
+  ]),
+  upstreamLatency: histogram("upstream_call_duration_seconds", "Upstream call latency by route pattern", [
+    "route",
+  ]),
+  cacheHits: counter("cache_hits_total", "Cache hits by cache", ["cache"]),
+  cacheMisses: counter("cache_misses_total", "Cache misses by cache", ["cache"]),
+  coalesced: counter("shield_coalesced_total", "Status reads that joined an upstream call already in flight"),
+  staleServed: counter(
+    "shield_stale_served_total",
+    "Status reads answered with the last known state during an upstream outage",
+  ),
+  breaker: gauge("breaker_state", "Circuit breaker state by upstream: 0 closed, 1 half-open, 2 open", [
+    "upstream",
+  ]),
+  idStoreLatency: histogram("id_store_op_duration_seconds", "Id store operation latency by operation", [
+    "op",
+  ]),
+  reconciliations: counter("reconciliations_total", "Purchase reconciliations by result", ["result"]),
+  orphanCancels: counter(
+    "orphan_cancels_total",
+    "Cancels of upstream activations no client holds, by result",
+    ["result"],
+  ),
+} as const;
+
+type Instruments = { [K in keyof typeof DEFINITIONS]: ReturnType<(typeof DEFINITIONS)[K]> };
+
+export interface MetricsOptions {
+  prefix?: string;
+  defaultMetrics?: boolean;
+  /** the legacy action names that may appear as labels (the router's table) */
+  actions?: Iterable<string>;
 }
 
-export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(opts: MetricsOptions = {}) {
   const prefix = opts.prefix ?? "smsgw_";
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const registers = [registry];
+  const m = Object.fromEntries(
+    Object.entries(DEFINITIONS).map(([key, make]) => [key, make(prefix, [registry])]),
+  ) as Instruments;
+  const actions = new Set([...(opts.actions ?? []), ...PSEUDO_ACTIONS]);
 
-  const legacyRequests = new Counter({
-    name: `${prefix}legacy_requests_total`,
-    help: "Legacy handler_api requests by action and answer token",
-    labelNames: ["action", "token"] as const,
-    registers,
-  });
-  const legacyLatency = new Histogram({
-    name: `${prefix}legacy_request_duration_seconds`,
-    help: "Legacy request latency by action",
-    labelNames: ["action"] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const upstreamCalls = new Counter({
-    name: `${prefix}upstream_calls_total`,
-    help: "Upstream (native API) calls by route pattern and outcome",
-    labelNames: ["route", "outcome"] as const,
-    registers,
-  });
-  const upstreamLatency = new Histogram({
-    name: `${prefix}upstream_call_duration_seconds`,
-    help: "Upstream call latency by route pattern",
-    labelNames: ["route"] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const cacheHits = new Counter({
-    name: `${prefix}cache_hits_total`,
-    help: "Cache hits by cache",
-    labelNames: ["cache"] as const,
-    registers,
-  });
-  const cacheMisses = new Counter({
-    name: `${prefix}cache_misses_total`,
-    help: "Cache misses by cache",
-    labelNames: ["cache"] as const,
-    registers,
-  });
-  const coalesced = new Counter({
-    name: `${prefix}shield_coalesced_total`,
-    help: "Status reads that joined an upstream call already in flight",
-    registers,
-  });
-  const staleServed = new Counter({
-    name: `${prefix}shield_stale_served_total`,
-    help: "Status reads answered with the last known state during an upstream outage",
-    registers,
-  });
-  const breaker = new Gauge({
-    name: `${prefix}breaker_state`,
-    help: "Circuit breaker state by upstream: 0 closed, 1 half-open, 2 open",
-    labelNames: ["upstream"] as const,
-    registers,
-  });
-  const idStoreLatency = new Histogram({
-    name: `${prefix}id_store_op_duration_seconds`,
-    help: "Id store operation latency by operation",
-    labelNames: ["op"] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const reconciliations = new Counter({
-    name: `${prefix}reconciliations_total`,
-    help: "Purchase reconciliations by result",
-    labelNames: ["result"] as const,
-    registers,
-  });
-  const orphanCancels = new Counter({
-    name: `${prefix}orphan_cancels_total`,
-    help: "Cancels of upstream activations no client holds, by result",
-    labelNames: ["result"] as const,
-    registers,
-  });
-
+  const labels = {
+    action: (action: string) => known(actions, action),
+    token: (token: string) => known(KNOWN_TOKENS, token),
+    route: (route: string) => known(UPSTREAM_ROUTES, route),
+    outcome: (outcome: string) => known(OUTCOMES, outcome),
+  };
   const idStoreOp = (op: string, seconds: number) =>
-    idStoreLatency.observe({ op: known(ID_STORE_OP_SET, op) }, seconds);
+    m.idStoreLatency.observe({ op: known(ID_STORE_OPS, op) }, seconds);
 
-  const metrics: Metrics = {
+  const metrics = {
     registry,
+    /** for the `content-type` header of `/metrics` */
     contentType: registry.contentType,
+    labels,
+    /** the text exposition */
     render: () => registry.metrics(),
-    legacyAnswer(action, token, seconds) {
-      const a = actionLabel(action);
-      legacyRequests.inc({ action: a, token: tokenLabel(token) });
-      legacyLatency.observe({ action: a }, seconds);
+    /** One legacy answer; the signature of `createGatewayApp`'s `onAnswer`. */
+    legacyAnswer(action: string, token: string, seconds: number) {
+      const a = labels.action(action);
+      m.legacyRequests.inc({ action: a, token: labels.token(token) });
+      m.legacyLatency.observe({ action: a }, seconds);
     },
-    upstreamCall({ route, outcome, ms }) {
-      const r = routeLabel(route);
-      upstreamCalls.inc({ route: r, outcome: outcomeLabel(outcome) });
-      upstreamLatency.observe({ route: r }, ms / 1000);
+    /** One upstream call; usable as `UpstreamClient`'s `onCall`. */
+    upstreamCall({ route, outcome, ms }: UpstreamCallEvent) {
+      const r = labels.route(route);
+      m.upstreamCalls.inc({ route: r, outcome: labels.outcome(outcome) });
+      m.upstreamLatency.observe({ route: r }, ms / 1000);
     },
-    cacheHit: (cache) => cacheHits.inc({ cache: word(cache) }),
-    cacheMiss: (cache) => cacheMisses.inc({ cache: word(cache) }),
-    shieldCoalesced: () => coalesced.inc(),
-    shieldStaleServed: () => staleServed.inc(),
-    shieldEvents: (cache = "status") => ({
+    cacheHit: (cache: string) => m.cacheHits.inc({ cache: word(cache) }),
+    cacheMiss: (cache: string) => m.cacheMisses.inc({ cache: word(cache) }),
+    shieldCoalesced: () => m.coalesced.inc(),
+    /** The shield answered with the last known state because the upstream refused. */
+    shieldStaleServed: () => m.staleServed.inc(),
+    /** `ShieldEvents` for a `StatusShield`: hits and misses under `cache`, coalesced and stale reads. */
+    shieldEvents: (cache = "status"): ShieldEvents => ({
       onHit: () => metrics.cacheHit(cache),
       onMiss: () => metrics.cacheMiss(cache),
-      onCoalesced: () => coalesced.inc(),
-      onStaleServed: () => staleServed.inc(),
+      onCoalesced: () => m.coalesced.inc(),
+      onStaleServed: () => m.staleServed.inc(),
     }),
-    breakerState: (upstream, state) => breaker.set({ upstream: word(upstream) }, BREAKER_VALUE[state]),
+    /** usable as `CircuitBreaker`'s `onChange` via `(s) => metrics.breakerState("upstream", s)` */
+    breakerState: (upstream: string, state: BreakerState) =>
+      m.breaker.set({ upstream: word(upstream) }, BREAKER_VALUE[state]),
     idStoreOp,
-    instrumentIdStore: (store) => timedIdStore(store, idStoreOp),
-    reconciliation: (result) => reconciliations.inc({ result: word(result) }),
-    orphanCancel: (result) => orphanCancels.inc({ result: word(result) }),
+    /** Wraps a store so that every call's latency is observed by operation. */
+    instrumentIdStore: <S extends IdStore>(store: S): S => timedIdStore(store, idStoreOp),
+    reconciliation: (result: string) => m.reconciliations.inc({ result: word(result) }),
+    orphanCancel: (result: string) => m.orphanCancels.inc({ result: word(result) }),
   };
   return metrics;
 }
 
+export type Metrics = ReturnType<typeof createMetrics>;
+
 /** A view of `store` whose methods report their latency (new methods are timed as "other"). */
-function timedIdStore(store: IdStore, observe: (op: string, seconds: number) => void): IdStore {
+function timedIdStore<S extends IdStore>(store: S, observe: (op: string, seconds: number) => void): S {
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);

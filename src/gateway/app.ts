@@ -1,24 +1,19 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
-import type { GatewayDeps } from "../legacy/context.js";
-import type { KeyResolver } from "../legacy/handler.js";
-import { LEGACY_PATHS, legacyHandler } from "./legacy-route.js";
+import { LEGACY_PATHS, type LegacyRouteOptions, legacyHandler } from "./legacy-route.js";
 
 export interface Readiness {
-  /** 503 when false: only the gateway's own dependencies count (architecture.md decision 6) */
+  /** 503 when false: only the gateway's own dependencies count (docs/architecture.md decision 6) */
   ready: boolean;
   body: Record<string, unknown>;
 }
 
-export interface GatewayAppOptions {
-  deps: GatewayDeps;
+export interface GatewayAppOptions extends LegacyRouteOptions {
   log: Logger;
   bodyLimitBytes: number;
-  resolveKey?: KeyResolver;
   readiness: () => Promise<Readiness>;
   metrics?: { contentType: string; render: () => Promise<string> };
-  onAnswer?: (action: string, token: string, seconds: number) => void;
 }
 
 export function createGatewayApp(opts: GatewayAppOptions): Hono {

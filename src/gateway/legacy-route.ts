@@ -1,23 +1,20 @@
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { Logger } from "pino";
-import type { GatewayDeps } from "../legacy/context.js";
-import { handleLegacy, type KeyResolver } from "../legacy/handler.js";
+import { handleLegacy, type LegacyHandlerOptions } from "../legacy/handler.js";
 import { answerToken, type LegacyAnswer, renderAnswer } from "../legacy/reply.js";
 import { mergeParams, parseUrlEncoded, queryStringOf } from "../legacy/request.js";
-import { T } from "../legacy/tokens.js";
 import { scrubUrl } from "../logger.js";
-import { type RequestScope, requestLogger } from "../request-scope.js";
+import { newRequestScope, requestLogger } from "../shared/request-scope.js";
+import { T } from "../shared/tokens.js";
 
-/** The paths legacy clients use, each also with a trailing slash (legacy-protocol.md §1). */
+/** The paths legacy clients use, each also with a trailing slash (docs/legacy-protocol.md §1). */
 export const LEGACY_PATHS = ["/stubs/handler_api.php", "/stubs/handler_api", "/handler_api.php"].flatMap(
   (p) => [p, `${p}/`],
 );
 
-export interface LegacyRouteOptions {
-  deps: GatewayDeps;
+export interface LegacyRouteOptions extends LegacyHandlerOptions {
   log: Logger;
-  resolveKey?: KeyResolver;
   onAnswer?: (action: string, token: string, seconds: number) => void;
 }
 
@@ -37,14 +34,16 @@ function header(c: Context, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-let requestCounter = 0;
-const REQUEST_ID_PREFIX = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
-
-function requestIdOf(c: Context): string {
-  const given = header(c, "x-request-id");
-  if (given && /^[\w.-]{1,64}$/.test(given)) return given;
-  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${REQUEST_ID_PREFIX}-${requestCounter.toString(36)}`;
+/** Request ids: the client's `X-Request-Id` when it is a plain token, else `<pid>-<start>-<n>`. */
+function requestIds(): (c: Context) => string {
+  let counter = 0;
+  const prefix = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  return (c) => {
+    const given = header(c, "x-request-id");
+    if (given && /^[\w.-]{1,64}$/.test(given)) return given;
+    counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+    return `${prefix}-${counter.toString(36)}`;
+  };
 }
 
 /**
@@ -85,20 +84,22 @@ async function formBody(c: Context): Promise<Map<string, string> | undefined> {
  * body or inside an action is `ERROR_SQL`).
  */
 export function legacyHandler(opts: LegacyRouteOptions) {
+  const requestIdOf = requestIds();
   return async (c: Context): Promise<Response> => {
     const started = performance.now();
     const requestId = requestIdOf(c);
     const log = requestLogger(opts.log, requestId);
-    const scope: RequestScope = { reqId: requestId, upstreamCalls: 0 };
+    const scope = newRequestScope(requestId);
     let action: string | undefined;
     let answer: LegacyAnswer;
     try {
       const params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
-      const outcome = await handleLegacy(params, opts.deps, log, opts.resolveKey, scope);
+      const outcome = await handleLegacy(params, opts, log, scope);
       action = outcome.action;
       answer = outcome.answer;
     } catch (err) {
       log.error({ err: String(err) }, "legacy request failed");
+      scope.cause = `internal: ${String(err)}`;
       answer = T.ERROR_SQL;
     }
     const ms = performance.now() - started;
@@ -113,7 +114,8 @@ export function legacyHandler(opts: LegacyRouteOptions) {
           action,
           token,
           ms: Math.round(ms * 10) / 10,
-          upstreamCalls: scope.upstreamCalls,
+          upstreamCalls: scope.calls.length,
+          ...(scope.cause && { cause: scope.cause }),
         },
         "legacy request",
       );

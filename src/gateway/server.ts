@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 
 /**
  * A failure that @hono/node-server catches itself (a broken request stream, say) would otherwise
- * become a bare 500; legacy clients need 200 + a token (legacy-protocol.md §7). The other routes
+ * become a bare 500; legacy clients need 200 + a token (docs/legacy-protocol.md §7). The other routes
  * (/healthz, /readyz, /metrics) never reach this.
  */
 function adapterErrorResponse(): Response {

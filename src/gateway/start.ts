@@ -1,24 +1,29 @@
 import type { Logger } from "pino";
+import { Catalog } from "../catalog/catalog.js";
+import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import type { GatewayConfig } from "../config.js";
+import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
 import { loadKeyResolver } from "../keys/key-file.js";
+import type { KeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
-import type { KeyResolver } from "../legacy/handler.js";
+import { JsonMemo } from "../legacy/json-memo.js";
 import { KeyRing } from "../legacy/key-ring.js";
 import { OrphanSettler } from "../legacy/orphan-settler.js";
-import { Catalog } from "../mapping/catalog.js";
-import { countryTable } from "../mapping/countries.js";
-import { createMetrics } from "../metrics.js";
-import type { SandboxConfig } from "../sandbox/config.js";
-import { startSandbox } from "../sandbox/server.js";
-import { openCatalogSnapshotStore } from "../store/catalog-snapshot.js";
+import { PurchaseCoordinator } from "../legacy/purchase-coordinator.js";
+import { ACTIONS } from "../legacy/router.js";
+import { createMetrics, type Metrics } from "../metrics.js";
+import type { SandboxSettings } from "../sandbox/config.js";
+import { type RunningSandbox, startSandbox } from "../sandbox/server.js";
+import { ConfigError } from "../settings.js";
+import { DirectoryError, ensureDirectory } from "../shared/atomic-file.js";
+import { OwnerHashes } from "../shared/owner.js";
 import type { IdStore } from "../store/id-store.js";
-import { ownerOf } from "../store/owner.js";
 import { openSqliteIdStore } from "../store/sqlite.js";
 import { CircuitBreaker } from "../upstream/breaker.js";
 import { UpstreamClient } from "../upstream/client.js";
 import { KeyGate } from "../upstream/key-gate.js";
 import { StatusShield } from "../upstream/status-shield.js";
-import { createGatewayApp } from "./app.js";
+import { createGatewayApp, type Readiness } from "./app.js";
 import { listen } from "./server.js";
 
 export interface RunningGateway {
@@ -31,44 +36,56 @@ export interface RunningGateway {
   close(graceMs?: number): Promise<void>;
 }
 
+export interface StartOptions {
+  log: Logger;
+  /** the embedded sandbox's settings: required when UPSTREAM_URL is unset */
+  sandbox?: SandboxSettings;
+  resolveKey?: KeyResolver;
+}
+
+/** SQLite in DATA_DIR, or Redis with REDIS_URL (replicas). */
 async function openIdStore(config: GatewayConfig): Promise<IdStore> {
   if (config.REDIS_URL) {
     const { openRedisIdStore } = await import("../store/redis.js");
     return openRedisIdStore({ url: config.REDIS_URL });
   }
+  try {
+    ensureDirectory(config.DATA_DIR);
+  } catch (err) {
+    if (err instanceof DirectoryError) throw new ConfigError(`Invalid DATA_DIR: ${err.message}`);
+    throw err;
+  }
   return openSqliteIdStore({ dataDir: config.DATA_DIR });
 }
 
-/**
- * Start-up in one straight line: stores → (embedded sandbox) → upstream client → app → listen.
- * With no UPSTREAM_URL the sandbox is started on SANDBOX_PORT and used as the upstream.
- */
-export async function startGateway(
+/** The upstream: UPSTREAM_URL, or the embedded sandbox started on loopback. */
+async function startUpstreamTarget(
   config: GatewayConfig,
-  opts: { log: Logger; sandboxConfig?: SandboxConfig; resolveKey?: KeyResolver },
-): Promise<RunningGateway> {
-  const { log } = opts;
-  const metrics = createMetrics();
-  const ids = metrics.instrumentIdStore(await openIdStore(config));
-  const resolveKey =
-    opts.resolveKey ??
-    (config.KEYS_FILE
-      ? loadKeyResolver(config.KEYS_FILE, {
-          onReload: (keys) => log.info({ keys }, "gateway keys reloaded"),
-          onReloadError: (err) =>
-            log.warn({ err }, "gateway keys file reload failed; keeping the previous keys"),
-        })
-      : undefined);
-  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
-  if (!config.UPSTREAM_URL) {
-    if (!opts.sandboxConfig) throw new Error("no UPSTREAM_URL and no sandbox configuration");
-    sandbox = await startSandbox(opts.sandboxConfig, { port: config.SANDBOX_PORT, host: "127.0.0.1" });
+  sandbox: SandboxSettings | undefined,
+): Promise<{ url: string; sandbox?: RunningSandbox }> {
+  if (config.UPSTREAM_URL) return { url: config.UPSTREAM_URL };
+  if (!sandbox) throw new Error("no UPSTREAM_URL and no sandbox settings");
+  if (sandbox.port !== 0 && sandbox.port === config.PORT) {
+    throw new ConfigError(
+      `Invalid SANDBOX_PORT: ${sandbox.port} is also PORT; the embedded sandbox needs a port of its own`,
+    );
   }
-  const upstreamUrl = config.UPSTREAM_URL ?? sandbox!.apiBase;
-  const upstream = new UpstreamClient({
-    baseUrl: upstreamUrl,
+  const running = await startSandbox(sandbox.config, { port: sandbox.port, host: "127.0.0.1" }).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw err.code === "EADDRINUSE"
+        ? new ConfigError(`SANDBOX_PORT ${sandbox.port} is already in use`)
+        : err;
+    },
+  );
+  return { url: running.apiBase, sandbox: running };
+}
+
+function createUpstreamClient(config: GatewayConfig, baseUrl: string, metrics: Metrics, owners: OwnerHashes) {
+  return new UpstreamClient({
+    baseUrl,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
+    keyIdOf: (key) => owners.of(key),
     onCall: (event) => metrics.upstreamCall(event),
     breaker: new CircuitBreaker({
       threshold: config.BREAKER_THRESHOLD,
@@ -80,7 +97,15 @@ export async function startGateway(
       maxQueued: 16 * config.KEY_MAX_CONCURRENCY,
     }),
   });
-  const catalog = new Catalog({
+}
+
+function createCatalog(
+  config: GatewayConfig,
+  upstream: UpstreamClient,
+  log: Logger,
+  metrics: Metrics,
+): Catalog {
+  return new Catalog({
     upstream,
     settings: {
       pricesTtlMs: config.CATALOG_TTL_S * 1000,
@@ -93,10 +118,46 @@ export async function startGateway(
     snapshots: openCatalogSnapshotStore(config),
     onCacheRead: (cache, hit) => (hit ? metrics.cacheHit(cache) : metrics.cacheMiss(cache)),
   });
+}
+
+function gatewayKeyResolver(config: GatewayConfig, log: Logger): KeyResolver | undefined {
+  if (!config.KEYS_FILE) return undefined;
+  return loadKeyResolver(config.KEYS_FILE, {
+    onReload: (keys) => log.info({ keys }, "gateway keys reloaded"),
+    onReloadError: (err) => log.warn({ err }, "gateway keys file reload failed; keeping the previous keys"),
+  });
+}
+
+/** 503 only for the gateway's own dependency; the upstream is reported (docs/architecture.md decision 6). */
+function readinessCheck(ids: IdStore, upstream: UpstreamClient): () => Promise<Readiness> {
+  return async () => {
+    const upstreamState = { breaker: upstream.breaker.state, lastError: upstream.breaker.lastError ?? null };
+    try {
+      await ids.ping();
+      return { ready: true, body: { idStore: "ok", upstream: upstreamState } };
+    } catch (err) {
+      return { ready: false, body: { idStore: String(err), upstream: upstreamState } };
+    }
+  };
+}
+
+/**
+ * Start-up in one straight line: stores → (embedded sandbox) → upstream client → catalogue → app →
+ * listen. With no UPSTREAM_URL the sandbox is started on SANDBOX_PORT and used as the upstream.
+ */
+export async function startGateway(config: GatewayConfig, opts: StartOptions): Promise<RunningGateway> {
+  const { log } = opts;
+  const metrics = createMetrics({ actions: ACTIONS.keys() });
+  const owners = new OwnerHashes();
+  const resolveKey = opts.resolveKey ?? gatewayKeyResolver(config, log);
+  const ids = metrics.instrumentIdStore(await openIdStore(config));
+  const target = await startUpstreamTarget(config, opts.sandbox);
+  const upstream = createUpstreamClient(config, target.url, metrics, owners);
+  const catalog = createCatalog(config, upstream, log, metrics);
   await catalog.load();
   const keyRing = new KeyRing();
-  for (const account of opts.sandboxConfig?.accounts ?? [])
-    keyRing.remember(ownerOf(account.apiKey), account.apiKey);
+  for (const account of target.sandbox ? (opts.sandbox?.config.accounts ?? []) : [])
+    keyRing.remember(owners.of(account.apiKey), account.apiKey);
   const deps: GatewayDeps = {
     upstream,
     ids,
@@ -106,9 +167,12 @@ export async function startGateway(
       config.STATUS_CACHE_MS,
       metrics.shieldEvents(),
     ),
-    countries: countryTable(),
+    countries: loadCountryTable(),
     services: catalog.services,
     catalog,
+    legacyLists: loadLegacyKeyLists(),
+    answers: new JsonMemo(),
+    purchases: new PurchaseCoordinator(),
     settings: { defaultCountry: config.DEFAULT_COUNTRY },
     onReconciliation: (result) => metrics.reconciliation(result),
   };
@@ -125,35 +189,28 @@ export async function startGateway(
   settler.start(config.ORPHAN_SWEEP_S * 1000);
   const app = createGatewayApp({
     deps,
+    actions: ACTIONS,
+    ownerOf: (key) => owners.of(key),
     log,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     ...(resolveKey && { resolveKey }),
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
-    readiness: async () => {
-      // The upstream's state is reported, never a reason to be pulled (architecture.md decision 6).
-      const upstreamState = {
-        breaker: upstream.breaker.state,
-        lastError: upstream.breaker.lastError ?? null,
-      };
-      try {
-        await ids.ping();
-        return { ready: true, body: { idStore: "ok", upstream: upstreamState } };
-      } catch (err) {
-        return { ready: false, body: { idStore: String(err), upstream: upstreamState } };
-      }
-    },
+    readiness: readinessCheck(ids, upstream),
   });
-  const server = await listen(app, config.PORT, config.HOST);
+  const server = await listen(app, config.PORT, config.HOST).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === "EADDRINUSE" ? new ConfigError(`PORT ${config.PORT} is already in use`) : err;
+  });
+  const { sandbox } = target;
   return {
     url: server.url,
     legacyUrl: `${server.url}/stubs/handler_api.php`,
-    upstreamUrl,
+    upstreamUrl: target.url,
     ...(sandbox && {
       sandbox: {
         url: sandbox.url,
         apiBase: sandbox.apiBase,
-        demoKeys: (opts.sandboxConfig?.accounts ?? []).map((a) => a.apiKey),
+        demoKeys: (opts.sandbox?.config.accounts ?? []).map((a) => a.apiKey),
       },
     }),
     deps,

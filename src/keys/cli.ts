@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { DirectoryError } from "../shared/atomic-file.js";
 import {
   addKey,
   KeyFileError,
@@ -90,8 +91,12 @@ try {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
-  // parseArgs errors (unknown option) and KeyFileError carry no key values.
-  const known = err instanceof KeyFileError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  process.stderr.write(`keys: ${known ? (err as Error).message : String(err)}\n`);
-  process.exit(known && !(err instanceof KeyFileError) ? 2 : 1);
+  // parseArgs errors (unknown option), KeyFileError and DirectoryError carry no key values.
+  const fileProblem = err instanceof KeyFileError || err instanceof DirectoryError;
+  const usage = (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
+  const prefix = err instanceof DirectoryError ? "cannot write the keys file: " : "";
+  process.stderr.write(
+    `keys: ${fileProblem || usage ? `${prefix}${(err as Error).message}` : String(err)}\n`,
+  );
+  process.exit(usage ? 2 : 1);
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
-import type { KeyResolver } from "../legacy/handler.js";
+import { writeFileAtomic } from "../shared/atomic-file.js";
+import type { KeyResolver } from "./resolver.js";
 
 /**
  * The gateway keys file (KEYS_FILE): which keys bots may present, and the upstream key the gateway
@@ -88,12 +89,12 @@ export function readKeyFileOrEmpty(path: string): KeyFile {
   return readKeyFile(path);
 }
 
-/** Writes atomically (temp file + rename), mode 0600, so a running gateway never reads half a file. */
+/**
+ * Writes atomically (temp file + rename), mode 0600, so a running gateway never reads half a file;
+ * a missing directory is created with mode 0700.
+ */
 export function writeKeyFile(path: string, file: KeyFile): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(keyFileSchema.parse(file), null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600); // an existing temp file would keep its old mode
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(keyFileSchema.parse(file), null, 2)}\n`, { mode: 0o600 });
 }
 
 export function addKey(

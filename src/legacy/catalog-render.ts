@@ -1,11 +1,11 @@
-import type { CatalogView, OfferRow } from "../mapping/catalog.js";
+import type { CatalogView, OfferRow } from "../catalog/catalog.js";
+import type { ServiceEntry } from "../catalog/service-directory.js";
 import type { LegacyCountry } from "../mapping/countries.js";
 import type { LocalNames } from "../mapping/country-names.js";
-import type { ServiceEntry } from "../mapping/services.js";
-import { centsToFixed2, centsToNumber } from "./money.js";
+import { centsToFixed2, centsToNumber } from "../shared/money.js";
 
 /**
- * Catalogue → legacy JSON (legacy-protocol.md §4 "Catalogue"), pure. Answers keyed by country use
+ * Catalogue → legacy JSON (docs/legacy-protocol.md §4 "Catalogue"), pure. Answers keyed by country use
  * SMS-Activate country ids; an upstream country without one is left out.
  */
 

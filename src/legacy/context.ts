@@ -1,14 +1,19 @@
 import type { Logger } from "pino";
-import type { Catalog } from "../mapping/catalog.js";
+import type { Catalog } from "../catalog/catalog.js";
+import type { ServiceDirectory } from "../catalog/service-directory.js";
+import type { LegacyKeyLists } from "../fixtures.js";
 import type { CountryTable } from "../mapping/countries.js";
-import type { ServiceDirectory } from "../mapping/services.js";
+import type { RequestScope } from "../shared/request-scope.js";
 import type { IdStore } from "../store/id-store.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import type { StatusShield } from "../upstream/status-shield.js";
+import type { JsonMemo } from "./json-memo.js";
 import type { KeyRing } from "./key-ring.js";
+import type { PurchaseCoordinator } from "./purchase-coordinator.js";
+import type { LegacyAnswer } from "./reply.js";
 import type { LegacyParams } from "./request.js";
 
-/** What the legacy actions need, injected once at start-up. */
+/** What the legacy actions need, injected once at start-up (`gateway/start.ts`). */
 export interface GatewayDeps {
   upstream: UpstreamClient;
   ids: IdStore;
@@ -20,6 +25,12 @@ export interface GatewayDeps {
   services: ServiceDirectory;
   /** prices, stock and lists, cached (catalogue actions) */
   catalog: Catalog;
+  /** what getNumbersStatus must always answer for */
+  legacyLists: LegacyKeyLists;
+  /** catalogue answers serialized once per cached value */
+  answers: JsonMemo;
+  /** purchases in flight in this process, and what reconciliations took */
+  purchases: PurchaseCoordinator;
   /** called once per ambiguous purchase with how its reconciliation ended */
   onReconciliation?: (result: "claimed" | "none_found" | "list_failed") => void;
   settings: {
@@ -36,6 +47,21 @@ export interface ActionContext {
   owner: string;
   deps: GatewayDeps;
   log: Logger;
+  /** this request's facts for its log line (native calls made, the cause of a failure) */
+  scope?: RequestScope | undefined;
+}
+
+export type ActionHandler = (ctx: ActionContext) => Promise<LegacyAnswer>;
+
+/** The kinds of legacy action, as the columns of docs/legacy-protocol.md §6b. */
+export type ActionGroup = "purchase" | "activation" | "account" | "catalogue";
+
+export interface ActionSpec {
+  handler: ActionHandler;
+  /** which column of the failure table an upstream failure of this action is answered from */
+  group: ActionGroup;
+  /** catalogue and not-offered actions answer without `api_key` */
+  needsKey: boolean;
 }
 
 export type { LegacyAnswer } from "./reply.js";

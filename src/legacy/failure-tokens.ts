@@ -1,13 +1,11 @@
+import { T } from "../shared/tokens.js";
 import { UpstreamError, type UpstreamErrorKind } from "../upstream/errors.js";
-import { T } from "./tokens.js";
-
-/** The kinds of legacy action, as the columns of legacy-protocol.md §6b. */
-export type ActionGroup = "purchase" | "activation" | "account" | "catalogue";
+import type { ActionGroup } from "./context.js";
 
 type Row = Partial<Record<ActionGroup, string>>;
 
 /**
- * Upstream failure kind × action group → legacy token, in one place (legacy-protocol.md §6b).
+ * Upstream failure kind × action group → legacy token, in one place (docs/legacy-protocol.md §6b).
  * Conflicts are resolved by re-reading the activation before they get here; what is not listed is
  * the transient `ERROR_SQL` (clients retry it).
  */
@@ -28,4 +26,20 @@ export function failureToken(err: unknown, group: ActionGroup): string {
   if (!(err instanceof UpstreamError)) return T.ERROR_SQL;
   if (err.kind === "rejected" && group === "purchase" && err.detail.field === "country") return T.BAD_COUNTRY;
   return TABLE[err.kind][group] ?? T.ERROR_SQL;
+}
+
+/**
+ * Why a request failed, for its log line and `/readyz`: `breaker open`, `rate limited for 3 s`,
+ * `upstream 503: …`, `upstream timeout: …` (upstream messages carry no keys).
+ */
+export function failureCause(err: unknown): string {
+  if (!(err instanceof UpstreamError)) return `internal: ${err instanceof Error ? err.message : String(err)}`;
+  if (err.detail.breakerOpen) return "breaker open";
+  if (err.kind === "rate_limited") {
+    return err.detail.retryAfterS === undefined
+      ? "rate limited"
+      : `rate limited for ${err.detail.retryAfterS} s`;
+  }
+  const status = err.detail.status === undefined ? err.kind : `${err.detail.status}`;
+  return `upstream ${status}: ${err.message}`;
 }

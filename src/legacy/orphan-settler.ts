@@ -2,11 +2,11 @@ import type { Logger } from "pino";
 import type { IdStore, PurchaseIntent } from "../store/id-store.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
+import { listActivationPages, PAGE_SIZE } from "../upstream/paging.js";
 import type { Activation } from "../upstream/schemas.js";
 import type { KeyRing } from "./key-ring.js";
 import { CLOCK_MARGIN_MS, matchingActivations } from "./purchase.js";
 
-const PAGE_SIZE = 100;
 /** at most this many pages per owner and sweep: older intents wait for their give-up age */
 const MAX_PAGES = 20;
 
@@ -25,7 +25,7 @@ export interface OrphanSettlerOptions {
 }
 
 /**
- * Settles purchase intents left open by a lost answer or a crash (legacy-protocol.md §6 "No orphaned
+ * Settles purchase intents left open by a lost answer or a crash (docs/legacy-protocol.md §6 "No orphaned
  * purchases"): the activation such a purchase created is claimed through the id store (so no other
  * request or replica hands it out) and cancelled for a refund once its cool-down allows. An
  * activation that already received a code is kept mapped (its charge is final; the owner sees it
@@ -83,16 +83,15 @@ export class OrphanSettler {
 
   /** The key's activations, newest first, paging back until one older than `since` (bounded). */
   private async listBackTo(key: string, since: number): Promise<Activation[]> {
-    const out: Activation[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const answer = await this.opts.upstream.listActivations(key, { limit: PAGE_SIZE, cursor });
-      out.push(...answer.data);
-      const oldest = answer.data.at(-1)?.createdAt;
-      if (!answer.nextCursor || (oldest && Date.parse(oldest) < since)) break;
-      cursor = answer.nextCursor;
-    }
-    return out;
+    const reachesBack = (page: readonly Activation[]) => {
+      const oldest = page.at(-1)?.createdAt;
+      return oldest !== undefined && oldest !== null && Date.parse(oldest) < since;
+    };
+    const listed = await listActivationPages(this.opts.upstream, key, {
+      maxPages: MAX_PAGES,
+      enough: reachesBack,
+    });
+    return listed.activations;
   }
 
   private async settle(intent: PurchaseIntent, key: string, page: Activation[]): Promise<SettleResult> {

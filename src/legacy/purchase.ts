@@ -1,4 +1,3 @@
-import { LRUCache } from "lru-cache";
 import type { ActivationRecord } from "../store/id-store.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Activation } from "../upstream/schemas.js";
@@ -22,48 +21,18 @@ const CLOCK_RESOLUTION_MS = 1_000;
 export const CLOCK_MARGIN_MS = 2 * CLOCK_RESOLUTION_MS;
 
 /**
- * Purchases in flight in this process, per owner + service + country. A reconciliation waits for
- * the others to settle first, so it cannot claim an activation that a concurrent, successful
- * purchase is about to hand out.
- */
-const inFlight = new Map<string, Set<Promise<unknown>>>();
-
-function track<T>(slot: string, work: Promise<T>): Promise<T> {
-  const set = inFlight.get(slot) ?? new Set();
-  inFlight.set(slot, set);
-  set.add(work);
-  const done = () => {
-    set.delete(work);
-    if (set.size === 0) inFlight.delete(slot);
-  };
-  work.then(done, done);
-  return work;
-}
-
-function othersInFlight(slot: string, self: Promise<unknown>): Promise<unknown>[] {
-  return [...(inFlight.get(slot) ?? [])].filter((p) => p !== self);
-}
-
-/**
- * Activations a reconciliation claimed → the start of that reconciliation's window. Timestamps have
- * one-second resolution, so a reconciliation can take a concurrent purchase's activation; that
- * purchase then looks for the reconciler's own activation, which lies in the reconciler's window.
- */
-const claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 });
-
-/**
- * One purchase, never retried (legacy-protocol.md §6 "No orphaned purchases"): an intent is
+ * One purchase, never retried (docs/legacy-protocol.md §6 "No orphaned purchases"): an intent is
  * recorded first; an ambiguous failure (timeout, dropped connection, 5xx) is reconciled against the
  * key's newest activations before answering, claiming a match atomically through the id store.
  * Throws the UpstreamError to answer with when nothing was bought (or nothing could be found).
  */
 export async function purchase(ctx: ActionContext, order: Order): Promise<Bought> {
-  const { ids, upstream } = ctx.deps;
+  const { ids, upstream, purchases } = ctx.deps;
   const since = upstream.upstreamNow() - CLOCK_MARGIN_MS;
   const intentId = await recordIntent(ctx, order, since);
   const slot = `${ctx.owner}|${order.serviceCode}|${order.countryIso}`;
   // Tracked from the purchase until its activation is mapped (not through a reconciliation).
-  const attempt = track(
+  const attempt = purchases.track(
     slot,
     upstream.buy(ctx.key, order).then(async (activation) => {
       const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
@@ -83,7 +52,7 @@ export async function purchase(ctx: ActionContext, order: Order): Promise<Bought
     failure = new UpstreamError("unavailable", "activation claimed by a concurrent reconciliation", {
       ambiguous: true,
     });
-    intent = await widenIntent(ctx, order, intent, claimedBy.get(bought.activation.id));
+    intent = await widenIntent(ctx, order, intent, purchases.windowOfTaker(bought.activation.id));
   } catch (err) {
     if (!(err instanceof UpstreamError && err.ambiguous)) {
       await ids.closeIntent(intentId);
@@ -92,7 +61,7 @@ export async function purchase(ctx: ActionContext, order: Order): Promise<Bought
     failure = err;
   }
   const until = upstream.upstreamNow() + CLOCK_RESOLUTION_MS;
-  await Promise.allSettled(othersInFlight(slot, attempt));
+  await Promise.allSettled(purchases.othersInFlight(slot, attempt));
   const found = await reconcile(ctx, order, { ...intent, until }, failure);
   if (found) return found;
   // Left open: the orphan settler maps and refunds whatever this attempt did create.
@@ -143,7 +112,7 @@ async function reconcile(
   for (const activation of candidates) {
     const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
     if (!created) continue; // handed out already, by this or another replica
-    claimedBy.set(activation.id, intent.since);
+    ctx.deps.purchases.tookFor(activation.id, intent.since);
     await ids.closeIntent(intent.intentId);
     ctx.log.info({ numericId: record.numericId }, "ambiguous purchase reconciled");
     ctx.deps.onReconciliation?.("claimed");

@@ -38,7 +38,7 @@ export function acceptsGzip(header: string | undefined | null): boolean {
 
 /**
  * Always HTTP 200, `text/plain` also for JSON, no trailing newline, gzip however short the body
- * when the client accepts it (legacy-protocol.md §1).
+ * when the client accepts it (docs/legacy-protocol.md §1).
  */
 export function renderAnswer(
   answer: LegacyAnswer,

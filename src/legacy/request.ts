@@ -1,5 +1,5 @@
 /**
- * Legacy request parameters (legacy-protocol.md §1): query and form body merged, names trimmed,
+ * Legacy request parameters (docs/legacy-protocol.md §1): query and form body merged, names trimmed,
  * `""`/`undefined`/`null` values dropped before merging, the first duplicate wins within each
  * source and the body wins over the query.
  */

@@ -9,31 +9,28 @@ import {
   RENT_ACTIONS,
   rentNotOffered,
 } from "./actions/unsupported.js";
-import type { ActionContext, LegacyAnswer } from "./context.js";
+import type { ActionGroup, ActionHandler, ActionSpec } from "./context.js";
 
-export type ActionHandler = (ctx: ActionContext) => Promise<LegacyAnswer>;
+const keyed =
+  (group: ActionGroup) =>
+  (handler: ActionHandler): ActionSpec => ({ handler, group, needsKey: true });
+const open = (handler: ActionHandler): ActionSpec => ({ handler, group: "catalogue", needsKey: false });
+const account = keyed("account");
+const purchase = keyed("purchase");
+const activation = keyed("activation");
 
-export interface ActionSpec {
-  handler: ActionHandler;
-  /** catalogue and not-offered actions answer without `api_key` */
-  needsKey: boolean;
-}
-
-const keyed = (handler: ActionHandler): ActionSpec => ({ handler, needsKey: true });
-const open = (handler: ActionHandler): ActionSpec => ({ handler, needsKey: false });
-
-/** Action name (case-sensitive, as clients send it) → handler. */
+/** Action name (case-sensitive, as clients send it) → handler, failure-table column, key needed. */
 export const ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, ActionSpec>([
-  ["getBalance", keyed(getBalance)],
-  ["getBalanceAndCashBack", keyed(getBalance)],
-  ["getNumber", keyed(getNumber)],
-  ["getNumberV2", keyed(getNumberV2)],
-  ["getStatus", keyed(getStatus)],
-  ["getStatusV2", keyed(getStatusV2)],
-  ["setStatus", keyed(setStatus)],
-  ["getFullSms", keyed(getFullSms)],
-  ["getActiveActivations", keyed(getActiveActivations)],
-  ["getHistory", keyed(getHistory)],
+  ["getBalance", account(getBalance)],
+  ["getBalanceAndCashBack", account(getBalance)],
+  ["getNumber", purchase(getNumber)],
+  ["getNumberV2", purchase(getNumberV2)],
+  ["getStatus", activation(getStatus)],
+  ["getStatusV2", activation(getStatusV2)],
+  ["setStatus", activation(setStatus)],
+  ["getFullSms", activation(getFullSms)],
+  ["getActiveActivations", activation(getActiveActivations)],
+  ["getHistory", activation(getHistory)],
   ...Object.entries(catalogActions).map(([name, handler]) => [name, open(handler)] as const),
   ...RENT_ACTIONS.map((name) => [name, open(rentNotOffered)] as const),
   ...OTHER_UNSUPPORTED_ACTIONS.map((name) => [name, open(notOffered)] as const),

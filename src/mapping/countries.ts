@@ -1,8 +1,6 @@
-import { parseCsv, readFixture } from "../fixtures.js";
-
 /**
- * SMS-Activate country ids ↔ ISO 3166 alpha-2 (legacy-protocol.md §3), from
- * `fixtures/country-ids.csv`. 12 ("USA virtual") and 187 both mean US; US maps back to 187.
+ * SMS-Activate country ids ↔ ISO 3166 alpha-2 (docs/legacy-protocol.md §3), from the rows of
+ * `fixtures/country-ids.csv` (`id`, `iso2`, `name_en`). 12 ("USA virtual") and 187 both mean US; US maps back to 187.
  */
 export interface LegacyCountry {
   id: number;
@@ -29,13 +27,9 @@ export class CountryTable {
     }
   }
 
-  static fromCsv(text: string): CountryTable {
+  static fromRows(rows: readonly Record<string, string>[]): CountryTable {
     return new CountryTable(
-      parseCsv(text).map((r) => ({
-        id: Number(r.id),
-        iso: (r.iso2 ?? "").toUpperCase(),
-        nameEn: r.name_en ?? "",
-      })),
+      rows.map((r) => ({ id: Number(r.id), iso: (r.iso2 ?? "").toUpperCase(), nameEn: r.name_en ?? "" })),
     );
   }
 
@@ -65,11 +59,4 @@ export class CountryTable {
     }
     return undefined;
   }
-}
-
-let defaultTable: CountryTable | undefined;
-
-export function countryTable(): CountryTable {
-  defaultTable ??= CountryTable.fromCsv(readFixture("country-ids.csv"));
-  return defaultTable;
 }

@@ -1,6 +1,6 @@
 import countries from "i18n-iso-countries";
 
-/** Russian and Chinese country names from a maintained ISO-3166 library (legacy-protocol.md §3). */
+/** Russian and Chinese country names from a maintained ISO-3166 library (docs/legacy-protocol.md §3). */
 export interface LocalNames {
   rus: string;
   chn: string;

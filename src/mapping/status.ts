@@ -1,8 +1,8 @@
-import { T, withValue } from "../legacy/tokens.js";
+import { T, tokenValue, withValue } from "../shared/tokens.js";
 import type { Activation } from "../upstream/schemas.js";
 
 /**
- * The state tables of legacy-protocol.md §5 as pure functions of the upstream activation.
+ * The state tables of docs/legacy-protocol.md §5 as pure functions of the upstream activation.
  */
 export type LegacyState =
   | { kind: "waiting" }
@@ -63,6 +63,13 @@ export function activeStatusCode(state: LegacyState): "4" | "3" | "6" | "8" | un
     case "unknown":
       return undefined;
   }
+}
+
+/** Legacy `smsCode` array of getActiveActivations: the code received, or the last one while a resend is awaited. */
+export function codesOf(state: LegacyState): string[] {
+  if (state.kind === "received" || state.kind === "completed") return [tokenValue(state.code)];
+  if (state.kind === "retry") return [tokenValue(state.lastCode)];
+  return [];
 }
 
 export type UpstreamOp = "cancel" | "complete" | "resend";

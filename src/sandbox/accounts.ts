@@ -1,19 +1,8 @@
 import { createHash } from "node:crypto";
-import type { Activation } from "./activations.js";
 import type { IdGenerator } from "./ids.js";
+import type { Account } from "./model.js";
 import type { Cents } from "./money.js";
 import { Wallet } from "./wallet.js";
-
-export interface Account {
-  apiKey: string;
-  /** A stable label that never reveals the key (control routes, logs). */
-  keyHash: string;
-  /** A blocked key authenticates but gets 403 ("key not allowed"). */
-  blocked: boolean;
-  wallet: Wallet;
-  /** Oldest first. */
-  activations: Activation[];
-}
 
 export function hashApiKey(apiKey: string): string {
   return createHash("sha256").update(apiKey).digest("hex").slice(0, 16);

@@ -1,47 +1,16 @@
 import type { Logger } from "pino";
-import type { Account } from "./accounts.js";
 import type { Catalog } from "./catalog.js";
-import { type Clock, isoSeconds, type TimerHandle } from "./clock.js";
+import { type Clock, isoSeconds } from "./clock.js";
 import type { SandboxConfig } from "./config.js";
 import { conflict, HttpError, notFound } from "./errors.js";
 import type { IdGenerator } from "./ids.js";
-import { type Cents, formatMoney } from "./money.js";
+import type { Account, Activation, ActivationStatus } from "./model.js";
+import { formatMoney } from "./money.js";
 import { randomMobileNumber } from "./phone.js";
 import { extractCode, generateSms } from "./sms.js";
 import type { Stats } from "./stats.js";
 
-export const ACTIVATION_STATUSES = [
-  "PENDING",
-  "WAITING",
-  "RECEIVED",
-  "COMPLETED",
-  "CANCELLED",
-  "EXPIRED",
-  "REFUNDED",
-] as const;
-export type ActivationStatus = (typeof ACTIVATION_STATUSES)[number];
 const ENDED: ReadonlySet<ActivationStatus> = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
-
-export interface Activation {
-  id: string;
-  account: Account;
-  phoneNumber: string;
-  status: ActivationStatus;
-  serviceCode: string;
-  countryIso: string;
-  operator: string | null;
-  /** Once set, never cleared: a resend keeps the last code until the next SMS. */
-  smsCode: string | null;
-  smsText: string | null;
-  costCents: Cents;
-  createdAt: number;
-  cancellableAt: number;
-  expiresAt: number;
-  receivedAt: number | null;
-  resends: number;
-  smsTimer: TimerHandle | null;
-  expiryTimer: TimerHandle | null;
-}
 
 export interface PurchaseRequest {
   serviceCode: string;
@@ -262,7 +231,7 @@ export class Activations {
   }
 }
 
-/** The activation object exactly as native-api.md shows it. */
+/** The activation object exactly as docs/native-api.md shows it. */
 export function activationJson(activation: Activation, now: number, currency: string) {
   return {
     id: activation.id,

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { jsonError } from "./errors.js";
+import { HttpError } from "./errors.js";
 import type { SandboxEnv, SandboxState } from "./state.js";
 
 /** The key from `x-api-key` or `Authorization: Bearer <key>`. */
@@ -10,18 +10,22 @@ export function presentedApiKey(headers: Headers): string | null {
   return bearer?.[1] ?? null;
 }
 
-/** Authenticates the key (401/403), then applies its per-second rate limit (429 with Retry-After). */
+/**
+ * Authenticates the key (401/403), then applies its per-second rate limit (429 with Retry-After).
+ * Refusals are thrown: the app's error handler answers them like every other failure.
+ */
 export function requireAccount(state: SandboxState): MiddlewareHandler<SandboxEnv> {
   return async (c, next) => {
     const apiKey = presentedApiKey(c.req.raw.headers);
-    if (!apiKey) return jsonError(c, 401, "Missing API key: send x-api-key or Authorization: Bearer");
+    if (!apiKey) throw new HttpError(401, "Missing API key: send x-api-key or Authorization: Bearer");
     const account = state.accounts.find(apiKey);
-    if (!account) return jsonError(c, 401, "Invalid API key");
-    if (account.blocked) return jsonError(c, 403, "This API key is not allowed to perform this action");
+    if (!account) throw new HttpError(401, "Invalid API key");
+    if (account.blocked) throw new HttpError(403, "This API key is not allowed to perform this action");
     const retryAfterS = state.rateLimiter.take(apiKey);
     if (retryAfterS > 0) {
-      c.header("Retry-After", String(retryAfterS));
-      return jsonError(c, 429, "ThrottlerException: Too Many Requests");
+      throw new HttpError(429, "ThrottlerException: Too Many Requests", {
+        "Retry-After": String(retryAfterS),
+      });
     }
     c.set("account", account);
     await next();

@@ -1,10 +1,11 @@
+import { z } from "zod";
+import { bool, int, parseSettings } from "../settings.js";
 import { type FaultRule, faultsBodySchema } from "./faults.js";
 import { formatMoney, isMoney, parseMoney } from "./money.js";
 
 export type { FaultRule } from "./faults.js";
 
 export const DEMO_API_KEY = "0123456789abcdef0123456789abcdef";
-export const DEFAULT_SANDBOX_PORT = 8081;
 
 export interface SandboxAccountConfig {
   apiKey: string;
@@ -12,6 +13,7 @@ export interface SandboxAccountConfig {
   balance: string;
 }
 
+/** How the sandbox behaves (what `createSandboxApp` needs); where it listens is separate. */
 export interface SandboxConfig {
   accounts: SandboxAccountConfig[];
   autoSms: boolean;
@@ -21,10 +23,6 @@ export interface SandboxConfig {
   rateLimitPerS: number;
   resendLimit: number;
   faults: FaultRule[];
-}
-
-export class SandboxConfigError extends Error {
-  override name = "SandboxConfigError";
 }
 
 /** Defaults for everything, overridable piecewise: handy for tests and embedding. */
@@ -44,95 +42,79 @@ export function sandboxConfig(overrides: Partial<SandboxConfig> = {}): SandboxCo
 
 const API_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 
-function parseAccounts(raw: string): SandboxAccountConfig[] {
-  const fail = () =>
-    new SandboxConfigError(
-      "SANDBOX_ACCOUNTS must be key:balance[,key:balance…] with keys of 8–128 letters, digits, '_' or '-' and balances like 100.00",
-    );
-  const entries = raw.split(",").map((s) => s.trim());
-  if (entries.length === 0 || entries.some((e) => e === "")) throw fail();
-  const accounts = entries.map((entry) => {
-    const colon = entry.lastIndexOf(":");
-    const apiKey = entry.slice(0, colon);
-    const balance = entry.slice(colon + 1);
-    if (colon < 0 || !API_KEY.test(apiKey) || !isMoney(balance) || parseMoney(balance) < 0) throw fail();
-    return { apiKey, balance: formatMoney(parseMoney(balance)) };
+/** `key:balance[,key:balance…]`, each key once. */
+const accounts = z.string().transform((raw, ctx): SandboxAccountConfig[] => {
+  const parsed = raw.split(",").map((entry) => {
+    const colon = entry.trim().lastIndexOf(":");
+    const apiKey = entry.trim().slice(0, colon);
+    const balance = entry.trim().slice(colon + 1);
+    const valid = colon > 0 && API_KEY.test(apiKey) && isMoney(balance) && parseMoney(balance) >= 0;
+    return valid ? { apiKey, balance: formatMoney(parseMoney(balance)) } : undefined;
   });
-  if (new Set(accounts.map((a) => a.apiKey)).size !== accounts.length) {
-    throw new SandboxConfigError("SANDBOX_ACCOUNTS lists the same key twice");
+  const valid = parsed.filter((a) => a !== undefined);
+  if (valid.length !== parsed.length || new Set(valid.map((a) => a.apiKey)).size !== valid.length) {
+    ctx.addIssue({ code: "custom", message: "bad accounts" });
+    return z.NEVER;
   }
-  return accounts;
-}
+  return valid;
+});
 
-function parseBoolean(name: string, raw: string): boolean {
-  if (raw === "true") return true;
-  if (raw === "false") return false;
-  throw new SandboxConfigError(`${name} must be true or false, got "${raw}"`);
-}
-
-function parseInteger(name: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-    throw new SandboxConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-function parseFaults(raw: string): FaultRule[] {
-  let json: unknown;
+/** The JSON of `PUT /sandbox/faults`. */
+const faults = z.string().transform((raw, ctx): FaultRule[] => {
   try {
-    json = JSON.parse(raw);
+    const parsed = faultsBodySchema.safeParse(JSON.parse(raw));
+    if (parsed.success) return parsed.data.rules;
   } catch {
-    throw new SandboxConfigError(
-      'SANDBOX_FAULTS must be JSON like {"rules":[{"route":"POST /api/v1/activations","phase":"after","error500":0.2}]}',
-    );
+    // not JSON: reported below
   }
-  const parsed = faultsBodySchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SandboxConfigError(
-      `SANDBOX_FAULTS is invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "bad value"}`,
-    );
-  }
-  return parsed.data.rules;
+  ctx.addIssue({ code: "custom", message: "bad fault rules" });
+  return z.NEVER;
+});
+
+/**
+ * Every sandbox setting (README "Settings" lists them; a test checks the table against this), read
+ * by `npm run sandbox` and, for the embedded sandbox, by `npm start`.
+ */
+export const SANDBOX_SETTINGS = {
+  SANDBOX_PORT: int(0, 65535).default(8081).describe("an integer port 0–65535"),
+  SANDBOX_HOST: z.string().min(1).default("127.0.0.1").describe("an interface address"),
+  SANDBOX_ACCOUNTS: accounts
+    .optional()
+    .describe(
+      "key:balance[,key:balance…] with distinct keys of 8–128 letters, digits, '_' or '-' and balances like 100.00",
+    ),
+  SANDBOX_AUTO_SMS: bool.default(true).describe("1 or 0 (true or false)"),
+  SANDBOX_SMS_DELAY_MS: int(0, 86_400_000).default(3000).describe("milliseconds, 0–86400000"),
+  SANDBOX_ACTIVATION_TTL_S: int(1, 86_400).default(1200).describe("seconds, 1–86400"),
+  SANDBOX_CANCEL_COOLDOWN_S: int(0, 86_400).default(120).describe("seconds, 0–86400"),
+  SANDBOX_RESEND_LIMIT: int(0, 100).default(3).describe("an integer 0–100"),
+  SANDBOX_RATE_LIMIT: int(1, 1_000_000).default(1000).describe("requests per second per key, 1–1000000"),
+  SANDBOX_FAULTS: faults
+    .optional()
+    .describe('JSON like {"rules":[{"route":"POST /api/v1/activations","phase":"after","error500":0.2}]}'),
+} as const;
+
+export interface SandboxSettings {
+  config: SandboxConfig;
+  port: number;
+  host: string;
 }
 
-/** Reads the sandbox settings from the environment; throws SandboxConfigError (one line) on bad values. */
-export function loadSandboxConfig(env: Record<string, string | undefined>): SandboxConfig {
-  const get = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
-  };
-  const base = sandboxConfig();
-  const accounts = get("SANDBOX_ACCOUNTS");
-  const autoSms = get("SANDBOX_AUTO_SMS");
-  const delay = get("SANDBOX_SMS_DELAY_MS");
-  const ttl = get("SANDBOX_ACTIVATION_TTL_S");
-  const cooldown = get("SANDBOX_CANCEL_COOLDOWN_S");
-  const rate = get("SANDBOX_RATE_LIMIT");
-  const resend = get("SANDBOX_RESEND_LIMIT");
-  const faults = get("SANDBOX_FAULTS");
+/** Reads the sandbox settings from the environment; throws a ConfigError (one line) on a bad value. */
+export function loadSandboxSettings(env: Record<string, string | undefined>): SandboxSettings {
+  const s = parseSettings(SANDBOX_SETTINGS, env);
   return {
-    accounts: accounts === undefined ? base.accounts : parseAccounts(accounts),
-    autoSms: autoSms === undefined ? base.autoSms : parseBoolean("SANDBOX_AUTO_SMS", autoSms),
-    smsDelayMs:
-      delay === undefined ? base.smsDelayMs : parseInteger("SANDBOX_SMS_DELAY_MS", delay, 0, 86_400_000),
-    activationTtlS:
-      ttl === undefined ? base.activationTtlS : parseInteger("SANDBOX_ACTIVATION_TTL_S", ttl, 1, 86_400),
-    cancelCooldownS:
-      cooldown === undefined
-        ? base.cancelCooldownS
-        : parseInteger("SANDBOX_CANCEL_COOLDOWN_S", cooldown, 0, 86_400),
-    rateLimitPerS:
-      rate === undefined ? base.rateLimitPerS : parseInteger("SANDBOX_RATE_LIMIT", rate, 1, 1_000_000),
-    resendLimit:
-      resend === undefined ? base.resendLimit : parseInteger("SANDBOX_RESEND_LIMIT", resend, 0, 100),
-    faults: faults === undefined ? base.faults : parseFaults(faults),
+    config: sandboxConfig({
+      ...(s.SANDBOX_ACCOUNTS && { accounts: s.SANDBOX_ACCOUNTS }),
+      autoSms: s.SANDBOX_AUTO_SMS,
+      smsDelayMs: s.SANDBOX_SMS_DELAY_MS,
+      activationTtlS: s.SANDBOX_ACTIVATION_TTL_S,
+      cancelCooldownS: s.SANDBOX_CANCEL_COOLDOWN_S,
+      rateLimitPerS: s.SANDBOX_RATE_LIMIT,
+      resendLimit: s.SANDBOX_RESEND_LIMIT,
+      faults: s.SANDBOX_FAULTS ?? [],
+    }),
+    port: s.SANDBOX_PORT,
+    host: s.SANDBOX_HOST,
   };
-}
-
-/** SANDBOX_PORT, used by main.ts only. */
-export function loadSandboxPort(env: Record<string, string | undefined>): number {
-  const raw = env.SANDBOX_PORT?.trim();
-  if (!raw) return DEFAULT_SANDBOX_PORT;
-  return parseInteger("SANDBOX_PORT", raw, 0, 65_535);
 }

@@ -1,25 +1,26 @@
 import pino from "pino";
-import { loadSandboxConfig, loadSandboxPort, SandboxConfigError } from "./config.js";
+import { ConfigError } from "../settings.js";
+import { loadSandboxSettings, type SandboxSettings } from "./config.js";
 import { CONTROL_ROUTES } from "./routes/control.js";
 import { startSandbox } from "./server.js";
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadSandboxConfig>;
-  let port: number;
+  let settings: SandboxSettings;
   try {
-    config = loadSandboxConfig(process.env);
-    port = loadSandboxPort(process.env);
+    settings = loadSandboxSettings(process.env);
   } catch (err) {
-    if (err instanceof SandboxConfigError) {
+    if (err instanceof ConfigError) {
       process.stderr.write(`sandbox: ${err.message}\n`);
       process.exit(1);
     }
     throw err;
   }
+  const { config, port, host } = settings;
 
   const logger = pino({ level: process.env.LOG_LEVEL ?? "info", base: { app: "sandbox" } });
-  const host = process.env.SANDBOX_HOST ?? "127.0.0.1";
-  const sandbox = await startSandbox(config, { port, host, logger });
+  const sandbox = await startSandbox(config, { port, host, logger }).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === "EADDRINUSE" ? new Error(`SANDBOX_PORT ${port} is already in use`) : err;
+  });
 
   // The banner carries keys, so it goes to stdout directly, never through the logger.
   const lines = [

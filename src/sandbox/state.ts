@@ -1,6 +1,5 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "pino";
-import type { Account } from "./accounts.js";
 import { Accounts } from "./accounts.js";
 import { Activations } from "./activations.js";
 import { Catalog } from "./catalog.js";
@@ -8,6 +7,7 @@ import type { Clock } from "./clock.js";
 import type { SandboxConfig } from "./config.js";
 import { FaultRegistry } from "./faults.js";
 import { createIdGenerator, type IdGenerator } from "./ids.js";
+import type { Account } from "./model.js";
 import { parseMoney } from "./money.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Stats } from "./stats.js";

@@ -1,5 +1,5 @@
 /**
- * The durable map between legacy numeric ids and upstream activation ids (architecture.md decision 1),
+ * The durable map between legacy numeric ids and upstream activation ids (docs/architecture.md decision 1),
  * plus the claims that must hold across restarts and replicas: `orderId` claims and purchase intents.
  *
  * `owner` is always a hash of the api key (see `ownerOf`), never the key itself.

@@ -1,8 +1,9 @@
 import type { z } from "zod";
-import { ownerOf } from "../store/owner.js";
+import type { RequestScope } from "../shared/request-scope.js";
 import { CircuitBreaker } from "./breaker.js";
+import { type Answered, CallGuard, type GuardedCall, type UpstreamCallEvent } from "./call-guard.js";
 import { classifyHttpFailure, UpstreamError } from "./errors.js";
-import { type HttpAnswer, type HttpCall, HttpTransport } from "./http.js";
+import { type HttpCall, HttpTransport } from "./http.js";
 import { KeyGate } from "./key-gate.js";
 import {
   type Activation,
@@ -17,16 +18,9 @@ import {
   type Service,
   serviceCountriesSchema,
   serviceListSchema,
-  type Transaction,
-  transactionPageSchema,
 } from "./schemas.js";
 
-/** One upstream call as seen by metrics and logs (route pattern, never ids or keys). */
-export interface UpstreamCallEvent {
-  route: string;
-  outcome: "ok" | UpstreamError["kind"];
-  ms: number;
-}
+export type { UpstreamCallEvent } from "./call-guard.js";
 
 export interface UpstreamClientOptions {
   baseUrl: string;
@@ -36,42 +30,47 @@ export interface UpstreamClientOptions {
   onCall?: (event: UpstreamCallEvent) => void;
   breaker?: CircuitBreaker;
   keyGate?: KeyGate;
-}
-
-export interface Purchase {
-  activation: Activation;
+  /** a stable, non-secret id of a key for the per-key lanes (the owner hash) */
+  keyIdOf: (key: string) => string;
 }
 
 export interface ListActivationsQuery {
   limit?: number;
   cursor?: string | undefined;
-  status?: string[];
+  status?: readonly string[];
 }
 
+type Request = Omit<HttpCall, "timeoutMs" | "headers"> & { timeoutMs?: number };
+
 /**
- * The only code that speaks native HTTP (native-api.md). Every answer is checked against its
+ * The only code that speaks native HTTP (docs/native-api.md). Every answer is checked against its
  * schema; every failure is an `UpstreamError` of one kind. Nothing here retries a purchase.
  */
 export class UpstreamClient {
   private readonly http: HttpTransport;
+  private readonly guard: CallGuard;
   readonly breaker: CircuitBreaker;
-  private readonly keyGate: KeyGate;
   /** upstream clock minus local clock, from the last `Date` header seen (an object: shared with the per-request views) */
   private readonly clock = { skewMs: 0 };
   /** set on the per-request views made by `forRequest` */
-  private readonly scope?: { upstreamCalls: number };
+  private readonly scope?: RequestScope;
 
   constructor(private readonly opts: UpstreamClientOptions) {
     this.http = new HttpTransport(opts.baseUrl);
     this.breaker = opts.breaker ?? new CircuitBreaker({ threshold: 5, cooldownMs: 5000 });
-    this.keyGate = opts.keyGate ?? new KeyGate({ maxConcurrent: 16, maxQueued: 256 });
+    this.guard = new CallGuard({
+      breaker: this.breaker,
+      keyGate: opts.keyGate ?? new KeyGate({ maxConcurrent: 16, maxQueued: 256 }),
+      keyIdOf: opts.keyIdOf,
+      ...(opts.onCall && { onCall: opts.onCall }),
+    });
   }
 
   /**
-   * A view of this client that counts the calls it makes into `scope` (for the request's log
+   * A view of this client that records the calls it makes into `scope` (for the request's log
    * line). It shares everything else: connections, breaker, key lanes, clock skew.
    */
-  forRequest(scope: { upstreamCalls: number }): UpstreamClient {
+  forRequest(scope: RequestScope): UpstreamClient {
     return Object.create(this, { scope: { value: scope } }) as UpstreamClient;
   }
 
@@ -81,18 +80,17 @@ export class UpstreamClient {
   }
 
   getBalance(key: string): Promise<Balance> {
-    return this.json("GET /wallet/balance", { method: "GET", path: "/wallet/balance" }, key, balanceSchema);
-  }
-
-  listTransactions(key: string, limit = 20): Promise<{ data: Transaction[]; nextCursor: string | null }> {
-    const path = `/wallet/transactions?limit=${limit}`;
-    return this.json("GET /wallet/transactions", { method: "GET", path }, key, transactionPageSchema);
+    return this.call(
+      { route: "GET /wallet/balance", key },
+      { method: "GET", path: "/wallet/balance" },
+      balanceSchema,
+    );
   }
 
   /** `POST /activations`: charges at once. Never retried; an ambiguous failure is flagged as such. */
   buy(
     key: string,
-    order: { serviceCode: string; countryIso: string; operator?: string },
+    order: { serviceCode: string; countryIso: string; operator?: string | undefined },
   ): Promise<Activation> {
     const body = {
       serviceCode: order.serviceCode,
@@ -100,56 +98,75 @@ export class UpstreamClient {
       ...(order.operator && { operator: order.operator }),
     };
     const timeoutMs = this.opts.purchaseTimeoutMs ?? this.opts.timeoutMs;
-    return this.json(
-      "POST /activations",
+    return this.call(
+      { route: "POST /activations", key },
       { method: "POST", path: "/activations", body, timeoutMs },
-      key,
       activationSchema,
     );
   }
 
   getActivation(key: string, id: string): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}`;
-    return this.json("GET /activations/:id", { method: "GET", path }, key, activationSchema);
+    return this.call({ route: "GET /activations/:id", key }, { method: "GET", path }, activationSchema);
   }
 
+  /** A cancel returns the charge: it is made even while the breaker is open. */
   cancel(key: string, id: string): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}`;
-    return this.json("DELETE /activations/:id", { method: "DELETE", path }, key, activationSchema);
+    return this.call(
+      { route: "DELETE /activations/:id", key, essential: true },
+      { method: "DELETE", path },
+      activationSchema,
+    );
   }
 
   complete(key: string, id: string): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}/complete`;
-    return this.json("POST /activations/:id/complete", { method: "POST", path }, key, activationSchema);
+    return this.call(
+      { route: "POST /activations/:id/complete", key },
+      { method: "POST", path },
+      activationSchema,
+    );
   }
 
   requestResend(key: string, id: string): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}/request-resend`;
-    return this.json("POST /activations/:id/request-resend", { method: "POST", path }, key, activationSchema);
+    return this.call(
+      { route: "POST /activations/:id/request-resend", key },
+      { method: "POST", path },
+      activationSchema,
+    );
   }
 
-  listActivations(key: string, query: ListActivationsQuery = {}): Promise<ActivationPage> {
+  /** `essential`: a reconciliation's listing, made even while the breaker is open. */
+  listActivations(
+    key: string,
+    query: ListActivationsQuery = {},
+    opts: { essential?: boolean } = {},
+  ): Promise<ActivationPage> {
     const params = new URLSearchParams({ limit: String(query.limit ?? 100) });
     if (query.cursor) params.set("cursor", query.cursor);
     if (query.status?.length) params.set("status", query.status.join(","));
-    const path = `/activations?${params}`;
-    return this.json("GET /activations", { method: "GET", path }, key, activationPageSchema);
+    return this.call(
+      { route: "GET /activations", key, ...opts },
+      { method: "GET", path: `/activations?${params}` },
+      activationPageSchema,
+    );
   }
 
   listServices(): Promise<Service[]> {
-    return this.json("GET /services", { method: "GET", path: "/services" }, undefined, serviceListSchema);
+    return this.call({ route: "GET /services" }, { method: "GET", path: "/services" }, serviceListSchema);
   }
 
   listCountries(): Promise<Country[]> {
-    return this.json("GET /countries", { method: "GET", path: "/countries" }, undefined, countryListSchema);
+    return this.call({ route: "GET /countries" }, { method: "GET", path: "/countries" }, countryListSchema);
   }
 
   serviceCountries(code: string): Promise<Offer[]> {
     const path = `/services/${encodeURIComponent(code)}/countries`;
-    return this.json(
-      "GET /services/:code/countries",
+    return this.call(
+      { route: "GET /services/:code/countries" },
       { method: "GET", path },
-      undefined,
       serviceCountriesSchema,
     );
   }
@@ -158,73 +175,26 @@ export class UpstreamClient {
     this.http.close();
   }
 
-  private async json<S extends z.ZodType>(
-    route: string,
-    call: Omit<HttpCall, "timeoutMs"> & { timeoutMs?: number },
-    key: string | undefined,
+  private call<S extends z.ZodType>(call: GuardedCall, request: Request, schema: S): Promise<z.output<S>> {
+    return this.guard.run(call, this.scope, () => this.send(call, request, schema));
+  }
+
+  /** One HTTP exchange: the answer parsed against `schema`, or an UpstreamError. */
+  private async send<S extends z.ZodType>(
+    call: GuardedCall,
+    request: Request,
     schema: S,
-  ): Promise<z.output<S>> {
-    // Failing fast sends nothing: never ambiguous, not an upstream call.
-    if (!this.breaker.tryAcquire()) {
-      throw new UpstreamError("unavailable", `circuit open: ${this.breaker.lastError ?? "upstream failing"}`);
-    }
-    let release: (() => void) | undefined;
-    const keyId = key === undefined ? undefined : ownerOf(key);
-    try {
-      if (keyId !== undefined) release = await this.enterKeyLane(keyId);
-    } catch (err) {
-      this.breaker.recordNeutral();
-      throw err;
-    }
-    const started = performance.now();
-    if (this.scope) this.scope.upstreamCalls += 1;
-    let outcome: UpstreamCallEvent["outcome"] = "ok";
-    try {
-      const answer = await this.http.send({
-        ...call,
-        timeoutMs: call.timeoutMs ?? this.opts.timeoutMs,
-        headers: key === undefined ? {} : { "x-api-key": key },
-      });
-      this.observeClock(answer);
-      if (answer.status < 200 || answer.status >= 300) {
-        throw classifyHttpFailure(answer.status, answer.body, answer.retryAfter);
-      }
-      return parseBody(schema, answer.body, route);
-    } catch (err) {
-      const failure =
-        err instanceof UpstreamError
-          ? err
-          : new UpstreamError("unavailable", String(err), { ambiguous: true });
-      outcome = failure.kind;
-      if (failure.kind === "rate_limited" && keyId !== undefined) {
-        this.keyGate.block(keyId, failure.detail.retryAfterS ?? 1);
-      }
-      throw failure;
-    } finally {
-      release?.();
-      if (outcome === "ok") this.breaker.recordSuccess();
-      else if (outcome === "timeout" || outcome === "unavailable")
-        this.breaker.recordOutage(`${route}: ${outcome}`);
-      else this.breaker.recordNeutral();
-      this.opts.onCall?.({ route, outcome, ms: performance.now() - started });
-    }
-  }
-
-  /** Waits for a per-key slot; refuses while the key is in a 429 back-off or its queue is full. */
-  private async enterKeyLane(keyId: string): Promise<() => void> {
-    const waitMs = this.keyGate.blockedFor(keyId);
-    if (waitMs > 0) {
-      throw new UpstreamError("rate_limited", "waiting out the upstream's Retry-After", {
-        retryAfterS: Math.ceil(waitMs / 1000),
-      });
-    }
-    const release = await this.keyGate.acquire(keyId);
-    if (!release) throw new UpstreamError("rate_limited", "too many concurrent upstream calls for this key");
-    return release;
-  }
-
-  private observeClock(answer: HttpAnswer): void {
+  ): Promise<Answered<z.output<S>>> {
+    const answer = await this.http.send({
+      ...request,
+      timeoutMs: request.timeoutMs ?? this.opts.timeoutMs,
+      headers: call.key === undefined ? {} : { "x-api-key": call.key },
+    });
     if (answer.date !== undefined && !Number.isNaN(answer.date)) this.clock.skewMs = answer.date - Date.now();
+    if (answer.status < 200 || answer.status >= 300) {
+      throw classifyHttpFailure(answer.status, answer.body, answer.retryAfter);
+    }
+    return { status: answer.status, value: parseBody(schema, answer.body, call.route) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { errorBodySchema } from "./schemas.js";
 
 /**
- * Every upstream failure becomes one of these kinds (architecture.md decision 3); the legacy side
+ * Every upstream failure becomes one of these kinds (docs/architecture.md decision 3); the legacy side
  * maps kind × action to a token in one table (`legacy/failure-tokens.ts`).
  */
 export type UpstreamErrorKind =
@@ -27,6 +27,8 @@ export class UpstreamError extends Error {
       field?: "service" | "country";
       /** the request may have reached the upstream and taken effect (a purchase must be reconciled) */
       ambiguous?: boolean;
+      /** refused by the open circuit breaker: nothing was sent */
+      breakerOpen?: boolean;
     } = {},
   ) {
     super(message);

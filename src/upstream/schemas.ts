@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The native `/api/v1` shapes the gateway accepts (native-api.md), in one place.
+ * The native `/api/v1` shapes the gateway accepts (docs/native-api.md), in one place.
  * Anything that does not parse is an upstream error (`invalid_response`), never a crash.
  */
 
@@ -56,7 +56,6 @@ export const transactionPageSchema = z
     nextCursor: z.string().nullish(),
   })
   .transform((p) => ({ data: p.data ?? p.items ?? [], nextCursor: p.nextCursor ?? null }));
-export type Transaction = z.infer<typeof transactionSchema>;
 
 /** A list that may be wrapped in `{"data":[…]}` or sent bare. */
 function listOf<T extends z.ZodType>(item: T) {
@@ -103,4 +102,3 @@ export const errorBodySchema = z.object({
   message: z.union([z.string(), z.array(z.string())]),
   error: z.string().optional(),
 });
-export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -11,11 +11,11 @@ export interface ShieldEvents {
   onStaleServed?(): void;
 }
 
-/** Failures during which the last known state is a better answer than ERROR_SQL (legacy-protocol.md §6b). */
+/** Failures during which the last known state is a better answer than ERROR_SQL (docs/legacy-protocol.md §6b). */
 const SERVE_STALE_ON = new Set(["rate_limited", "unavailable", "timeout"]);
 
 /**
- * The polling shield (legacy-protocol.md §6): concurrent reads of one activation by one owner share
+ * The polling shield (docs/legacy-protocol.md §6): concurrent reads of one activation by one owner share
  * a single upstream call, and an answer is reused for `ttlMs` (terminal states until evicted).
  * Entries are keyed by owner as well as id, so nothing is ever served to another key.
  * `ttlMs = 0` bypasses the cache entirely (reads still coalesce).

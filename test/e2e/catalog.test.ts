@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCsv, readFixture } from "../../src/fixtures.js";
+import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
 import { OTHER_UNSUPPORTED_ACTIONS, RENT_ACTIONS } from "../../src/legacy/actions/unsupported.js";
-import { T } from "../../src/legacy/tokens.js";
-import { countryTable } from "../../src/mapping/countries.js";
+import { T } from "../../src/shared/tokens.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { type Json, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
@@ -36,7 +35,7 @@ const getJson = async (params: Record<string, string>): Promise<Json> => {
     throw new Error(`expected JSON for ${JSON.stringify(params)}, got ${JSON.stringify(body)}`);
   }
 };
-const table = countryTable();
+const table = loadCountryTable();
 const fixedKeys = readFixture("legacy-fixed-keys.txt")
   .split("\n")
   .map((l) => l.trim())

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEMO_API_KEY,
-  loadSandboxConfig,
-  loadSandboxPort,
-  SandboxConfigError,
-} from "../../src/sandbox/config.js";
+import { DEMO_API_KEY, loadSandboxSettings } from "../../src/sandbox/config.js";
+import { ConfigError } from "../../src/settings.js";
 
-describe("loadSandboxConfig", () => {
+const loadSandboxConfig = (env: Record<string, string>) => loadSandboxSettings(env).config;
+const loadSandboxPort = (env: Record<string, string>) => loadSandboxSettings(env).port;
+
+describe("loadSandboxSettings", () => {
   it("has the documented defaults", () => {
     expect(loadSandboxConfig({})).toEqual({
       accounts: [{ apiKey: DEMO_API_KEY, balance: "100.00" }],
@@ -61,7 +60,14 @@ describe("loadSandboxConfig", () => {
   });
 
   it("treats empty values as unset", () => {
-    expect(loadSandboxConfig({ SANDBOX_AUTO_SMS: "", SANDBOX_ACCOUNTS: " " }).autoSms).toBe(true);
+    expect(loadSandboxConfig({ SANDBOX_AUTO_SMS: "", SANDBOX_ACCOUNTS: "" }).autoSms).toBe(true);
+  });
+
+  it("takes the same boolean spellings as the gateway's settings", () => {
+    for (const off of ["0", "false", "no", "FALSE"])
+      expect(loadSandboxConfig({ SANDBOX_AUTO_SMS: off }).autoSms).toBe(false);
+    for (const on of ["1", "true", "yes", "True"])
+      expect(loadSandboxConfig({ SANDBOX_AUTO_SMS: on }).autoSms).toBe(true);
   });
 
   it.each([
@@ -71,7 +77,8 @@ describe("loadSandboxConfig", () => {
     ["SANDBOX_ACCOUNTS", "abcdefgh12:-1"],
     ["SANDBOX_ACCOUNTS", "abcdefgh12:1,,abcdefgh34:2"],
     ["SANDBOX_ACCOUNTS", "abcdefgh12:1,abcdefgh12:2"],
-    ["SANDBOX_AUTO_SMS", "yes"],
+    ["SANDBOX_AUTO_SMS", "maybe"],
+    ["SANDBOX_ACCOUNTS", " "],
     ["SANDBOX_SMS_DELAY_MS", "-5"],
     ["SANDBOX_SMS_DELAY_MS", "1.5"],
     ["SANDBOX_ACTIVATION_TTL_S", "0"],
@@ -81,7 +88,7 @@ describe("loadSandboxConfig", () => {
     ["SANDBOX_FAULTS", '{"rules":[{"route":"POST /api/v1/activations","error500":2}]}'],
   ])("rejects %s=%j with a one-line message naming it", (name, value) => {
     const attempt = () => loadSandboxConfig({ [name]: value });
-    expect(attempt).toThrow(SandboxConfigError);
+    expect(attempt).toThrow(ConfigError);
     try {
       attempt();
     } catch (err) {

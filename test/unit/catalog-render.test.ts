@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCsv, readFixture } from "../../src/fixtures.js";
+import type { CatalogView } from "../../src/catalog/catalog.js";
+import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
 import {
   numbersStatusCodes,
   renderCountries,
@@ -9,12 +10,10 @@ import {
   renderServicesList,
   renderTopCountries,
 } from "../../src/legacy/catalog-render.js";
-import { T } from "../../src/legacy/tokens.js";
-import type { CatalogView } from "../../src/mapping/catalog.js";
-import { countryTable } from "../../src/mapping/countries.js";
 import { localNames } from "../../src/mapping/country-names.js";
+import { T } from "../../src/shared/tokens.js";
 
-const table = countryTable();
+const table = loadCountryTable();
 const idOfIso = (iso: string) => table.idOfIso(iso);
 const view: CatalogView = {
   services: [

@@ -7,7 +7,7 @@ import {
   openCatalogSnapshotStore,
   redisSnapshotStore,
   SNAPSHOT_FILE,
-} from "../../src/store/catalog-snapshot.js";
+} from "../../src/catalog/snapshot-store.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 
 const dir = mkdtempSync(join(tmpdir(), "catalog-snapshot-"));

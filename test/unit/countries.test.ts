@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { readFixture } from "../../src/fixtures.js";
-import { countryTable } from "../../src/mapping/countries.js";
+import { loadCountryTable, readFixture } from "../../src/fixtures.js";
 
 describe("country table", () => {
-  const table = countryTable();
+  const table = loadCountryTable();
 
   it("loads every row of the fixture CSV", () => {
     const rows = readFixture("country-ids.csv").trim().split("\n").length - 1;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { actionLabel, createMetrics, OTHER, routeLabel, tokenLabel } from "../../src/metrics.js";
+import { createMetrics, OTHER } from "../../src/metrics.js";
 import type { IdStore } from "../../src/store/id-store.js";
 import { StatusShield } from "../../src/upstream/status-shield.js";
 
@@ -14,7 +14,7 @@ function labelValues(text: string): string[] {
 
 describe("createMetrics", () => {
   it("exposes the recorded events with their labels and values", async () => {
-    const m = createMetrics();
+    const m = createMetrics({ actions: ["getNumber", "getStatus"] });
     m.legacyAnswer("getNumber", "ACCESS_NUMBER", 0.012);
     m.legacyAnswer("getNumber", "ACCESS_NUMBER", 0.02);
     m.legacyAnswer("getStatus", "STATUS_WAIT_CODE", 0.0003);
@@ -112,12 +112,14 @@ describe("createMetrics", () => {
 
 describe("label values never carry a key or an id", () => {
   it("maps unknown actions, tokens and routes to 'other'", () => {
-    expect(actionLabel(API_KEY)).toBe(OTHER);
-    expect(actionLabel("getNumber")).toBe("getNumber");
-    expect(actionLabel("unknown")).toBe("unknown");
-    expect(tokenLabel(API_KEY.toUpperCase())).toBe(OTHER);
-    expect(tokenLabel("ACCESS_NUMBER")).toBe("ACCESS_NUMBER");
-    expect(routeLabel(`GET /activations/${CUID}`)).toBe(OTHER);
+    const { labels } = createMetrics({ defaultMetrics: false, actions: ["getNumber"] });
+    expect(labels.action(API_KEY)).toBe(OTHER);
+    expect(labels.action("getNumber")).toBe("getNumber");
+    expect(labels.action("getStatus")).toBe(OTHER); // not in the table it was given
+    expect(labels.action("unknown")).toBe("unknown");
+    expect(labels.token(API_KEY.toUpperCase())).toBe(OTHER);
+    expect(labels.token("ACCESS_NUMBER")).toBe("ACCESS_NUMBER");
+    expect(labels.route(`GET /activations/${CUID}`)).toBe(OTHER);
   });
 
   it("no exposition ever contains a key-like or id-like value fed anywhere", async () => {

@@ -1,30 +1,21 @@
-import { activeStatusCode, legacyStateOf } from "../../mapping/status.js";
+import { activeStatusCode, codesOf, legacyStateOf } from "../../mapping/status.js";
+import { fixed2 } from "../../shared/money.js";
+import { phoneDigits } from "../../shared/phone.js";
+import { LEGACY_CURRENCY, T } from "../../shared/tokens.js";
+import { listActivationPages } from "../../upstream/paging.js";
 import type { Activation } from "../../upstream/schemas.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
-import { failureToken } from "../failure-tokens.js";
-import { fixed2 } from "../money.js";
 import { legacyTime } from "../time.js";
-import { T } from "../tokens.js";
-import { LEGACY_CURRENCY } from "./number.js";
-import { codesOf } from "./status.js";
 
 /** Upper bound on upstream pages read for one legacy list answer. */
 const MAX_PAGES = 10;
 
 async function listAll(ctx: ActionContext, status?: string[]): Promise<Activation[]> {
-  const out: Activation[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await ctx.deps.upstream.listActivations(ctx.key, {
-      limit: 100,
-      cursor,
-      ...(status && { status }),
-    });
-    out.push(...answer.data);
-    if (!answer.nextCursor) break;
-    cursor = answer.nextCursor;
-  }
-  return out;
+  const listed = await listActivationPages(ctx.deps.upstream, ctx.key, {
+    maxPages: MAX_PAGES,
+    ...(status && { status }),
+  });
+  return listed.activations;
 }
 
 /**
@@ -49,12 +40,7 @@ function legacyCountryId(
 }
 
 export async function getActiveActivations(ctx: ActionContext): Promise<LegacyAnswer> {
-  let activations: Activation[];
-  try {
-    activations = await listAll(ctx, ["WAITING", "RECEIVED"]);
-  } catch (err) {
-    return failureToken(err, "activation");
-  }
+  const activations = await listAll(ctx, ["WAITING", "RECEIVED"]);
   const items = (await withIds(ctx, activations)).flatMap(({ record, activation }) => {
     const state = legacyStateOf(activation);
     const status = activeStatusCode(state);
@@ -64,7 +50,7 @@ export async function getActiveActivations(ctx: ActionContext): Promise<LegacyAn
       {
         activationId: String(record.numericId),
         serviceCode: activation.serviceCode ?? "",
-        phoneNumber: activation.phoneNumber.replace(/\D/g, ""),
+        phoneNumber: phoneDigits(activation.phoneNumber),
         activationCost: Number(fixed2(activation.userCost) ?? 0),
         activationStatus: status,
         smsCode: codesOf(state),
@@ -92,12 +78,7 @@ export async function getHistory(ctx: ActionContext): Promise<LegacyAnswer> {
   const endMs = (intParam(ctx, "end") ?? Number.MAX_SAFE_INTEGER / 1000) * 1000;
   const offset = intParam(ctx, "offset") ?? 0;
   const limit = Math.min(intParam(ctx, "limit") ?? 100, 100);
-  let activations: Activation[];
-  try {
-    activations = await listAll(ctx);
-  } catch (err) {
-    return failureToken(err, "activation");
-  }
+  const activations = await listAll(ctx);
   const inRange = activations.filter((a) => {
     const created = a.createdAt ? Date.parse(a.createdAt) : Number.NaN;
     return created >= startMs && created <= endMs;
@@ -108,7 +89,7 @@ export async function getHistory(ctx: ActionContext): Promise<LegacyAnswer> {
     return {
       id: record.numericId,
       date: legacyTime(activation.createdAt),
-      phone: activation.phoneNumber.replace(/\D/g, ""),
+      phone: phoneDigits(activation.phoneNumber),
       sms: activation.smsText ?? activation.smsCode ?? null,
       cost: fixed2(activation.userCost) ?? "0.00",
       status: activeStatusCode(state) ?? "8",

@@ -1,7 +1,6 @@
-import { parseCsv, readFixture } from "../../fixtures.js";
 import type { LegacyCountry } from "../../mapping/countries.js";
 import { localNames } from "../../mapping/country-names.js";
-import { UpstreamError } from "../../upstream/errors.js";
+import { T } from "../../shared/tokens.js";
 import {
   numbersStatusCodes,
   renderCountries,
@@ -11,64 +10,19 @@ import {
   renderServicesList,
   renderTopCountries,
 } from "../catalog-render.js";
-import type { ActionContext, LegacyAnswer } from "../context.js";
-import { failureToken } from "../failure-tokens.js";
+import type { ActionContext, ActionHandler, LegacyAnswer } from "../context.js";
 import { countryParam } from "../params.js";
 import { isTrue } from "../request.js";
-import type { ActionHandler } from "../router.js";
-import { T } from "../tokens.js";
 
 /**
- * Catalogue actions (legacy-protocol.md §4 "Catalogue"): no api_key, served from the catalogue
+ * Catalogue actions (docs/legacy-protocol.md §4 "Catalogue"): no api_key, served from the catalogue
  * cache. An upstream failure the cache cannot cover is `ERROR_SQL`, never an empty catalogue.
  */
 
-let fixedLists: { legacyCodes: string[]; fixedKeys: string[] } | undefined;
-
-/** The service codes of `service-codes.csv` and the keys of `legacy-fixed-keys.txt`. */
-function legacyKeyLists() {
-  fixedLists ??= {
-    legacyCodes: parseCsv(readFixture("service-codes.csv")).flatMap((r) => (r.code ? [r.code] : [])),
-    fixedKeys: readFixture("legacy-fixed-keys.txt")
-      .split(/\r?\n/)
-      .map((line) => line.trim())
-      .filter((line) => line !== "" && !line.startsWith("#")),
-  };
-  return fixedLists;
-}
-
 const namesOf = (country: LegacyCountry) => localNames(country.iso, country.nameEn);
 
-/**
- * Catalogue answers serialized once per cached value: the cache hands out the same array until it
- * refetches, so (array, query) → JSON text stays right and a warm read does no rendering.
- */
-const rendered = new WeakMap<object, Map<string, string>>();
+/** Stands for "the upstream country list is unknown" in the memo of getCountries. */
 const UNKNOWN_LIST = {};
-
-function memoJson(source: object, query: string, render: () => unknown): LegacyAnswer {
-  const byQuery = rendered.get(source) ?? new Map<string, string>();
-  rendered.set(source, byQuery);
-  let jsonText = byQuery.get(query);
-  if (jsonText === undefined) {
-    jsonText = JSON.stringify(render());
-    byQuery.set(query, jsonText);
-  }
-  return { jsonText };
-}
-
-/** Upstream failures become the catalogue's token (ERROR_SQL) instead of a logged crash. */
-function fromCatalog(action: ActionHandler): ActionHandler {
-  return async (ctx) => {
-    try {
-      return await action(ctx);
-    } catch (err) {
-      if (!(err instanceof UpstreamError)) throw err;
-      ctx.log.warn({ kind: err.kind, detail: err.message }, "catalogue unavailable");
-      return failureToken(err, "catalogue");
-    }
-  };
-}
 
 /** The `service` parameter: undefined when absent, false when the upstream does not know it. */
 async function serviceParam(ctx: ActionContext): Promise<string | undefined | false> {
@@ -79,7 +33,7 @@ async function serviceParam(ctx: ActionContext): Promise<string | undefined | fa
 
 async function getCountries(ctx: ActionContext): Promise<LegacyAnswer> {
   const visible = await ctx.deps.catalog.visibleCountries();
-  return memoJson(visible ?? UNKNOWN_LIST, "countries", () =>
+  return ctx.deps.answers.answer(visible ?? UNKNOWN_LIST, "countries", () =>
     renderCountries(ctx.deps.countries.all, visible && new Set(visible), namesOf),
   );
 }
@@ -99,7 +53,7 @@ async function getNumbersStatus(ctx: ActionContext): Promise<LegacyAnswer> {
   const country = countryParam(ctx);
   if (!country) return T.BAD_COUNTRY;
   const view = await ctx.deps.catalog.view();
-  const { legacyCodes, fixedKeys } = legacyKeyLists();
+  const { legacyCodes, fixedKeys } = ctx.deps.legacyLists;
   return {
     json: renderNumbersStatus(view, country.iso, numbersStatusCodes(view.services, legacyCodes, fixedKeys)),
   };
@@ -117,7 +71,7 @@ async function getPrices(ctx: ActionContext): Promise<LegacyAnswer> {
   const render = () => renderPrices(view, (iso) => countries.idOfIso(iso), country && [country]);
   // One service's rows are one cached array: its answers can be memoized per country asked.
   const rows = service === undefined ? undefined : view.offers.get(service);
-  return rows ? memoJson(rows, `prices:${country?.id ?? "*"}`, render) : { json: render() };
+  return rows ? ctx.deps.answers.answer(rows, `prices:${country?.id ?? "*"}`, render) : { json: render() };
 }
 
 /** Without `service`, one such object per service: `{"tg":{"62":{…}},…}`. */
@@ -140,12 +94,12 @@ async function getTopCountriesByService(ctx: ActionContext): Promise<LegacyAnswe
 
 export const catalogActions: Record<string, ActionHandler> = {
   getCountries,
-  getServicesList: fromCatalog(getServicesList),
+  getServicesList,
   getOperators,
-  getNumbersStatus: fromCatalog(getNumbersStatus),
+  getNumbersStatus,
   // the Ruby gem's default
-  getNumbersStatus1: fromCatalog(getNumbersStatus),
-  getPrices: fromCatalog(getPrices),
-  getTopCountriesByService: fromCatalog(getTopCountriesByService),
-  getTopCountriesByServiceRank: fromCatalog(getTopCountriesByService),
+  getNumbersStatus1: getNumbersStatus,
+  getPrices,
+  getTopCountriesByService,
+  getTopCountriesByServiceRank: getTopCountriesByService,
 };

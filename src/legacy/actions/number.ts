@@ -1,14 +1,11 @@
+import { centsToPlain, fixed2, toCents } from "../../shared/money.js";
+import { phoneDigits } from "../../shared/phone.js";
+import { LEGACY_CURRENCY, T, withValue } from "../../shared/tokens.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
-import { failureToken } from "../failure-tokens.js";
-import { centsToPlain, fixed2, toCents } from "../money.js";
 import { countryParam } from "../params.js";
 import { type Bought, type Order, purchase } from "../purchase.js";
 import { legacyTime } from "../time.js";
-import { T, withValue } from "../tokens.js";
-
-/** ISO 4217 numeric code of the upstream currency (USD), as legacy V2 answers carry it. */
-export const LEGACY_CURRENCY = 840;
 
 type Prepared = { order: Order } | { answer: string };
 
@@ -35,7 +32,7 @@ async function prepareOrder(ctx: ActionContext): Promise<Prepared> {
 }
 
 /**
- * The native API has no price cap: read the current price right before buying (legacy-protocol.md
+ * The native API has no price cap: read the current price right before buying (docs/legacy-protocol.md
  * §4) and refuse with `WRONG_MAX_PRICE:<price>` when it is higher.
  */
 async function checkMaxPrice(
@@ -65,56 +62,44 @@ function warnIfAboveMaxPrice(ctx: ActionContext, bought: Bought): void {
   }
 }
 
-type Refused = { answer: string; ambiguous: boolean };
-
-async function buy(ctx: ActionContext, order: Order): Promise<Bought | Refused> {
-  try {
-    const bought = await purchase(ctx, order);
-    warnIfAboveMaxPrice(ctx, bought);
-    return bought;
-  } catch (err) {
-    if (!(err instanceof UpstreamError)) throw err;
-    return { answer: failureToken(err, "purchase"), ambiguous: err.ambiguous };
-  }
+async function buy(ctx: ActionContext, order: Order): Promise<Bought> {
+  const bought = await purchase(ctx, order);
+  warnIfAboveMaxPrice(ctx, bought);
+  return bought;
 }
 
 export async function getNumber(ctx: ActionContext): Promise<LegacyAnswer> {
   const prepared = await prepareOrder(ctx);
   if ("answer" in prepared) return prepared.answer;
   const bought = await buy(ctx, prepared.order);
-  if ("answer" in bought) return bought.answer;
-  return `ACCESS_NUMBER:${bought.record.numericId}:${bought.activation.phoneNumber.replace(/\D/g, "")}`;
+  return `ACCESS_NUMBER:${bought.record.numericId}:${phoneDigits(bought.activation.phoneNumber)}`;
 }
 
 export async function getNumberV2(ctx: ActionContext): Promise<LegacyAnswer> {
   const prepared = await prepareOrder(ctx);
   if ("answer" in prepared) return prepared.answer;
   const orderId = ctx.params.get("orderId");
-  if (orderId === undefined) {
-    const bought = await buy(ctx, prepared.order);
-    return "answer" in bought ? bought.answer : v2Answer(bought, prepared.order);
-  }
+  if (orderId === undefined) return v2Answer(await buy(ctx, prepared.order), prepared.order);
   const { ids } = ctx.deps;
   const claim = await ids.claimOrder(ctx.owner, orderId);
   if (claim.state === "exists") return T.ORDER_ALREADY_EXISTS;
-  const bought = await buy(ctx, prepared.order).catch(async (err: unknown) => {
-    await ids.releaseOrder(ctx.owner, orderId);
+  let bought: Bought;
+  try {
+    bought = await buy(ctx, prepared.order);
+  } catch (err) {
+    // A definitive refusal releases the claim; anything else keeps it: something may have been bought.
+    if (err instanceof UpstreamError && !err.ambiguous) await ids.releaseOrder(ctx.owner, orderId);
     throw err;
-  });
-  if (!("answer" in bought)) {
-    await ids.completeOrder(ctx.owner, orderId, bought.record.numericId);
-    return v2Answer(bought, prepared.order);
   }
-  // A definitive refusal releases the claim; an ambiguous one keeps it: something may have been bought.
-  if (!bought.ambiguous) await ids.releaseOrder(ctx.owner, orderId);
-  return bought.answer;
+  await ids.completeOrder(ctx.owner, orderId, bought.record.numericId);
+  return v2Answer(bought, prepared.order);
 }
 
 function v2Answer({ record, activation }: Bought, order: Order): LegacyAnswer {
   return {
     json: {
       activationId: String(record.numericId),
-      phoneNumber: activation.phoneNumber.replace(/\D/g, ""),
+      phoneNumber: phoneDigits(activation.phoneNumber),
       activationCost: fixed2(activation.userCost) ?? activation.userCost,
       currency: LEGACY_CURRENCY,
       countryCode: String(order.countryId),

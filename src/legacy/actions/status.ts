@@ -1,12 +1,11 @@
 import { decideSetStatus, type LegacyState, legacyStateOf, statusToken } from "../../mapping/status.js";
+import { T } from "../../shared/tokens.js";
 import type { ActivationRecord } from "../../store/id-store.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { Activation } from "../../upstream/schemas.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
-import { failureToken } from "../failure-tokens.js";
 import { parseActivationId } from "../params.js";
 import { legacyTime } from "../time.js";
-import { T, tokenValue } from "../tokens.js";
 
 interface Loaded {
   record: ActivationRecord;
@@ -26,12 +25,8 @@ async function load(ctx: ActionContext): Promise<Loaded | string> {
   if (numericId === undefined) return T.NO_ACTIVATION;
   const record = await ctx.deps.ids.resolve(numericId, ctx.owner);
   if (!record) return T.NO_ACTIVATION;
-  try {
-    const activation = await readThroughShield(ctx, record.upstreamId);
-    return { record, activation, state: logUnknown(ctx, legacyStateOf(activation)) };
-  } catch (err) {
-    return failureToken(err, "activation");
-  }
+  const activation = await readThroughShield(ctx, record.upstreamId);
+  return { record, activation, state: logUnknown(ctx, legacyStateOf(activation)) };
 }
 
 function logUnknown(ctx: ActionContext, state: LegacyState): LegacyState {
@@ -109,24 +104,12 @@ export async function setStatus(ctx: ActionContext): Promise<LegacyAnswer> {
     shield.remember(ctx.owner, await call.call(upstream, ctx.key, upstreamId));
     return decision.onSuccess;
   } catch (err) {
-    if (!(err instanceof UpstreamError) || err.kind !== "conflict") return failureToken(err, "activation");
+    if (!(err instanceof UpstreamError) || err.kind !== "conflict") throw err;
   }
   // 409: decide from the activation as it is now, never from the message text.
   shield.forget(ctx.owner, upstreamId);
-  let current: Activation;
-  try {
-    current = await readThroughShield(ctx, upstreamId);
-  } catch (err) {
-    return failureToken(err, "activation");
-  }
+  const current: Activation = await readThroughShield(ctx, upstreamId);
   const again = decideSetStatus(legacyStateOf(current), status);
   if (again.kind === "answer") return again.token;
   return again.op === decision.op ? decision.onConflict : T.ERROR_SQL;
-}
-
-/** Legacy `smsCode` array of getActiveActivations. */
-export function codesOf(state: LegacyState): string[] {
-  if (state.kind === "received" || state.kind === "completed") return [tokenValue(state.code)];
-  if (state.kind === "retry") return [tokenValue(state.lastCode)];
-  return [];
 }

@@ -1,5 +1,5 @@
+import { T } from "../../shared/tokens.js";
 import type { LegacyAnswer } from "../context.js";
-import { T } from "../tokens.js";
 
 /** Rent: not offered upstream; rent clients parse `{"status":"error","message":…}`. */
 export const RENT_ACTIONS = [

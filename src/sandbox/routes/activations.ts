@@ -1,13 +1,9 @@
 import { Hono } from "hono";
-import {
-  ACTIVATION_STATUSES,
-  type ActivationStatus,
-  activationJson,
-  type PurchaseRequest,
-} from "../activations.js";
+import { activationJson, type PurchaseRequest } from "../activations.js";
 import { requireAccount } from "../auth.js";
 import { badRequest } from "../errors.js";
 import { readJsonBody } from "../json-body.js";
+import { ACTIVATION_STATUSES, type ActivationStatus } from "../model.js";
 import { pageNewestFirst, parsePageQuery } from "../pagination.js";
 import type { SandboxEnv, SandboxState } from "../state.js";
 

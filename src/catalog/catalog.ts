@@ -1,13 +1,14 @@
 import type { Logger } from "pino";
-import { z } from "zod";
-import { toCents } from "../legacy/money.js";
-import type { SnapshotStore } from "../store/catalog-snapshot.js";
+import { withDeadline } from "../shared/deadline.js";
+import { toCents } from "../shared/money.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Offer } from "../upstream/schemas.js";
 import { CallGate } from "./call-gate.js";
 import { type Cached, RefreshingCache } from "./refreshing-cache.js";
-import { SERVICE_LIST, ServiceDirectory, type ServiceEntry } from "./services.js";
+import { SERVICE_LIST, ServiceDirectory, type ServiceEntry } from "./service-directory.js";
+import { decodeSnapshot, SNAPSHOT_VERSION, type Snapshot } from "./snapshot.js";
+import type { SnapshotStore } from "./snapshot-store.js";
 
 /** One buyable offer of a service: upstream country, price in cents, numbers in stock. */
 export interface OfferRow {
@@ -173,7 +174,7 @@ export class Catalog {
     try {
       const text = await store.load();
       if (text === undefined) return;
-      snapshot = snapshotSchema.parse(JSON.parse(text));
+      snapshot = decodeSnapshot(text);
     } catch (err) {
       this.log.warn({ where: store.where, err: describe(err) }, "catalogue snapshot not loaded");
       return;
@@ -245,23 +246,16 @@ export class Catalog {
     };
   }
 
-  private async withinDeadline<T>(ms: number, work: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new UpstreamError("timeout", `catalogue not available within ${ms} ms`)),
-        ms,
-      );
-    });
-    try {
-      return await Promise.race([work(), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withinDeadline<T>(ms: number, work: () => Promise<T>): Promise<T> {
+    return withDeadline(
+      work(),
+      ms,
+      () => new UpstreamError("timeout", `catalogue not available within ${ms} ms`),
+    );
   }
 }
 
-/** Buyable offers only (native-api.md: `availability` "ok" and stock > 0), prices in cents. */
+/** Buyable offers only (docs/native-api.md: `availability` "ok" and stock > 0), prices in cents. */
 export function toRows(offers: readonly Offer[]): OfferRow[] {
   return offers.flatMap((o) => {
     const priceCents = toCents(o.price);
@@ -275,17 +269,3 @@ export function toRows(offers: readonly Offer[]): OfferRow[] {
 function describe(err: unknown): string {
   return err instanceof UpstreamError ? `${err.kind}: ${err.message}` : String(err);
 }
-
-const SNAPSHOT_VERSION = 1;
-const timed = <T extends z.ZodType>(value: T) => z.object({ value, fetchedAt: z.number() });
-const snapshotSchema = z.object({
-  version: z.literal(SNAPSHOT_VERSION),
-  savedAt: z.number(),
-  services: timed(z.array(z.object({ code: z.string(), name: z.string() }))).optional(),
-  countries: timed(z.array(z.string())).optional(),
-  offers: z.record(
-    z.string(),
-    timed(z.array(z.object({ iso: z.string(), priceCents: z.number().int(), stock: z.number().int() }))),
-  ),
-});
-type Snapshot = z.infer<typeof snapshotSchema>;

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Redis } from "ioredis";
+import { writeFileAtomic } from "../shared/atomic-file.js";
 
 /**
  * Where the last good catalogue is kept between runs, as one JSON document (the catalogue owns
@@ -32,15 +32,7 @@ export function fileSnapshotStore(path: string): SnapshotStore {
       }
     },
     async save(document) {
-      await mkdir(dirname(path), { recursive: true });
-      const temp = `${path}.${randomUUID()}.tmp`;
-      try {
-        await writeFile(temp, document, "utf8");
-        await rename(temp, path);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
+      writeFileAtomic(path, document);
     },
     async close() {},
   };

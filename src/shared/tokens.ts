@@ -1,4 +1,4 @@
-/** The bare tokens of the legacy protocol (legacy-protocol.md §4, §5). */
+/** The bare tokens of the legacy protocol (docs/legacy-protocol.md §4, §5). */
 export const T = {
   NO_ACTION: "NO_ACTION",
   BAD_ACTION: "BAD_ACTION",
@@ -22,7 +22,8 @@ export const T = {
   ACCESS_CANCEL: "ACCESS_CANCEL",
 } as const;
 
-export type BareToken = (typeof T)[keyof typeof T];
+/** ISO 4217 numeric code of the upstream currency (USD), as legacy JSON answers carry it. */
+export const LEGACY_CURRENCY = 840;
 
 /** Values emitted after a `:` must not contain one (clients take `split(':')[1]`). */
 export function tokenValue(value: string): string {

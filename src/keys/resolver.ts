@@ -1,0 +1,11 @@
+/**
+ * Turns the key a client presented into the upstream key to use: the identity by default; with
+ * gateway keys (KEYS_FILE), the mapped upstream key or undefined for an unknown or revoked key.
+ */
+export type KeyResolver = (presented: string) => string | undefined;
+
+/** Upstream keys are printable ASCII (they travel in an HTTP header); anything else cannot be one. */
+const PLAUSIBLE_KEY = /^[\x21-\x7e]{1,256}$/;
+
+export const passThroughKeys: KeyResolver = (presented) =>
+  PLAUSIBLE_KEY.test(presented) ? presented : undefined;

@@ -1,0 +1,111 @@
+import type { RequestScope } from "../shared/request-scope.js";
+import type { CircuitBreaker } from "./breaker.js";
+import { UpstreamError } from "./errors.js";
+import type { KeyGate } from "./key-gate.js";
+
+/** One upstream call as seen by metrics and logs (route pattern, never ids or keys). */
+export interface UpstreamCallEvent {
+  route: string;
+  outcome: "ok" | UpstreamError["kind"];
+  status?: number | undefined;
+  ms: number;
+}
+
+export interface GuardOptions {
+  breaker: CircuitBreaker;
+  keyGate: KeyGate;
+  /** a stable, non-secret id of a key (its owner hash), for the per-key lanes */
+  keyIdOf: (key: string) => string;
+  onCall?: (event: UpstreamCallEvent) => void;
+}
+
+export interface GuardedCall {
+  /** the route pattern, e.g. `"GET /activations/:id"` */
+  route: string;
+  /** the api key it is made with; undefined for the public catalogue */
+  key?: string | undefined;
+  /**
+   * Made even while the breaker is open (it still counts toward it): the calls that save money, a
+   * reconciliation's listing after a lost purchase and a cancel that returns the charge.
+   */
+  essential?: boolean;
+}
+
+/** What a call returned, with the HTTP status it came with. */
+export interface Answered<T> {
+  status: number;
+  value: T;
+}
+
+/**
+ * Everything around one upstream call except the HTTP itself: the circuit breaker (fail fast, count
+ * outages), the per-key lanes (bounded concurrency, waiting out a 429's Retry-After), and the call's
+ * record for metrics and for the request that made it.
+ */
+export class CallGuard {
+  constructor(private readonly opts: GuardOptions) {}
+
+  async run<T>(
+    call: GuardedCall,
+    scope: RequestScope | undefined,
+    send: () => Promise<Answered<T>>,
+  ): Promise<T> {
+    const { breaker } = this.opts;
+    // Failing fast sends nothing: never ambiguous, not an upstream call.
+    if (!call.essential && !breaker.tryAcquire()) {
+      throw new UpstreamError("unavailable", `circuit open: ${breaker.lastError ?? "upstream failing"}`, {
+        breakerOpen: true,
+      });
+    }
+    const keyId = call.key === undefined ? undefined : this.opts.keyIdOf(call.key);
+    let release: (() => void) | undefined;
+    try {
+      if (keyId !== undefined) release = await this.enterKeyLane(keyId);
+    } catch (err) {
+      if (!call.essential) breaker.recordNeutral();
+      throw err;
+    }
+    const started = performance.now();
+    let outcome: UpstreamCallEvent["outcome"] = "ok";
+    let status: number | undefined;
+    try {
+      const answer = await send();
+      status = answer.status;
+      return answer.value;
+    } catch (err) {
+      const failure =
+        err instanceof UpstreamError
+          ? err
+          : new UpstreamError("unavailable", String(err), { ambiguous: true });
+      outcome = failure.kind;
+      status = failure.detail.status;
+      if (failure.kind === "rate_limited" && keyId !== undefined) {
+        this.opts.keyGate.block(keyId, failure.detail.retryAfterS ?? 1);
+      }
+      throw failure;
+    } finally {
+      release?.();
+      if (outcome === "ok") breaker.recordSuccess();
+      else if (outcome === "timeout" || outcome === "unavailable")
+        breaker.recordOutage(`${call.route}: ${outcome}`);
+      else if (!call.essential) breaker.recordNeutral();
+      const event = { route: call.route, outcome, status, ms: performance.now() - started };
+      scope?.calls.push(event);
+      this.opts.onCall?.(event);
+    }
+  }
+
+  /** Waits for a per-key slot; refuses while the key is in a 429 back-off or its queue is full. */
+  private async enterKeyLane(keyId: string): Promise<() => void> {
+    const { keyGate } = this.opts;
+    const waitMs = keyGate.blockedFor(keyId);
+    if (waitMs > 0) {
+      throw new UpstreamError("rate_limited", "waiting out the upstream's Retry-After", {
+        retryAfterS: Math.ceil(waitMs / 1000),
+      });
+    }
+    const release = await keyGate.acquire(keyId);
+    if (!release) throw new UpstreamError("rate_limited", "too many concurrent upstream calls for this key");
+    return release;
+  }
+}
