@@ -1,3 +1,4 @@
+import type { Hono } from "hono";
 import type { Logger } from "pino";
 import { Catalog } from "../catalog/catalog.js";
 import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
@@ -141,11 +142,21 @@ function readinessCheck(ids: IdStore, upstream: UpstreamClient): () => Promise<R
   };
 }
 
+/** Everything of a gateway but its listening socket: what `app.request()` tests use. */
+export interface AssembledGateway {
+  app: Hono;
+  deps: GatewayDeps;
+  upstreamUrl: string;
+  sandbox?: RunningSandbox | undefined;
+  /** stops the background work and closes the stores (not the server: it has none) */
+  close(): Promise<void>;
+}
+
 /**
- * Start-up in one straight line: stores → (embedded sandbox) → upstream client → catalogue → app →
- * listen. With no UPSTREAM_URL the sandbox is started on SANDBOX_PORT and used as the upstream.
+ * Start-up in one straight line: stores → (embedded sandbox) → upstream client → catalogue → app.
+ * With no UPSTREAM_URL the sandbox is started on SANDBOX_PORT and used as the upstream.
  */
-export async function startGateway(config: GatewayConfig, opts: StartOptions): Promise<RunningGateway> {
+export async function assembleGateway(config: GatewayConfig, opts: StartOptions): Promise<AssembledGateway> {
   const { log } = opts;
   const metrics = createMetrics({ actions: ACTIONS.keys() });
   const owners = new OwnerHashes();
@@ -198,14 +209,36 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
     readiness: readinessCheck(ids, upstream),
   });
-  const server = await listen(app, config.PORT, config.HOST).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === "EADDRINUSE" ? new ConfigError(`PORT ${config.PORT} is already in use`) : err;
-  });
   const { sandbox } = target;
+  return {
+    app,
+    deps,
+    upstreamUrl: target.url,
+    sandbox,
+    async close() {
+      await settler.stop();
+      await catalog.close();
+      upstream.close();
+      await sandbox?.close();
+      await ids.close();
+    },
+  };
+}
+
+/** `assembleGateway`, then listen on PORT/HOST. */
+export async function startGateway(config: GatewayConfig, opts: StartOptions): Promise<RunningGateway> {
+  const gateway = await assembleGateway(config, opts);
+  const server = await listen(gateway.app, config.PORT, config.HOST).catch(
+    async (err: NodeJS.ErrnoException) => {
+      await gateway.close();
+      throw err.code === "EADDRINUSE" ? new ConfigError(`PORT ${config.PORT} is already in use`) : err;
+    },
+  );
+  const { sandbox } = gateway;
   return {
     url: server.url,
     legacyUrl: `${server.url}/stubs/handler_api.php`,
-    upstreamUrl: target.url,
+    upstreamUrl: gateway.upstreamUrl,
     ...(sandbox && {
       sandbox: {
         url: sandbox.url,
@@ -213,14 +246,10 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
         demoKeys: (opts.sandbox?.config.accounts ?? []).map((a) => a.apiKey),
       },
     }),
-    deps,
+    deps: gateway.deps,
     async close(graceMs) {
       await server.close(graceMs);
-      await settler.stop();
-      await catalog.close();
-      upstream.close();
-      await sandbox?.close();
-      await ids.close();
+      await gateway.close();
     },
   };
 }
