@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import { handleLegacy, type LegacyHandlerOptions } from "../legacy/handler.js";
@@ -18,9 +18,30 @@ export interface LegacyRouteOptions extends LegacyHandlerOptions {
   onAnswer?: (action: string, token: string, seconds: number) => void;
 }
 
+type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+
 /** Node's own request, when the node adapter serves (not under `app.request()` in tests). */
 function incomingOf(c: Context): IncomingMessage | undefined {
-  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return (c.env as NodeBindings)?.incoming;
+}
+
+/**
+ * Tells the scope's listeners whether the answer was written to the client's socket ('finish') or
+ * the connection went away first. Without node's response (`app.request()`), the answer is handed
+ * over as the Response itself.
+ */
+function reportDelivery(c: Context, listeners: ((delivered: boolean) => void)[]): void {
+  if (listeners.length === 0) return;
+  const tell = (delivered: boolean) => {
+    for (const listener of listeners.splice(0)) listener(delivered);
+  };
+  const outgoing = (c.env as NodeBindings)?.outgoing;
+  if (!outgoing) {
+    tell(true);
+    return;
+  }
+  outgoing.once("finish", () => tell(true));
+  outgoing.once("close", () => tell(false)); // after 'finish' there is nothing left to tell
 }
 
 /**
@@ -121,6 +142,7 @@ export function legacyHandler(opts: LegacyRouteOptions) {
       );
     }
     const response = renderAnswer(answer, header(c, "accept-encoding"), requestId);
+    reportDelivery(c, scope.onAnswered);
     return response;
   };
 }

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import type { Logger } from "pino";
 import { Catalog } from "../catalog/catalog.js";
+import { FreshOffers } from "../catalog/fresh-offers.js";
 import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import type { GatewayConfig } from "../config.js";
 import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
@@ -9,6 +10,7 @@ import type { KeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
 import { KeyRing } from "../legacy/key-ring.js";
+import { KnownKeys } from "../legacy/known-keys.js";
 import { OrphanSettler } from "../legacy/orphan-settler.js";
 import { PurchaseCoordinator } from "../legacy/purchase-coordinator.js";
 import { ACTIONS } from "../legacy/router.js";
@@ -183,8 +185,10 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     catalog,
     legacyLists: loadLegacyKeyLists(),
     answers: new JsonMemo(),
+    freshOffers: new FreshOffers((code) => upstream.serviceCountries(code)),
+    knownKeys: new KnownKeys(),
     purchases: new PurchaseCoordinator(),
-    settings: { defaultCountry: config.DEFAULT_COUNTRY },
+    settings: { defaultCountry: config.DEFAULT_COUNTRY, purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS },
     onReconciliation: (result) => metrics.reconciliation(result),
   };
   metrics.breakerState("upstream", upstream.breaker.state);
@@ -192,12 +196,17 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     ids,
     upstream,
     keyRing,
+    purchases: deps.purchases,
     log,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
     giveUpAfterMs: 2 * 60 * 60_000,
+    retentionMs: 24 * 60 * 60_000,
+    sweepIntervalMs: config.ORPHAN_SWEEP_S * 1000,
     onResult: (result) => metrics.orphanCancel(result),
   });
-  settler.start(config.ORPHAN_SWEEP_S * 1000);
+  deps.purchases.onIntentLeftOpen(() => settler.nudge());
+  keyRing.onNewOwner(() => settler.nudge());
+  settler.start();
   const app = createGatewayApp({
     deps,
     actions: ACTIONS,

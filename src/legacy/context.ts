@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Catalog } from "../catalog/catalog.js";
+import type { FreshOffers } from "../catalog/fresh-offers.js";
 import type { ServiceDirectory } from "../catalog/service-directory.js";
 import type { LegacyKeyLists } from "../fixtures.js";
 import type { CountryTable } from "../mapping/countries.js";
@@ -9,6 +10,7 @@ import type { UpstreamClient } from "../upstream/client.js";
 import type { StatusShield } from "../upstream/status-shield.js";
 import type { JsonMemo } from "./json-memo.js";
 import type { KeyRing } from "./key-ring.js";
+import type { KnownKeys } from "./known-keys.js";
 import type { PurchaseCoordinator } from "./purchase-coordinator.js";
 import type { LegacyAnswer } from "./reply.js";
 import type { LegacyParams } from "./request.js";
@@ -29,6 +31,10 @@ export interface GatewayDeps {
   legacyLists: LegacyKeyLists;
   /** catalogue answers serialized once per cached value */
   answers: JsonMemo;
+  /** current offers for the price check before a purchase (single flight, at most ~1 s old) */
+  freshOffers: FreshOffers;
+  /** keys the upstream accepted recently */
+  knownKeys: KnownKeys;
   /** purchases in flight in this process, and what reconciliations took */
   purchases: PurchaseCoordinator;
   /** called once per ambiguous purchase with how its reconciliation ended */
@@ -36,6 +42,8 @@ export interface GatewayDeps {
   settings: {
     /** the legacy country id used when `country` is missing */
     defaultCountry: number;
+    /** PURCHASE_TIMEOUT_MS: how long a purchase may be in flight */
+    purchaseTimeoutMs: number;
   };
 }
 
@@ -45,6 +53,8 @@ export interface ActionContext {
   key: string;
   /** hash of the key presented by the client: the owner of its activations */
   owner: string;
+  /** the client presented the upstream key itself (false with gateway keys) */
+  presentedUpstreamKey: boolean;
   deps: GatewayDeps;
   log: Logger;
   /** this request's facts for its log line (native calls made, the cause of a failure) */

@@ -48,9 +48,15 @@ export async function handleLegacy(
   // Upstream calls made through this request's view of the client are recorded for its log line.
   const requestDeps = scope ? { ...deps, upstream: deps.upstream.forRequest(scope) } : deps;
   try {
-    return { action, answer: await spec.handler({ params, key, owner, deps: requestDeps, log, scope }) };
+    const presentedUpstreamKey = key !== "" && key === presented;
+    const ctx = { params, key, owner, presentedUpstreamKey, deps: requestDeps, log, scope };
+    return { action, answer: await spec.handler(ctx) };
   } catch (err) {
-    if (scope) scope.cause = failureCause(err);
+    if (scope) {
+      scope.cause = failureCause(err);
+      // Whatever the action prepared to hand over (a purchase's id) is not in this answer.
+      for (const answered of scope.onAnswered.splice(0)) answered(false);
+    }
     if (!(err instanceof UpstreamError)) log.error({ err: errorSummary(err), action }, "action failed");
     return { action, answer: failureToken(err, spec.group) };
   }

@@ -2,141 +2,341 @@ import type { Logger } from "pino";
 import type { IdStore, PurchaseIntent } from "../store/id-store.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
-import { listActivationPages, PAGE_SIZE } from "../upstream/paging.js";
+import { type ListedActivations, listActivationPages } from "../upstream/paging.js";
 import type { Activation } from "../upstream/schemas.js";
+import { CLOCK_MARGIN_MS, matchingActivations, purchaseWindowMs } from "./adoption.js";
 import type { KeyRing } from "./key-ring.js";
-import { CLOCK_MARGIN_MS, matchingActivations } from "./purchase.js";
+import { type PurchaseCoordinator, purchaseSlot } from "./purchase-coordinator.js";
 
-/** at most this many pages per owner and sweep: older intents wait for their give-up age */
+/** At most this many pages per owner and sweep: older intents wait for their give-up age. */
 const MAX_PAGES = 20;
+/** Retries after a sweep that could not settle everything: 1 s, 2 s, 4 s … up to the sweep interval. */
+const FIRST_RETRY_MS = 1000;
+/** This process's heartbeat, and how long it lasts: a replica that stops beating is dead after this. */
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+const PRUNE_EVERY_MS = 10 * 60_000;
+const ENDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
 
-export type SettleResult = "cancelled" | "kept" | "nothing" | "pending" | "unknown_key" | "failed";
+export type SettleResult =
+  | "cancelled" // claimed and cancelled: the charge is refunded
+  | "refunded" // claimed earlier, and the upstream ended it with a refund meanwhile
+  | "kept" // a code arrived first: the charge is final, the owner sees it in their listing
+  | "nothing" // the purchase created nothing (or is too old to matter)
+  | "refused" // the upstream refuses the key (401/403): nothing can be settled with it
+  | "pending" // not yet: the cool-down, or the purchase's window is still open
+  | "unknown_key" // the owner's key was not seen since this process started
+  | "failed"; // the upstream failed: retried
+
+export interface SweepSummary {
+  results: SettleResult[];
+  /** intents not settled because their purchase may still be answered */
+  waiting: number;
+  /** when the next sweep should run */
+  nextInMs: number;
+}
 
 export interface OrphanSettlerOptions {
   ids: IdStore;
-  upstream: UpstreamClient;
+  upstream: Pick<UpstreamClient, "listActivations" | "getActivation" | "cancel" | "upstreamNow">;
   keyRing: KeyRing;
+  purchases: PurchaseCoordinator;
   log: Logger;
-  /** how long a purchase may take: intents younger than this are still someone's request */
+  /** how long a purchase may take */
   purchaseTimeoutMs: number;
   /** give up on intents this old (the upstream has expired and refunded anything by then) */
   giveUpAfterMs: number;
+  /** closed intents are deleted after this long */
+  retentionMs: number;
+  /** the sweep interval when nothing is left to retry (ORPHAN_SWEEP_S) */
+  sweepIntervalMs: number;
   onResult?: (result: SettleResult) => void;
+  now?: () => number;
 }
 
 /**
- * Settles purchase intents left open by a lost answer or a crash (docs/legacy-protocol.md §6 "No orphaned
- * purchases"): the activation such a purchase created is claimed through the id store (so no other
- * request or replica hands it out) and cancelled for a refund once its cool-down allows. An
- * activation that already received a code is kept mapped (its charge is final; the owner sees it
- * in getActiveActivations).
+ * Settles purchase intents left open by a lost answer or a crash (docs/legacy-protocol.md §6 "No
+ * orphaned purchases"): the activation such a purchase created is claimed through the id store (so
+ * no other request or replica hands it out) and cancelled for a refund once its cool-down allows;
+ * one that already received a code is kept mapped (its charge is final; the owner sees it in
+ * getActiveActivations). An intent is settled as soon as no purchase can still answer it: at once
+ * when its purchase ended in this process (it says so), when the process that made it is dead (its
+ * heartbeat lapsed; a restart settles its predecessor's intents at once), else after the purchase
+ * deadline. Sweeps that leave work retry after 1 s, 2 s, 4 s…; listings and cancels are made even
+ * while the circuit breaker is open.
  */
 export class OrphanSettler {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private nextAt = Number.POSITIVE_INFINITY;
+  private backoffMs = FIRST_RETRY_MS;
+  private running: Promise<SweepSummary> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeatFailing = false;
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly windowMs: number;
 
-  constructor(private readonly opts: OrphanSettlerOptions) {}
+  constructor(private readonly opts: OrphanSettlerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.windowMs = purchaseWindowMs(opts.purchaseTimeoutMs);
+  }
 
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.sweep(), intervalMs);
-    this.timer.unref();
-    void this.sweep();
+  start(): void {
+    void this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+    this.schedule(0);
+  }
+
+  /** Something may be settleable now (a purchase left its intent open, an owner's key was seen). */
+  nudge(): void {
+    this.backoffMs = FIRST_RETRY_MS;
+    this.schedule(FIRST_RETRY_MS);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
     await this.running;
   }
 
   /** One pass over the open intents; never overlaps itself. */
-  sweep(): Promise<void> {
+  sweep(): Promise<SweepSummary> {
     this.running ??= this.sweepOnce()
-      .catch((err: unknown) => this.opts.log.warn({ err: String(err) }, "orphan sweep failed"))
+      .catch((err: unknown): SweepSummary => {
+        this.opts.log.warn({ err: String(err) }, "orphan sweep failed");
+        return { results: [], waiting: 0, nextInMs: this.retryDelay() };
+      })
       .finally(() => {
         this.running = undefined;
       });
     return this.running;
   }
 
-  private async sweepOnce(): Promise<void> {
-    const { ids, keyRing } = this.opts;
-    const settledBefore = Date.now() - this.opts.purchaseTimeoutMs - CLOCK_MARGIN_MS;
-    const intents = await ids.openIntents({ createdBefore: settledBefore });
-    const byOwner = new Map<string, PurchaseIntent[]>();
-    for (const intent of intents) byOwner.set(intent.owner, [...(byOwner.get(intent.owner) ?? []), intent]);
-    for (const [owner, ownIntents] of byOwner) {
-      const key = keyRing.keyOf(owner);
-      if (!key) {
-        for (const intent of ownIntents) this.report(await this.giveUpIfOld(intent, "unknown_key"));
-        continue;
-      }
-      let page: Activation[];
-      try {
-        page = await this.listBackTo(key, Math.min(...ownIntents.map((i) => i.upstreamTime)));
-      } catch (err) {
-        this.opts.log.warn({ err: String(err) }, "orphan sweep could not list activations");
-        continue;
-      }
-      for (const intent of ownIntents) this.report(await this.settle(intent, key, page));
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    const at = this.now() + delayMs;
+    if (this.timer !== undefined && this.nextAt <= at) return;
+    clearTimeout(this.timer);
+    this.nextAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.nextAt = Number.POSITIVE_INFINITY;
+      void this.sweep().then((summary) => this.schedule(summary.nextInMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private retryDelay(): number {
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.sweepIntervalMs);
+    return Math.min(delay, this.opts.sweepIntervalMs);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.opts.ids.heartbeat(this.opts.purchases.instance, HEARTBEAT_TTL_MS);
+      this.heartbeatFailing = false;
+    } catch (err) {
+      if (!this.heartbeatFailing) this.opts.log.warn({ err: String(err) }, "heartbeat not recorded");
+      this.heartbeatFailing = true;
     }
+  }
+
+  private async sweepOnce(): Promise<SweepSummary> {
+    const { ids } = this.opts;
+    await this.pruneNowAndThen();
+    const intents = await ids.openIntents();
+    const live = intents.length > 0 ? await ids.liveInstances() : new Set<string>();
+    const byOwner = new Map<string, PurchaseIntent[]>();
+    let waiting = 0;
+    let otherReplicaWaiting = false;
+    for (const intent of intents) {
+      const verdict = this.orphanhood(intent, live);
+      if (verdict !== "orphan") {
+        waiting += 1;
+        otherReplicaWaiting ||= verdict === "live-replica";
+        continue;
+      }
+      byOwner.set(intent.owner, [...(byOwner.get(intent.owner) ?? []), intent]);
+    }
+    const results: SettleResult[] = [];
+    const retryAt: number[] = [];
+    for (const [owner, ownIntents] of byOwner) {
+      for (const result of await this.settleOwner(owner, ownIntents, retryAt)) {
+        results.push(result);
+        this.opts.onResult?.(result);
+      }
+    }
+    let nextInMs = this.opts.sweepIntervalMs;
+    if (results.some((r) => r === "pending" || r === "failed")) nextInMs = this.retryDelay();
+    else this.backoffMs = FIRST_RETRY_MS;
+    for (const at of retryAt)
+      nextInMs = Math.min(nextInMs, Math.max(0, at - this.opts.upstream.upstreamNow()));
+    // Another replica's purchases: notice at once when it dies (its heartbeat lapses).
+    if (otherReplicaWaiting) nextInMs = Math.min(nextInMs, HEARTBEAT_TTL_MS);
+    return { results, waiting, nextInMs };
+  }
+
+  /** Can a purchase still answer this intent? */
+  private orphanhood(
+    intent: PurchaseIntent,
+    live: ReadonlySet<string>,
+  ): "orphan" | "in-flight" | "live-replica" {
+    const { purchases } = this.opts;
+    const slot = purchaseSlot(intent.owner, intent.serviceCode, intent.countryIso);
+    // A purchase of the same slot in flight here may be the one that answers it: let it finish.
+    if (purchases.othersInFlight(slot).length > 0) return "in-flight";
+    if (intent.instance === purchases.instance)
+      return purchases.isInFlight(intent.intentId) ? "in-flight" : "orphan";
+    if (intent.instance !== undefined && !live.has(intent.instance)) return "orphan";
+    const deadlinePassed = this.now() - intent.createdAt >= this.opts.purchaseTimeoutMs + CLOCK_MARGIN_MS;
+    return deadlinePassed ? "orphan" : "live-replica";
+  }
+
+  private async settleOwner(
+    owner: string,
+    intents: PurchaseIntent[],
+    retryAt: number[],
+  ): Promise<SettleResult[]> {
+    const key = this.opts.keyRing.keyOf(owner);
+    if (!key) return Promise.all(intents.map((intent) => this.giveUpIfOld(intent, "unknown_key")));
+    let listed: ListedActivations;
+    try {
+      listed = await this.listBackTo(key, Math.min(...intents.map((i) => i.upstreamTime)));
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === "unauthorized") {
+        // A key the upstream refuses has nothing to settle and never will.
+        for (const intent of intents) await this.opts.ids.closeIntent(intent.intentId);
+        return intents.map(() => "refused");
+      }
+      this.opts.log.warn({ err: String(err) }, "orphan sweep could not list activations");
+      return intents.map(() => "failed");
+    }
+    const results: SettleResult[] = [];
+    for (const intent of intents) results.push(await this.settle(intent, key, listed, retryAt));
+    return results;
   }
 
   /** The key's activations, newest first, paging back until one older than `since` (bounded). */
-  private async listBackTo(key: string, since: number): Promise<Activation[]> {
+  private listBackTo(key: string, since: number): Promise<ListedActivations> {
     const reachesBack = (page: readonly Activation[]) => {
       const oldest = page.at(-1)?.createdAt;
-      return oldest !== undefined && oldest !== null && Date.parse(oldest) < since;
+      return typeof oldest === "string" && Date.parse(oldest) < since;
     };
-    const listed = await listActivationPages(this.opts.upstream, key, {
+    return listActivationPages(this.opts.upstream, key, {
       maxPages: MAX_PAGES,
       enough: reachesBack,
+      essential: true,
     });
-    return listed.activations;
   }
 
-  private async settle(intent: PurchaseIntent, key: string, page: Activation[]): Promise<SettleResult> {
-    const { ids, upstream, log } = this.opts;
-    const until = intent.upstreamTime + this.opts.purchaseTimeoutMs + 2 * CLOCK_MARGIN_MS;
-    for (const activation of matchingActivations(page, intent, intent.upstreamTime, until).reverse()) {
-      if (await ids.findByUpstream(activation.id, intent.owner)) continue; // handed out already
-      const waiting = activation.status === "WAITING" && !activation.smsCode;
-      const cancellableAt = activation.cancellableAt ? Date.parse(activation.cancellableAt) : 0;
-      if (waiting && cancellableAt > upstream.upstreamNow()) return "pending"; // try again next sweep
-      const { created } = await ids.upsert(activation.id, intent.owner);
-      if (!created) continue; // another request or replica claimed it in the meantime
-      await ids.closeIntent(intent.intentId);
-      if (!waiting) return "kept";
-      try {
-        await upstream.cancel(key, activation.id);
-        log.info({ intentId: intent.intentId }, "orphaned purchase cancelled for a refund");
-        return "cancelled";
-      } catch (err) {
-        log.warn(
-          { intentId: intent.intentId, kind: err instanceof UpstreamError ? err.kind : String(err) },
-          "orphan cancel failed",
-        );
-        return "failed";
-      }
+  private async settle(
+    intent: PurchaseIntent,
+    key: string,
+    listed: ListedActivations,
+    retryAt: number[],
+  ): Promise<SettleResult> {
+    const { ids, upstream } = this.opts;
+    if (intent.claimedUpstreamId !== undefined) {
+      const seen = listed.activations.find((a) => a.id === intent.claimedUpstreamId);
+      return this.cancelClaimed(intent, intent.claimedUpstreamId, key, seen, retryAt);
     }
-    // Nothing matched. If the list reaches back before the intent, nothing ever will: close it.
-    const oldest = page.at(-1)?.createdAt ?? undefined;
-    const pageCoversIntent =
-      page.length < PAGE_SIZE || (oldest !== undefined && Date.parse(oldest) < intent.upstreamTime);
-    if (pageCoversIntent) {
+    const windowEnd = intent.upstreamTime + this.windowMs;
+    for (const activation of matchingActivations(
+      listed.activations,
+      intent,
+      intent.upstreamTime,
+      windowEnd,
+    ).reverse()) {
+      const mapped = await ids.findByUpstream(activation.id, intent.owner);
+      // Mapped by another purchase: handed out. Mapped by this intent's own purchase: its answer
+      // never reached the client (the process died, or the client went away, before it was written).
+      if (mapped && mapped.intentId !== intent.intentId) continue;
+      if (!mapped && !(await ids.upsert(activation.id, intent.owner)).created) continue; // claimed meanwhile
+      if (!isWaitingForCode(activation)) {
+        await ids.closeIntent(intent.intentId);
+        return "kept";
+      }
+      await ids.markIntentClaimed(intent.intentId, activation.id);
+      return this.cancelClaimed(intent, activation.id, key, activation, retryAt);
+    }
+    // Nothing matched yet. A purchase whose answer timed out may still be committed upstream.
+    if (upstream.upstreamNow() <= windowEnd) {
+      retryAt.push(windowEnd + 1);
+      return "pending";
+    }
+    const oldest = listed.activations.at(-1)?.createdAt;
+    const reachedBack =
+      listed.complete || (typeof oldest === "string" && Date.parse(oldest) < intent.upstreamTime);
+    if (reachedBack) {
       await ids.closeIntent(intent.intentId);
       return "nothing";
     }
     return this.giveUpIfOld(intent, "pending");
   }
 
+  /** Cancels the activation claimed for an intent (as soon as the cool-down allows). */
+  private async cancelClaimed(
+    intent: PurchaseIntent,
+    activationId: string,
+    key: string,
+    seen: Activation | undefined,
+    retryAt: number[],
+  ): Promise<SettleResult> {
+    const { ids, upstream, log } = this.opts;
+    let activation = seen;
+    try {
+      activation ??= await upstream.getActivation(key, activationId);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.kind === "not_found") {
+        await ids.closeIntent(intent.intentId);
+        return "nothing";
+      }
+      return "failed";
+    }
+    if (ENDED.has(activation.status)) {
+      await ids.closeIntent(intent.intentId);
+      return "refunded";
+    }
+    if (!isWaitingForCode(activation)) {
+      await ids.closeIntent(intent.intentId);
+      return "kept";
+    }
+    const cancellableAt = activation.cancellableAt ? Date.parse(activation.cancellableAt) : 0;
+    if (cancellableAt > upstream.upstreamNow()) {
+      retryAt.push(cancellableAt);
+      return "pending";
+    }
+    try {
+      await upstream.cancel(key, activationId);
+    } catch (err) {
+      const kind = err instanceof UpstreamError ? err.kind : String(err);
+      log.warn({ intentId: intent.intentId, kind }, "orphan cancel failed");
+      return "failed"; // a 409 (a code arrived meanwhile) is seen on the next try
+    }
+    await ids.closeIntent(intent.intentId);
+    log.info({ intentId: intent.intentId }, "orphaned purchase cancelled for a refund");
+    return "cancelled";
+  }
+
   /** Keeps an intent for a later sweep, unless it is older than anything the upstream still holds. */
   private async giveUpIfOld(intent: PurchaseIntent, result: SettleResult): Promise<SettleResult> {
-    if (Date.now() - intent.createdAt < this.opts.giveUpAfterMs) return result;
+    if (this.now() - intent.createdAt < this.opts.giveUpAfterMs) return result;
     await this.opts.ids.closeIntent(intent.intentId);
     return "nothing";
   }
 
-  private report(result: SettleResult): void {
-    this.opts.onResult?.(result);
+  private async pruneNowAndThen(): Promise<void> {
+    if (this.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = this.now();
+    const pruned = await this.opts.ids.pruneIntents(this.now() - this.opts.retentionMs);
+    if (pruned > 0) this.opts.log.info({ pruned }, "closed purchase intents pruned");
   }
+}
+
+function isWaitingForCode(a: Activation): boolean {
+  return (a.status === "WAITING" || a.status === "PENDING") && !a.smsCode;
 }

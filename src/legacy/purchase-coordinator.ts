@@ -1,16 +1,49 @@
+import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 
 /**
- * What concurrent purchases of this process must know of each other. A reconciliation waits for the
- * other purchases in flight for the same owner + service + country to settle first, so it cannot
- * claim an activation that a concurrent, successful purchase is about to hand out. And timestamps
- * have one-second resolution, so a reconciliation can still take a concurrent purchase's
- * activation: that purchase then looks for the reconciler's own activation, which lies in the
- * reconciler's window (remembered here, by the activation it took).
+ * What concurrent purchases of this process must know of each other, and what the orphan settler
+ * must know of them:
+ * - A reconciliation waits for the other purchases in flight for the same owner + service + country
+ *   to settle first, so it cannot claim an activation that a concurrent, successful purchase is
+ *   about to hand out.
+ * - Timestamps have one-second resolution, so a reconciliation can still take a concurrent
+ *   purchase's activation: that purchase then looks for the reconciler's own activation, which lies
+ *   in the reconciler's window (remembered here, by the activation it took).
+ * - The intents of purchases still in flight are not orphans; an intent a purchase leaves open when
+ *   it ends is one, and the settler is told at once.
  */
 export class PurchaseCoordinator {
+  /** this process, as recorded in its intents (its heartbeat tells other replicas it is alive) */
+  readonly instance: string;
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  private readonly openIntents = new Set<string>();
   private readonly claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 });
+  private leftOpen: () => void = () => undefined;
+
+  constructor(instance = randomBytes(6).toString("hex")) {
+    this.instance = instance;
+  }
+
+  /** Called when a purchase ends with its intent still open (the settler's nudge). */
+  onIntentLeftOpen(listener: () => void): void {
+    this.leftOpen = listener;
+  }
+
+  /** A purchase of this process holds `intentId` open until `intentEnded`. */
+  intentStarted(intentId: string): void {
+    this.openIntents.add(intentId);
+  }
+
+  intentEnded(intentId: string, { stillOpen }: { stillOpen: boolean }): void {
+    this.openIntents.delete(intentId);
+    if (stillOpen) this.leftOpen();
+  }
+
+  /** Is a purchase of this process still working on this intent? */
+  isInFlight(intentId: string): boolean {
+    return this.openIntents.has(intentId);
+  }
 
   track<T>(slot: string, work: Promise<T>): Promise<T> {
     const set = this.inFlight.get(slot) ?? new Set();
@@ -24,7 +57,7 @@ export class PurchaseCoordinator {
     return work;
   }
 
-  othersInFlight(slot: string, self: Promise<unknown>): Promise<unknown>[] {
+  othersInFlight(slot: string, self?: Promise<unknown>): Promise<unknown>[] {
     return [...(this.inFlight.get(slot) ?? [])].filter((p) => p !== self);
   }
 
@@ -38,3 +71,7 @@ export class PurchaseCoordinator {
     return this.claimedBy.get(activationId);
   }
 }
+
+/** Purchases of one owner, service and country share a slot. */
+export const purchaseSlot = (owner: string, serviceCode: string, countryIso: string) =>
+  `${owner}|${serviceCode}|${countryIso}`;

@@ -1,7 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { ActivationRecord } from "../store/id-store.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Activation } from "../upstream/schemas.js";
+import { CLOCK_MARGIN_MS, CLOCK_RESOLUTION_MS, matchingActivations } from "./adoption.js";
 import type { ActionContext } from "./context.js";
+import { purchaseSlot } from "./purchase-coordinator.js";
 
 export interface Order {
   serviceCode: string;
@@ -15,36 +18,116 @@ export interface Bought {
   activation: Activation;
 }
 
-/** The upstream `Date` header and timestamps have one-second resolution. */
-const CLOCK_RESOLUTION_MS = 1_000;
-/** Look back a little further than that before a purchase. */
-export const CLOCK_MARGIN_MS = 2 * CLOCK_RESOLUTION_MS;
+interface Intent {
+  intentId: string;
+  /** upstream time the purchase's window starts at */
+  since: number;
+}
+
+/**
+ * The intents one purchase records: each is written before the upstream can act on it, known to
+ * the coordinator as in flight until the purchase ends, and reported as left open if it was not
+ * closed by then (the orphan settler takes it from there at once).
+ */
+class PurchaseIntents {
+  private readonly written = new Set<string>();
+  private readonly closed = new Set<string>();
+  private readonly awaitingDelivery = new Set<string>();
+
+  constructor(
+    private readonly ctx: ActionContext,
+    private readonly order: Order,
+  ) {}
+
+  async open(since: number): Promise<Intent> {
+    const { ids, purchases } = this.ctx.deps;
+    const intentId = randomUUID();
+    purchases.intentStarted(intentId); // before it is written: a sweep must never see it unowned
+    await ids.addIntent({
+      intentId,
+      owner: this.ctx.owner,
+      serviceCode: this.order.serviceCode,
+      countryIso: this.order.countryIso,
+      upstreamTime: since,
+      createdAt: Date.now(),
+      instance: purchases.instance,
+    });
+    this.written.add(intentId);
+    return { intentId, since };
+  }
+
+  async close(intent: Intent): Promise<void> {
+    await this.ctx.deps.ids.closeIntent(intent.intentId);
+    this.closed.add(intent.intentId);
+  }
+
+  /**
+   * The purchase is answered with the activation its intent mapped: the intent is closed once the
+   * answer was written to the client. Until then a crash leaves it open, and the settler cancels
+   * the activation (mapped by this intent, handed to no one) for a refund.
+   */
+  async deliver(intent: Intent): Promise<void> {
+    const { scope, deps } = this.ctx;
+    if (!scope) return this.close(intent); // no socket to watch: handed over with the return value
+
+    this.awaitingDelivery.add(intent.intentId);
+    scope.onAnswered.push((delivered) => {
+      const ended = (stillOpen: boolean) => deps.purchases.intentEnded(intent.intentId, { stillOpen });
+      if (!delivered) {
+        ended(true);
+        return;
+      }
+      this.close(intent).then(
+        () => ended(false),
+        () => ended(true),
+      );
+    });
+  }
+
+  end(): void {
+    for (const intentId of this.written) {
+      if (this.awaitingDelivery.has(intentId)) continue;
+      this.ctx.deps.purchases.intentEnded(intentId, { stillOpen: !this.closed.has(intentId) });
+    }
+  }
+}
 
 /**
  * One purchase, never retried (docs/legacy-protocol.md §6 "No orphaned purchases"): an intent is
  * recorded first; an ambiguous failure (timeout, dropped connection, 5xx) is reconciled against the
  * key's newest activations before answering, claiming a match atomically through the id store.
- * Throws the UpstreamError to answer with when nothing was bought (or nothing could be found).
+ * Throws the UpstreamError to answer with when nothing was bought (or nothing could be found); an
+ * intent left open is settled by the orphan settler.
  */
 export async function purchase(ctx: ActionContext, order: Order): Promise<Bought> {
+  const intents = new PurchaseIntents(ctx, order);
+  try {
+    return await buyWithIntent(ctx, order, intents);
+  } finally {
+    intents.end();
+  }
+}
+
+async function buyWithIntent(ctx: ActionContext, order: Order, intents: PurchaseIntents): Promise<Bought> {
   const { ids, upstream, purchases } = ctx.deps;
-  const since = upstream.upstreamNow() - CLOCK_MARGIN_MS;
-  const intentId = await recordIntent(ctx, order, since);
-  const slot = `${ctx.owner}|${order.serviceCode}|${order.countryIso}`;
+  let intent = await intents.open(upstream.upstreamNow() - CLOCK_MARGIN_MS);
+  const slot = purchaseSlot(ctx.owner, order.serviceCode, order.countryIso);
   // Tracked from the purchase until its activation is mapped (not through a reconciliation).
   const attempt = purchases.track(
     slot,
     upstream.buy(ctx.key, order).then(async (activation) => {
-      const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
+      const { record, created } = await ids.upsert(activation.id, ctx.owner, {
+        countryId: order.countryId,
+        intentId: intent.intentId,
+      });
       return { record, activation, created };
     }),
   );
   let failure: UpstreamError;
-  let intent = { intentId, since };
   try {
     const { created, ...bought } = await attempt;
     if (created) {
-      await ids.closeIntent(intentId);
+      await intents.deliver(intent);
       return bought;
     }
     // A concurrent reconciliation took this activation for its own lost purchase (and handed it
@@ -52,10 +135,15 @@ export async function purchase(ctx: ActionContext, order: Order): Promise<Bought
     failure = new UpstreamError("unavailable", "activation claimed by a concurrent reconciliation", {
       ambiguous: true,
     });
-    intent = await widenIntent(ctx, order, intent, purchases.windowOfTaker(bought.activation.id));
+    const takerSince = purchases.windowOfTaker(bought.activation.id);
+    if (takerSince !== undefined && takerSince < intent.since) {
+      const wider = await intents.open(takerSince);
+      await intents.close(intent);
+      intent = wider;
+    }
   } catch (err) {
     if (!(err instanceof UpstreamError && err.ambiguous)) {
-      await ids.closeIntent(intentId);
+      await intents.close(intent);
       throw err;
     }
     failure = err;
@@ -63,79 +151,43 @@ export async function purchase(ctx: ActionContext, order: Order): Promise<Bought
   const until = upstream.upstreamNow() + CLOCK_RESOLUTION_MS;
   await Promise.allSettled(purchases.othersInFlight(slot, attempt));
   const found = await reconcile(ctx, order, { ...intent, until }, failure);
-  if (found) return found;
-  // Left open: the orphan settler maps and refunds whatever this attempt did create.
-  throw failure;
+  if (!found) throw failure; // the intent stays open: the settler maps and refunds what was created
+  await intents.deliver(intent);
+  return found;
 }
 
-/** Replaces the intent by one that starts earlier, so the settler searches the wider window too. */
-async function widenIntent(
-  ctx: ActionContext,
-  order: Order,
-  intent: { intentId: string; since: number },
-  since: number | undefined,
-): Promise<{ intentId: string; since: number }> {
-  if (since === undefined || since >= intent.since) return intent;
-  const intentId = await recordIntent(ctx, order, since);
-  await ctx.deps.ids.closeIntent(intent.intentId);
-  return { intentId, since };
-}
-
-/** A purchase intent: what was ordered, by whom, from when (upstream clock). */
-function recordIntent(ctx: ActionContext, order: Order, since: number): Promise<string> {
-  return ctx.deps.ids.addIntent({
-    owner: ctx.owner,
-    serviceCode: order.serviceCode,
-    countryIso: order.countryIso,
-    upstreamTime: since,
-    createdAt: Date.now(),
-  });
-}
-
+/**
+ * Lists the key's newest activations and claims the oldest unclaimed one this purchase could have
+ * created. The listing is made even while the breaker is open: it is the call that saves money.
+ */
 async function reconcile(
   ctx: ActionContext,
   order: Order,
-  intent: { intentId: string; since: number; until: number },
+  window: Intent & { until: number },
   cause: UpstreamError,
 ): Promise<Bought | undefined> {
   const { ids, upstream } = ctx.deps;
   ctx.log.warn({ kind: cause.kind, detail: cause.message }, "ambiguous purchase: reconciling");
   let page: Activation[];
   try {
-    page = (await upstream.listActivations(ctx.key, { limit: 100 })).data;
+    page = (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;
   } catch (err) {
     ctx.log.warn({ err: String(err) }, "reconciliation could not list activations");
     ctx.deps.onReconciliation?.("list_failed");
     return undefined;
   }
-  const candidates = matchingActivations(page, order, intent.since, intent.until).reverse(); // oldest first
+  const candidates = matchingActivations(page, order, window.since, window.until).reverse(); // oldest first
   for (const activation of candidates) {
-    const { record, created } = await ids.upsert(activation.id, ctx.owner, { countryId: order.countryId });
+    const { record, created } = await ids.upsert(activation.id, ctx.owner, {
+      countryId: order.countryId,
+      intentId: window.intentId,
+    });
     if (!created) continue; // handed out already, by this or another replica
-    ctx.deps.purchases.tookFor(activation.id, intent.since);
-    await ids.closeIntent(intent.intentId);
+    ctx.deps.purchases.tookFor(activation.id, window.since);
     ctx.log.info({ numericId: record.numericId }, "ambiguous purchase reconciled");
     ctx.deps.onReconciliation?.("claimed");
     return { record, activation };
   }
   ctx.deps.onReconciliation?.("none_found");
   return undefined;
-}
-
-/** Activations (in page order) that a purchase made between two upstream times could have created. */
-export function matchingActivations(
-  page: Activation[],
-  order: Pick<Order, "serviceCode" | "countryIso">,
-  sinceUpstreamMs: number,
-  untilUpstreamMs: number,
-): Activation[] {
-  return page.filter((a) => {
-    const created = a.createdAt ? Date.parse(a.createdAt) : Number.NaN;
-    return (
-      a.serviceCode === order.serviceCode &&
-      (a.countryIso ?? "").toUpperCase() === order.countryIso &&
-      created >= sinceUpstreamMs &&
-      created <= untilUpstreamMs
-    );
-  });
 }

@@ -24,10 +24,15 @@ export interface RequestScope {
   source?: string | undefined;
   /** why the answer is a failure token (`"upstream: timeout"`, `"breaker open"`, …) */
   cause?: string | undefined;
+  /**
+   * Told once whether the answer was written to the client's socket (true) or the connection went
+   * away first (false): a purchase keeps its intent open until its id was handed over.
+   */
+  onAnswered: ((delivered: boolean) => void)[];
 }
 
 export function newRequestScope(reqId: string): RequestScope {
-  return { reqId, calls: [] };
+  return { reqId, calls: [], onAnswered: [] };
 }
 
 /**

@@ -18,6 +18,11 @@ export interface ActivationRecord {
   createdAt: number;
   /** the legacy country id the client asked with (12 vs 187), when the gateway bought it */
   countryId?: number | undefined;
+  /**
+   * the purchase intent that mapped it: while that intent is open, the answer carrying this id has
+   * not reached the client (a crash in between leaves it to the orphan settler)
+   */
+  intentId?: string | undefined;
 }
 
 export interface UpsertResult {
@@ -39,6 +44,10 @@ export interface PurchaseIntent {
   upstreamTime: number;
   /** local clock (ms since epoch) when recorded */
   createdAt: number;
+  /** the gateway process that made the purchase (its heartbeat tells whether it still can finish it) */
+  instance?: string | undefined;
+  /** the activation a settler claimed for this intent and has not yet cancelled */
+  claimedUpstreamId?: string | undefined;
 }
 
 export interface IdStore {
@@ -50,7 +59,7 @@ export interface IdStore {
   upsert(
     upstreamId: string,
     owner: string,
-    extra?: { countryId?: number | undefined },
+    extra?: { countryId?: number | undefined; intentId?: string | undefined },
   ): Promise<UpsertResult>;
   /** The record for an id, only if it belongs to `owner`. */
   resolve(numericId: number, owner: string): Promise<ActivationRecord | undefined>;
@@ -64,12 +73,26 @@ export interface IdStore {
   /** Release a claim after a definitive failure, so the order can be retried. */
   releaseOrder(owner: string, orderId: string): Promise<void>;
 
-  /** Record a purchase intent before `POST /activations`. */
-  addIntent(intent: Omit<PurchaseIntent, "intentId">): Promise<string>;
+  /** Record a purchase intent before `POST /activations`; its id is the one given, or a new one. */
+  addIntent(
+    intent: Omit<PurchaseIntent, "intentId" | "claimedUpstreamId"> & { intentId?: string },
+  ): Promise<string>;
+  /** Note the activation a settler claimed for an open intent (it is cancelled next). */
+  markIntentClaimed(intentId: string, upstreamId: string): Promise<void>;
   /** Close an intent (the purchase was answered, mapped or definitively failed). */
   closeIntent(intentId: string): Promise<void>;
   /** Intents still open, oldest first, optionally only one owner's and older than a local time. */
   openIntents(filter?: { owner?: string; createdBefore?: number }): Promise<PurchaseIntent[]>;
+  /** Forget intents closed before this local time; returns how many (a store may expire them itself). */
+  pruneIntents(closedBefore: number): Promise<number>;
+
+  /** This gateway process is alive for `ttlMs` more (called well within that period). */
+  heartbeat(instance: string, ttlMs: number): Promise<void>;
+  /**
+   * The processes alive now, of those that share this store. SQLite serves one process, so it knows
+   * only its own heartbeats: every other instance is a dead predecessor.
+   */
+  liveInstances(): Promise<Set<string>>;
 
   /** Throws when the store cannot serve (for /readyz). */
   ping(): Promise<void>;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { withDeadline } from "../shared/deadline.js";
 import {
   type ActivationRecord,
   type IdStore,
@@ -25,12 +26,14 @@ export interface RedisIdStore extends IdStore {
 /**
  * Keys (after the prefix):
  *   seq                      last numeric id handed out (INCR)
- *   id:<n>                   hash: upstreamId, owner, createdAt, countryId?
+ *   id:<n>                   hash: upstreamId, owner, createdAt, countryId?, intentId?
  *   up:<upstreamId>          n
  *   order:<owner>:<orderId>  "" while claimed, then the numeric id (owner is a fixed-format hash, so
  *                            the first ':' after it ends it)
- *   intent:<uuid>            hash: owner, serviceCode, countryIso, upstreamTime, createdAt, closedAt?
+ *   intent:<uuid>            hash: owner, serviceCode, countryIso, upstreamTime, createdAt, instance?,
+ *                            claimedUpstreamId?, closedAt? (expires CLOSED_INTENT_TTL_S after closing)
  *   intents:open             sorted set of open intent ids by createdAt
+ *   instances                sorted set of gateway processes by the time their heartbeat lapses
  *
  * The upsert script builds the `id:<n>` key inside Lua, so this store needs a single Redis (or a
  * primary with replicas), not Redis Cluster.
@@ -38,8 +41,8 @@ export interface RedisIdStore extends IdStore {
 const UPSERT_LUA = `
 local existing = redis.call('GET', KEYS[1])
 if existing then
-  local f = redis.call('HMGET', ARGV[1] .. 'id:' .. existing, 'owner', 'createdAt', 'countryId')
-  return {existing, '0', f[1], f[2], f[3]}
+  local f = redis.call('HMGET', ARGV[1] .. 'id:' .. existing, 'owner', 'createdAt', 'countryId', 'intentId')
+  return {existing, '0', f[1], f[2], f[3], f[4]}
 end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 if last >= tonumber(ARGV[6]) then
@@ -50,11 +53,17 @@ redis.call('HSET', ARGV[1] .. 'id:' .. n, 'upstreamId', ARGV[2], 'owner', ARGV[3
 if ARGV[5] ~= '' then
   redis.call('HSET', ARGV[1] .. 'id:' .. n, 'countryId', ARGV[5])
 end
+if ARGV[7] ~= '' then
+  redis.call('HSET', ARGV[1] .. 'id:' .. n, 'intentId', ARGV[7])
+end
 redis.call('SET', KEYS[1], n)
-return {tostring(n), '1', ARGV[3], ARGV[4], ARGV[5]}
+return {tostring(n), '1', ARGV[3], ARGV[4], ARGV[5], ARGV[7]}
 `;
 
-type UpsertReply = [string, "0" | "1", string | null, string | null, string | null];
+/** How long a closed intent is kept (for inspection) before Redis forgets it. */
+const CLOSED_INTENT_TTL_S = 24 * 60 * 60;
+
+type UpsertReply = [string, "0" | "1", string | null, string | null, string | null, string | null];
 
 interface WithUpsert {
   smsgwUpsert(
@@ -66,6 +75,7 @@ interface WithUpsert {
     createdAt: number,
     countryId: string,
     max: number,
+    intentId: string,
   ): Promise<UpsertReply>;
 }
 
@@ -100,12 +110,13 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     order: (owner: string, orderId: string) => `${prefix}order:${owner}:${orderId}`,
     intent: (intentId: string) => `${prefix}intent:${intentId}`,
     openIntents: `${prefix}intents:open`,
+    instances: `${prefix}instances`,
   };
 
   async function recordOf(numericId: number | string): Promise<ActivationRecord | undefined> {
     const h = await redis.hgetall(key.id(numericId));
     if (h.upstreamId === undefined || h.owner === undefined || h.createdAt === undefined) return undefined;
-    return toRecord(Number(numericId), h.upstreamId, h.owner, h.createdAt, h.countryId);
+    return toRecord(Number(numericId), h.upstreamId, h.owner, h.createdAt, h.countryId, h.intentId);
   }
 
   let closed = false;
@@ -115,7 +126,7 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
 
     async upsert(upstreamId, owner, extra) {
       const countryId = extra?.countryId === undefined ? "" : String(extra.countryId);
-      const [n, created, storedOwner, createdAt, storedCountry] = await scripts.smsgwUpsert(
+      const [n, created, storedOwner, createdAt, storedCountry, storedIntent] = await scripts.smsgwUpsert(
         key.up(upstreamId),
         key.seq,
         prefix,
@@ -124,12 +135,20 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
         Date.now(),
         countryId,
         MAX_LEGACY_ID,
+        extra?.intentId ?? "",
       );
       if (storedOwner === null || createdAt === null) {
         throw new Error(`id ${n} for ${upstreamId} has no record (${key.id(n)} is missing)`);
       }
       return {
-        record: toRecord(Number(n), upstreamId, storedOwner, createdAt, storedCountry ?? undefined),
+        record: toRecord(
+          Number(n),
+          upstreamId,
+          storedOwner,
+          createdAt,
+          storedCountry ?? undefined,
+          storedIntent ?? undefined,
+        ),
         created: created === "1",
       };
     },
@@ -164,7 +183,7 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     },
 
     async addIntent(intent) {
-      const intentId = randomUUID();
+      const intentId = intent.intentId ?? randomUUID();
       const results = await redis
         .multi()
         .hset(key.intent(intentId), {
@@ -173,6 +192,7 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
           countryIso: intent.countryIso,
           upstreamTime: intent.upstreamTime,
           createdAt: intent.createdAt,
+          ...(intent.instance !== undefined && { instance: intent.instance }),
         })
         .zadd(key.openIntents, intent.createdAt, intentId)
         .exec();
@@ -180,11 +200,42 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
       return intentId;
     },
 
+    async markIntentClaimed(intentId, upstreamId) {
+      if ((await redis.zscore(key.openIntents, intentId)) !== null) {
+        await redis.hset(key.intent(intentId), "claimedUpstreamId", upstreamId);
+      }
+    },
+
     async closeIntent(intentId) {
       // the ZREM is the close; closedAt only annotates an intent that exists
       if ((await redis.zrem(key.openIntents, intentId)) === 1) {
-        await redis.hset(key.intent(intentId), "closedAt", Date.now());
+        throwIfFailed(
+          await redis
+            .multi()
+            .hset(key.intent(intentId), "closedAt", Date.now())
+            .expire(key.intent(intentId), CLOSED_INTENT_TTL_S)
+            .exec(),
+        );
       }
+    },
+
+    async pruneIntents() {
+      return 0; // closed intents expire by themselves (CLOSED_INTENT_TTL_S)
+    },
+
+    async heartbeat(instance, ttlMs) {
+      const now = Date.now();
+      throwIfFailed(
+        await redis
+          .multi()
+          .zadd(key.instances, now + ttlMs, instance)
+          .zremrangebyscore(key.instances, "-inf", now - CLOSED_INTENT_TTL_S * 1000)
+          .exec(),
+      );
+    },
+
+    async liveInstances() {
+      return new Set(await redis.zrangebyscore(key.instances, `(${Date.now()}`, "+inf"));
     },
 
     async openIntents(filter = {}) {
@@ -203,7 +254,11 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     },
 
     async ping() {
-      await withTimeout(redis.ping(), pingTimeoutMs, `redis ping took longer than ${pingTimeoutMs} ms`);
+      await withDeadline(
+        redis.ping(),
+        pingTimeoutMs,
+        () => new Error(`redis ping took longer than ${pingTimeoutMs} ms`),
+      );
     },
 
     async close() {
@@ -224,9 +279,11 @@ function toRecord(
   owner: string,
   createdAt: string,
   countryId: string | undefined,
+  intentId: string | undefined,
 ): ActivationRecord {
   const record: ActivationRecord = { numericId, upstreamId, owner, createdAt: Number(createdAt) };
   if (countryId !== undefined && countryId !== "") record.countryId = Number(countryId);
+  if (intentId !== undefined && intentId !== "") record.intentId = intentId;
   return record;
 }
 
@@ -241,7 +298,7 @@ function toIntent(intentId: string, h: Record<string, string>): PurchaseIntent |
   ) {
     return undefined;
   }
-  return {
+  const intent: PurchaseIntent = {
     intentId,
     owner,
     serviceCode,
@@ -249,6 +306,9 @@ function toIntent(intentId: string, h: Record<string, string>): PurchaseIntent |
     upstreamTime: Number(upstreamTime),
     createdAt: Number(createdAt),
   };
+  if (h.instance !== undefined) intent.instance = h.instance;
+  if (h.claimedUpstreamId !== undefined) intent.claimedUpstreamId = h.claimedUpstreamId;
+  return intent;
 }
 
 type ExecResults = [error: Error | null, result: unknown][] | null;
@@ -257,12 +317,4 @@ function throwIfFailed(results: ExecResults): [Error | null, unknown][] {
   if (results === null) throw new Error("redis transaction was aborted");
   for (const [err] of results) if (err) throw err;
   return results;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -57,7 +57,15 @@ CREATE TABLE IF NOT EXISTS intents (
   closed_at     INTEGER
 );
 CREATE INDEX IF NOT EXISTS intents_open ON intents (created_at) WHERE closed_at IS NULL;
+CREATE INDEX IF NOT EXISTS intents_closed ON intents (closed_at) WHERE closed_at IS NOT NULL;
 `;
+
+/** Columns added after the first release: added to older files on open. */
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
+  ["intents", "instance", "TEXT"],
+  ["intents", "claimed_upstream_id", "TEXT"],
+  ["activations", "intent_id", "TEXT"],
+];
 
 interface ActivationRow {
   numeric_id: number;
@@ -65,6 +73,7 @@ interface ActivationRow {
   owner: string;
   created_at: number;
   country_id: number | null;
+  intent_id: string | null;
 }
 
 interface IntentRow {
@@ -74,6 +83,8 @@ interface IntentRow {
   country_iso: string;
   upstream_time: number;
   created_at: number;
+  instance: string | null;
+  claimed_upstream_id: string | null;
 }
 
 export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
@@ -86,6 +97,11 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     // another process (a second gateway on the same volume, a migration) may hold the write lock briefly
     db.pragma("busy_timeout = 5000");
     db.exec(SCHEMA);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+      if (!columns.some((c) => c.name === column))
+        db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
   } catch (err) {
     db.close();
     throw err;
@@ -95,8 +111,8 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     byId: db.prepare<[number], ActivationRow>("SELECT * FROM activations WHERE numeric_id = ?"),
     byUpstream: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE upstream_id = ?"),
     lastId: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'activations'"),
-    insertActivation: db.prepare<[string, string, number, number | null], ActivationRow>(
-      `INSERT INTO activations (upstream_id, owner, created_at, country_id) VALUES (?, ?, ?, ?)
+    insertActivation: db.prepare<[string, string, number, number | null, string | null], ActivationRow>(
+      `INSERT INTO activations (upstream_id, owner, created_at, country_id, intent_id) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (upstream_id) DO NOTHING RETURNING *`,
     ),
     countIds: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM activations"),
@@ -112,15 +128,20 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
        ON CONFLICT (owner, order_id) DO UPDATE SET numeric_id = excluded.numeric_id`,
     ),
     releaseOrder: db.prepare<[string, string]>("DELETE FROM orders WHERE owner = ? AND order_id = ?"),
-    addIntent: db.prepare<[string, string, string, string, number, number]>(
-      `INSERT INTO intents (intent_id, owner, service_code, country_iso, upstream_time, created_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+    addIntent: db.prepare<[string, string, string, string, number, number, string | null]>(
+      `INSERT INTO intents (intent_id, owner, service_code, country_iso, upstream_time, created_at, instance)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
+    markIntentClaimed: db.prepare<[string, string]>(
+      "UPDATE intents SET claimed_upstream_id = ? WHERE intent_id = ? AND closed_at IS NULL",
+    ),
+    pruneIntents: db.prepare<[number]>("DELETE FROM intents WHERE closed_at IS NOT NULL AND closed_at < ?"),
     closeIntent: db.prepare<[number, string]>(
       "UPDATE intents SET closed_at = ? WHERE intent_id = ? AND closed_at IS NULL",
     ),
     openIntents: db.prepare<{ owner: string | null; before: number | null }, IntentRow>(
-      `SELECT intent_id, owner, service_code, country_iso, upstream_time, created_at FROM intents
+      `SELECT intent_id, owner, service_code, country_iso, upstream_time, created_at, instance,
+              claimed_upstream_id FROM intents
        WHERE closed_at IS NULL
          AND (@owner IS NULL OR owner = @owner)
          AND (@before IS NULL OR created_at < @before)
@@ -129,13 +150,16 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     ping: db.prepare("SELECT 1"),
   };
 
+  /** One process per file: the heartbeats of this process are the only live ones. */
+  const heartbeats = new Map<string, number>();
+
   const upsertTx = db.transaction(
-    (upstreamId: string, owner: string, countryId: number | null): UpsertResult => {
+    (upstreamId: string, owner: string, countryId: number | null, intentId: string | null): UpsertResult => {
       const existing = stmt.byUpstream.get(upstreamId);
       if (existing) return { record: toRecord(existing), created: false };
       const last = stmt.lastId.get()?.seq ?? 0;
       if (last >= MAX_LEGACY_ID) throw new Error(`id space exhausted: ${last} ids handed out`);
-      const inserted = stmt.insertActivation.get(upstreamId, owner, Date.now(), countryId);
+      const inserted = stmt.insertActivation.get(upstreamId, owner, Date.now(), countryId, intentId);
       if (!inserted) throw new Error(`upsert of ${upstreamId} did not insert`);
       return { record: toRecord(inserted), created: true };
     },
@@ -146,7 +170,7 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
 
     async upsert(upstreamId, owner, extra) {
       // IMMEDIATE takes the write lock before the read, so another process cannot interleave
-      return upsertTx.immediate(upstreamId, owner, extra?.countryId ?? null);
+      return upsertTx.immediate(upstreamId, owner, extra?.countryId ?? null, extra?.intentId ?? null);
     },
 
     async resolve(numericId, owner) {
@@ -175,7 +199,7 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     },
 
     async addIntent(intent) {
-      const intentId = randomUUID();
+      const intentId = intent.intentId ?? randomUUID();
       stmt.addIntent.run(
         intentId,
         intent.owner,
@@ -183,8 +207,26 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
         intent.countryIso,
         intent.upstreamTime,
         intent.createdAt,
+        intent.instance ?? null,
       );
       return intentId;
+    },
+
+    async markIntentClaimed(intentId, upstreamId) {
+      stmt.markIntentClaimed.run(upstreamId, intentId);
+    },
+
+    async pruneIntents(closedBefore) {
+      return stmt.pruneIntents.run(closedBefore).changes;
+    },
+
+    async heartbeat(instance, ttlMs) {
+      heartbeats.set(instance, Date.now() + ttlMs);
+    },
+
+    async liveInstances() {
+      const now = Date.now();
+      return new Set([...heartbeats].filter(([, until]) => until > now).map(([instance]) => instance));
     },
 
     async closeIntent(intentId) {
@@ -221,11 +263,12 @@ function toRecord(row: ActivationRow): ActivationRecord {
     createdAt: row.created_at,
   };
   if (row.country_id !== null) record.countryId = row.country_id;
+  if (row.intent_id !== null) record.intentId = row.intent_id;
   return record;
 }
 
 function toIntent(row: IntentRow): PurchaseIntent {
-  return {
+  const intent: PurchaseIntent = {
     intentId: row.intent_id,
     owner: row.owner,
     serviceCode: row.service_code,
@@ -233,4 +276,7 @@ function toIntent(row: IntentRow): PurchaseIntent {
     upstreamTime: row.upstream_time,
     createdAt: row.created_at,
   };
+  if (row.instance !== null) intent.instance = row.instance;
+  if (row.claimed_upstream_id !== null) intent.claimedUpstreamId = row.claimed_upstream_id;
+  return intent;
 }

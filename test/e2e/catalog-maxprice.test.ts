@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
-/** maxPrice on getNumber/getNumberV2: a fresh price check right before buying (legacy-protocol.md §4). */
+/** maxPrice on getNumber/getNumberV2: a fresh price check right before buying (docs/legacy-protocol.md §4). */
 let sb: TestSandbox;
 let gw: TestGateway;
 
@@ -44,15 +44,79 @@ describe("maxPrice", () => {
       JSON.parse(await gw.call({ action: "getPrices", service: "tg", country: "62" }))["62"].tg.cost,
     ).toBe(0.5);
     await sb.control.setOffer("tg", "TR", { price: "0.70" });
+    await waitOutFreshReads();
     expect(await buy("getNumber", "0.60")).toBe("WRONG_MAX_PRICE:0.7");
     expect((await sb.control.stats()).purchases).toBe(0);
     parseAccessNumber(await buy("getNumber", "0.70"));
     expect((await sb.control.stats()).purchases).toBe(1);
+    await sb.control.setOffer("tg", "TR", { price: "0.50" }); // as the other tests expect it
+    await waitOutFreshReads();
   });
 
-  it("above the price buys; an unparsable maxPrice is ignored like other junk", async () => {
+  it("above the price buys", async () => {
     parseAccessNumber(await buy("getNumber", "3"));
-    parseAccessNumber(await buy("getNumber", "cheap"));
-    expect((await sb.control.stats()).purchases).toBe(2);
+    parseAccessNumber(await buy("getNumber", ".5"));
+    parseAccessNumber(await buy("getNumber", "0.5000"));
+    expect((await sb.control.stats()).purchases).toBe(3);
+  });
+
+  it("truncates to the cent: 0.499 does not allow 0.50", async () => {
+    expect(await buy("getNumber", "0.499")).toBe("WRONG_MAX_PRICE:0.5");
+    expect((await sb.control.stats()).purchases).toBe(0);
+  });
+
+  // A bot's typo in its price setting must not spend the money it meant to protect.
+  it.each([
+    ["a word", "cheap"],
+    ["a negative number", "-1"],
+    ["an exponent", "1e9"],
+    ["a decimal comma", "1,5"],
+    ["a blank", " "],
+    ["a sign", "+1"],
+    ["hex", "0x10"],
+    ["two points", "1.2.3"],
+  ])("%s (%j) is refused with the current price, nothing bought, in both actions", async (_, maxPrice) => {
+    for (const action of ["getNumber", "getNumberV2"])
+      expect(await buy(action, maxPrice)).toBe("WRONG_MAX_PRICE:0.5");
+    expect((await sb.control.stats()).purchases).toBe(0);
+  });
+
+  it("repeated: the first occurrence is the one read, a malformed first one refuses", async () => {
+    const twice = (first: string, second: string) =>
+      gw.raw(
+        `/stubs/handler_api.php?api_key=${sb.apiKey}&action=getNumber&service=tg&country=62&maxPrice=${first}&maxPrice=${second}`,
+      );
+    expect((await twice("abc", "1")).body.toString()).toBe("WRONG_MAX_PRICE:0.5");
+    expect((await twice("0.1", "1")).body.toString()).toBe("WRONG_MAX_PRICE:0.5");
+    parseAccessNumber((await twice("1", "abc")).body.toString());
+    expect((await sb.control.stats()).purchases).toBe(1);
+  });
+
+  it("empty means not given (legacy-protocol §1: clients send empty values for unset options): no cap", async () => {
+    parseAccessNumber(await buy("getNumber", ""));
+    expect((await sb.control.stats()).purchases).toBe(1);
+  });
+
+  it("an unknown key gets BAD_KEY, never a price", async () => {
+    const unknown = "f".repeat(32);
+    for (const maxPrice of ["0.1", "abc"]) {
+      expect(
+        await gw.call({ api_key: unknown, action: "getNumber", service: "tg", country: "62", maxPrice }),
+      ).toBe("BAD_KEY");
+    }
+  });
+
+  it("a burst of price checks for one service makes one upstream price read", async () => {
+    await waitOutFreshReads();
+    await sb.control.resetStats();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => buy("getNumber", "0.1")));
+    expect(new Set(answers)).toEqual(new Set(["WRONG_MAX_PRICE:0.5"]));
+    const reads = (await sb.control.stats()).requests["GET /api/v1/services/:codeOrSlug/countries"];
+    expect(reads).toBe(1);
   });
 });
+
+/** The price check reuses a read for up to a second: let it lapse (fresh reads are the subject here). */
+function waitOutFreshReads() {
+  return new Promise((r) => setTimeout(r, 1100));
+}

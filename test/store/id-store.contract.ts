@@ -7,6 +7,8 @@ export interface ContractHooks {
   cleanup?: () => Promise<void>;
   /** Pretend `lastId` ids were handed out already, so the next one is `lastId + 1` (store is open). */
   setLastId?: (lastId: number) => Promise<void>;
+  /** The store expires closed intents by itself (Redis): `pruneIntents` finds nothing to delete. */
+  expiresClosedIntents?: boolean;
 }
 
 const ALICE = "a".repeat(40);
@@ -74,6 +76,17 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
         const first = await store.upsert("up-shared", ALICE);
         const other = await store.upsert("up-shared", BOB, { countryId: 7 });
         expect(other).toEqual({ record: first.record, created: false });
+      });
+
+      it("keeps the intent that mapped an activation, across reopen", async () => {
+        const store = await openStore();
+        const { record } = await store.upsert("up-i", ALICE, { countryId: 62, intentId: "intent-1" });
+        expect(record).toMatchObject({ upstreamId: "up-i", countryId: 62, intentId: "intent-1" });
+        expect((await store.upsert("up-i", ALICE, { intentId: "intent-2" })).record.intentId).toBe("intent-1");
+        expect((await store.upsert("up-plain", ALICE)).record.intentId).toBeUndefined();
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.findByUpstream("up-i", ALICE)).toEqual(record);
       });
 
       it("stores the country id when given and leaves it out otherwise", async () => {
@@ -254,6 +267,49 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
         expect(await ids({ owner: ALICE, createdBefore: 2000 })).toEqual([a1]);
         expect(await ids({ owner: ALICE, createdBefore: 1000 })).toEqual([]);
         expect(await ids({ owner: "c".repeat(40) })).toEqual([]);
+      });
+    });
+
+    describe("intent lifecycle", () => {
+      it("keeps the instance that made the purchase and the activation a settler claimed", async () => {
+        const store = await openStore();
+        const id = await store.addIntent({ ...intent(ALICE, 1000), instance: "gw-1" });
+        const plain = await store.addIntent(intent(BOB, 2000));
+        await store.markIntentClaimed(id, "up-claimed");
+        const [first, second] = await store.openIntents();
+        expect(first).toEqual({
+          intentId: id,
+          ...intent(ALICE, 1000),
+          instance: "gw-1",
+          claimedUpstreamId: "up-claimed",
+        });
+        expect(second).toEqual({ intentId: plain, ...intent(BOB, 2000) });
+        await store.close();
+        const reopened = await openStore();
+        expect((await reopened.openIntents())[0]).toEqual(first);
+      });
+
+      it("does not mark a closed intent, and prunes only what was closed before the time given", async () => {
+        const store = await openStore();
+        const closed = await store.addIntent(intent(ALICE, 1000));
+        const open = await store.addIntent(intent(ALICE, 2000));
+        await store.closeIntent(closed);
+        await store.markIntentClaimed(closed, "up-late");
+        expect(await store.pruneIntents(Date.now() + 1)).toBe(hooks.expiresClosedIntents ? 0 : 1);
+        expect((await store.openIntents()).map((i) => i.intentId)).toEqual([open]);
+        expect(await store.pruneIntents(0)).toBe(0);
+      });
+    });
+
+    describe("instances", () => {
+      it("reports a heartbeat as live until it lapses", async () => {
+        const store = await openStore();
+        await store.heartbeat("gw-a", 60_000);
+        await store.heartbeat("gw-b", 1);
+        await new Promise((r) => setTimeout(r, 5)); // the stimulus: gw-b's 1 ms lapses
+        const live = await store.liveInstances();
+        expect(live.has("gw-a")).toBe(true);
+        expect(live.has("gw-b")).toBe(false);
       });
     });
 

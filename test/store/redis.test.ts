@@ -28,6 +28,7 @@ idStoreContract("RedisIdStore", () => openRedisIdStore({ url: server.url, keyPre
   setLastId: async (lastId) => {
     await admin.set(`${prefix}seq`, lastId);
   },
+  expiresClosedIntents: true,
 });
 
 describe("RedisIdStore", () => {

@@ -4,7 +4,9 @@ import { phoneDigits } from "../../shared/phone.js";
 import { LEGACY_CURRENCY, T } from "../../shared/tokens.js";
 import { listActivationPages } from "../../upstream/paging.js";
 import type { Activation } from "../../upstream/schemas.js";
+import { purchaseWindowMs } from "../adoption.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
+import { type Owned, ownedActivations } from "../owned-activations.js";
 import { legacyTime } from "../time.js";
 
 /** Upper bound on upstream pages read for one legacy list answer. */
@@ -18,17 +20,14 @@ async function listAll(ctx: ActionContext, status?: string[]): Promise<Activatio
   return listed.activations;
 }
 
-/**
- * Numeric ids for upstream activations, assigned on first sight (activations bought elsewhere get
- * one too). Activations already mapped to another key are left out: no key sees another's.
- */
-async function withIds(ctx: ActionContext, activations: Activation[]) {
-  const mapped = [];
-  for (const activation of activations) {
-    const { record } = await ctx.deps.ids.upsert(activation.id, ctx.owner);
-    if (record.owner === ctx.owner) mapped.push({ record, activation });
-  }
-  return mapped;
+/** The listed activations that are the caller's (docs/legacy-protocol.md §6, listings). */
+function owned(ctx: ActionContext, activations: readonly Activation[]): Promise<Owned[]> {
+  const { ids, upstream, settings } = ctx.deps;
+  return ownedActivations(activations, ctx, {
+    ids,
+    upstreamNow: () => upstream.upstreamNow(),
+    windowMs: purchaseWindowMs(settings.purchaseTimeoutMs),
+  });
 }
 
 function legacyCountryId(
@@ -41,7 +40,7 @@ function legacyCountryId(
 
 export async function getActiveActivations(ctx: ActionContext): Promise<LegacyAnswer> {
   const activations = await listAll(ctx, ["WAITING", "RECEIVED"]);
-  const items = (await withIds(ctx, activations)).flatMap(({ record, activation }) => {
+  const items = (await owned(ctx, activations)).flatMap(({ record, activation }) => {
     const state = legacyStateOf(activation);
     const status = activeStatusCode(state);
     if (status === undefined || status === "8") return [];
@@ -78,13 +77,13 @@ export async function getHistory(ctx: ActionContext): Promise<LegacyAnswer> {
   const endMs = (intParam(ctx, "end") ?? Number.MAX_SAFE_INTEGER / 1000) * 1000;
   const offset = intParam(ctx, "offset") ?? 0;
   const limit = Math.min(intParam(ctx, "limit") ?? 100, 100);
-  const activations = await listAll(ctx);
-  const inRange = activations.filter((a) => {
-    const created = a.createdAt ? Date.parse(a.createdAt) : Number.NaN;
+  const mine = await owned(ctx, await listAll(ctx));
+  const inRange = mine.filter(({ activation }) => {
+    const created = activation.createdAt ? Date.parse(activation.createdAt) : Number.NaN;
     return created >= startMs && created <= endMs;
   });
   const page = inRange.slice(offset, offset + limit);
-  const items = (await withIds(ctx, page)).map(({ record, activation }) => {
+  const items = page.map(({ record, activation }) => {
     const state = legacyStateOf(activation);
     return {
       id: record.numericId,

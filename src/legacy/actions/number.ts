@@ -1,8 +1,9 @@
-import { centsToPlain, fixed2, toCents } from "../../shared/money.js";
+import { fixed2, toCents } from "../../shared/money.js";
 import { phoneDigits } from "../../shared/phone.js";
-import { LEGACY_CURRENCY, T, withValue } from "../../shared/tokens.js";
+import { LEGACY_CURRENCY, T } from "../../shared/tokens.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
+import { checkMaxPrice, maxPriceCents } from "../max-price.js";
 import { countryParam } from "../params.js";
 import { type Bought, type Order, purchase } from "../purchase.js";
 import { legacyTime } from "../time.js";
@@ -31,28 +32,8 @@ async function prepareOrder(ctx: ActionContext): Promise<Prepared> {
   return { order };
 }
 
-/**
- * The native API has no price cap: read the current price right before buying (docs/legacy-protocol.md
- * §4) and refuse with `WRONG_MAX_PRICE:<price>` when it is higher.
- */
-async function checkMaxPrice(
-  ctx: ActionContext,
-  order: Order,
-  maxPrice: string,
-): Promise<string | undefined> {
-  const limit = toCents(maxPrice);
-  if (limit === undefined) return undefined; // junk maxPrice is ignored, like other junk parameters
-  const offers = await ctx.deps.upstream.serviceCountries(order.serviceCode);
-  const offer = offers.find((o) => o.isoCode.toUpperCase() === order.countryIso);
-  if (!offer || offer.stock <= 0) return T.NO_NUMBERS;
-  const price = toCents(offer.price);
-  if (price === undefined) return T.ERROR_SQL;
-  return price > limit ? withValue("WRONG_MAX_PRICE", centsToPlain(price)) : undefined;
-}
-
 function warnIfAboveMaxPrice(ctx: ActionContext, bought: Bought): void {
-  const maxPrice = ctx.params.get("maxPrice");
-  const limit = maxPrice === undefined ? undefined : toCents(maxPrice);
+  const limit = maxPriceCents(ctx);
   const cost = toCents(bought.activation.userCost);
   if (limit !== undefined && cost !== undefined && cost > limit) {
     ctx.log.warn(
