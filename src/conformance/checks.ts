@@ -137,11 +137,15 @@ function everyAnswer(
   const answered = ctx.exchanges.filter((e) => e.status !== undefined);
   const bad = answered.flatMap((e) => {
     const p = problem(e);
-    return p === undefined ? [] : [`${describeExchange(e)} (${p})`];
+    return p === undefined ? [] : [{ sent: e.sent, line: `${describeExchange(e)} (${p})` }];
   });
   if (bad.length === 0) return pass(okText(answered.length));
-  const more = bad.length > 2 ? `; and ${bad.length - 2} more` : "";
-  return fail(`${bad.length} of ${answered.length} answers: ${bad.slice(0, 2).join("; ")}${more}`);
+  // Two examples from different requests.
+  const examples = bad.filter((b, i) => bad.findIndex((x) => x.sent === b.sent) === i).slice(0, 2);
+  const more = bad.length > examples.length ? `; and ${bad.length - examples.length} more` : "";
+  return fail(
+    `${bad.length} of ${answered.length} answers: ${examples.map((b) => b.line).join("; ")}${more}`,
+  );
 }
 
 // ---- activation helpers ----

@@ -49,12 +49,20 @@ export function normalizeBody(text: string): string {
   return (text.startsWith(BOM) ? text.slice(1) : text).trim();
 }
 
-const MAX_SHOWN = 120;
+const MAX_SHOWN = 80;
 
-/** A body as printed in a report line: JSON-quoted (so `\n` shows) and truncated. */
+/** Control characters and a BOM made visible (`\n`, `\uFEFF`); quotes are left alone. */
+function visible(text: string): string {
+  return text.replace(/[\p{Cc}\uFEFF]/gu, (ch) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}`;
+  });
+}
+
+/** A body as printed in a report line: quoted, control characters visible, truncated. */
 export function shown(text: string, max = MAX_SHOWN): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return `${JSON.stringify(cut)}${text.length > max ? ` (${text.length} chars)` : ""}`;
+  return `"${visible(cut)}"${text.length > max ? ` (${text.length} chars)` : ""}`;
 }
 
 /** `GET …?… → 200 "BODY"` (or `→ no answer: …`) */
