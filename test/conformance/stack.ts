@@ -56,7 +56,7 @@ export interface Wrongness {
   answer?: (a: Answer, params: URLSearchParams) => Answer;
 }
 
-export interface Proxy {
+export interface RunningProxy {
   /** the proxy's handler URL (…/stubs/handler_api.php) */
   legacyUrl: string;
   close(): Promise<void>;
@@ -71,7 +71,7 @@ export async function startProxy(
   target: string,
   wrongness: Wrongness = {},
   tls?: { key: Buffer; cert: Buffer },
-): Promise<Proxy> {
+): Promise<RunningProxy> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     forward(req).then(
       (a) => {

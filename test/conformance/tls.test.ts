@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHECKS } from "../../src/conformance/checks.js";
-import { type Proxy, runCli, type Stack, startProxy, startStack } from "./stack.js";
+import { type RunningProxy, runCli, type Stack, startProxy, startStack } from "./stack.js";
 
 /** The gateway behind TLS with a self-signed certificate (made here with the openssl CLI). */
 
 let dir: string;
 let stack: Stack;
-let proxy: Proxy;
+let proxy: RunningProxy;
 let caFile: string;
 
 beforeAll(async () => {
