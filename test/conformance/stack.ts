@@ -54,6 +54,8 @@ export interface Answer {
 export interface Wrongness {
   request?: (pathAndQuery: string) => string;
   answer?: (a: Answer, params: URLSearchParams) => Answer;
+  /** false: never gzip, whatever the client accepts */
+  gzip?: boolean;
 }
 
 export interface RunningProxy {
@@ -75,7 +77,7 @@ export async function startProxy(
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     forward(req).then(
       (a) => {
-        const gzip = /gzip/.test(String(req.headers["accept-encoding"] ?? ""));
+        const gzip = wrongness.gzip !== false && /gzip/.test(String(req.headers["accept-encoding"] ?? ""));
         const body = gzip ? gzipSync(a.body) : Buffer.from(a.body);
         res.writeHead(a.status, {
           "content-type": a.contentType,

@@ -29,6 +29,21 @@ const WRONG: { name: string; wrongness: Wrongness; fails: string[]; buy?: boolea
     fails: ["answers.no-trailing-newline"],
   },
   {
+    name: "a byte-order mark before every answer",
+    wrongness: { answer: (a) => ({ ...a, body: `\uFEFF${a.body}` }) },
+    fails: ["answers.no-bom"],
+  },
+  {
+    name: "a space after every answer",
+    wrongness: { answer: (a) => ({ ...a, body: `${a.body} ` }) },
+    fails: ["answers.no-surrounding-whitespace"],
+  },
+  {
+    name: "no gzip when the client accepts it",
+    wrongness: { gzip: false },
+    fails: ["transport.gzip"],
+  },
+  {
     name: "HTTP 400 on protocol errors",
     wrongness: {
       answer: (a) => (/^(BAD_|NO_|WRONG_|ERROR_|EARLY_|BANNED)/.test(a.body) ? { ...a, status: 400 } : a),
