@@ -63,6 +63,14 @@ describe("an endpoint that does not answer", () => {
       `FAIL  cannot reach http://127.0.0.1:${port}/stubs/handler_api.php: connection refused (ECONNREFUSED)\n`,
     );
     noKey(out);
+    const json = await runCli(["--endpoint", `http://127.0.0.1:${port}`, "--key", KEY, "--json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      endpoint: `http://127.0.0.1:${port}/stubs/handler_api.php`,
+      error: expect.stringMatching(/connection refused/),
+      checks: [],
+      spent: "0.00",
+    });
   });
 });
 
@@ -136,7 +144,7 @@ describe("against the gateway", () => {
     const statuses = (await stack.sb.control.activations(KEY)).map((a) => a.status);
     expect(statuses).toEqual(["COMPLETED", "COMPLETED"]);
     noKey(out);
-  });
+  }, 90_000);
 
   it("a key in the endpoint URL itself is redacted too", async () => {
     const out = await runCli(["--endpoint", `${stack.gw.legacyUrl}?api_key=${KEY}`, "--key", KEY]);

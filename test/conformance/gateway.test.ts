@@ -77,7 +77,7 @@ describe("with --buy tg:62 --max-spend 1, against the gateway", () => {
     expect(report.spent).toBe("0.90");
     expect(text).toMatch(/Spent: 0\.90 \(balance 100\.00 → 99\.10/);
     expect(await settledInSandbox()).toEqual(["COMPLETED", "COMPLETED"]);
-  });
+  }, 90_000);
 });
 
 describe("the budget (--max-spend), tg in Turkey at the sandbox's 0.60", () => {
@@ -107,7 +107,7 @@ describe("the budget (--max-spend), tg in Turkey at the sandbox's 0.60", () => {
     expect(report.purchases.map((p) => p.via)).toEqual(["getNumber"]);
     expect(report.spent).toBe("0.60");
     expect(await settledInSandbox()).toEqual(["COMPLETED"]);
-  });
+  }, 90_000);
 
   it("refuses to buy at all when the first price is above the budget", async () => {
     await stack.sb.control.account(stack.sb.apiKey, "100.00");
@@ -148,5 +148,5 @@ describe("with --buy when no code comes", () => {
     expect(report.spent).toBe("0.00");
     const statuses = (await stack.sb.control.activations(stack.sb.apiKey)).map((a) => a.status);
     expect(statuses).toEqual(["CANCELLED", "CANCELLED"]);
-  });
+  }, 90_000);
 });

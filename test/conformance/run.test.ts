@@ -152,6 +152,60 @@ describe("money safety", () => {
     expect(statusCalls).toBe(1);
   });
 
+  /** An endpoint that never sends a code and refuses cancels until `allowAfterMs` of fake time. */
+  function coolDown(allowAfterMs: number, clock: { now: () => number }) {
+    return scripted((p) => {
+      switch (p.get("action")) {
+        case "getBalance":
+          return "ACCESS_BALANCE:10.00";
+        case "getPrices":
+          return '{"62":{"tg":{"cost":0.5,"count":3}}}';
+        case "getNumber":
+          return "ACCESS_NUMBER:9:905550000001";
+        case "getNumberV2":
+          return "NO_NUMBERS";
+        case "getStatus":
+          return p.get("id") === "9" ? "STATUS_WAIT_CODE" : "NO_ACTIVATION";
+        case "getActiveActivations":
+          return '{"status":"success","activeActivations":[{"activationId":"9"}]}';
+        case "setStatus":
+          return clock.now() >= allowAfterMs ? "ACCESS_CANCEL" : "EARLY_CANCEL_DENIED";
+        default:
+          return "BAD_ACTION";
+      }
+    });
+  }
+  const buyOpts = {
+    endpoint: "http://x.invalid",
+    key: "k3y",
+    buy: { service: "tg", country: "62" },
+    maxSpend: 1,
+  };
+
+  it("no code within --wait: the cancel is retried through EARLY_CANCEL_DENIED until it is allowed", async () => {
+    const clock = fastClock();
+    const { http, seen } = coolDown(50_000, clock);
+    const report = await runConformance({ ...buyOpts, http, waitS: 30, ...clock });
+    const cancel = report.results.find((r) => r.name === "activation.setStatus-cancel")!;
+    expect(cancel.result).toBe("PASS");
+    expect(cancel.detail).toMatch(/^setStatus&id=9&status=8: EARLY_CANCEL_DENIED ×\d+, ACCESS_CANCEL$/);
+    expect(report.results.find((r) => r.name === "activation.getNumberV2")!.result).toBe("SKIP");
+    expect(report.purchases).toMatchObject([{ id: "9", settled: "cancelled" }]);
+    expect(seen.filter((x) => x === "setStatus 9 8").length).toBeGreaterThan(1);
+    const activation = report.results.filter((r) => r.name.startsWith("activation."));
+    expect(activation.filter((r) => r.result === "FAIL")).toEqual([]);
+  });
+
+  it("a cancel still refused at the bound: FAIL, and the report names the number still active", async () => {
+    const clock = fastClock();
+    const { http } = coolDown(Number.POSITIVE_INFINITY, clock);
+    const report = await runConformance({ ...buyOpts, http, waitS: 5, ...clock });
+    const failed = report.results.filter((r) => r.result === "FAIL" && r.name.startsWith("activation."));
+    expect(failed.map((r) => r.name)).toEqual(["activation.setStatus-cancel", "activation.all-settled"]);
+    expect(report.purchases.map((p) => [p.id, p.settled])).toEqual([["9", undefined]]);
+    expect(formatText(report, "k3y")).toMatch(/STILL ACTIVE: getNumber 9: cancel with setStatus 8/);
+  });
+
   it("never buys when no price is visible (the budget could not be kept)", async () => {
     const { http, seen } = scripted((p) =>
       p.get("action") === "getBalance" ? "ACCESS_BALANCE:10.00" : "{}",

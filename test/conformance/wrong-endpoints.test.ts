@@ -122,34 +122,38 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 describe("each wrong habit fails exactly the check named for it", () => {
-  it.each(WRONG)("$name → $fails", async ({ wrongness, fails, buy }) => {
-    const proxy = await startProxy(stack.gw.url, wrongness);
-    try {
-      await stack.sb.control.account(stack.sb.apiKey, "100.00");
-      const opts: RunOptions = { endpoint: proxy.legacyUrl, key: stack.sb.apiKey, pollMs: 200 };
-      if (buy) Object.assign(opts, { buy: { service: "tg", country: "62" }, maxSpend: 1 });
-      const report = await runConformance(opts);
-      const text = formatText(report, stack.sb.apiKey);
-      expect(report.unreachable).toBeUndefined();
-      expect(
-        report.results.filter((r) => r.result === "FAIL").map((r) => r.name),
-        text,
-      ).toEqual(fails);
-      for (const name of fails) {
-        const r = report.results.find((x) => x.name === name)!;
-        expect(r.breaks.length).toBeGreaterThan(10);
-        expect(text).toContain(`breaks: ${r.breaks}`);
+  it.each(WRONG)(
+    "$name → $fails",
+    async ({ wrongness, fails, buy }) => {
+      const proxy = await startProxy(stack.gw.url, wrongness);
+      try {
+        await stack.sb.control.account(stack.sb.apiKey, "100.00");
+        const opts: RunOptions = { endpoint: proxy.legacyUrl, key: stack.sb.apiKey, pollMs: 200 };
+        if (buy) Object.assign(opts, { buy: { service: "tg", country: "62" }, maxSpend: 1 });
+        const report = await runConformance(opts);
+        const text = formatText(report, stack.sb.apiKey);
+        expect(report.unreachable).toBeUndefined();
+        expect(
+          report.results.filter((r) => r.result === "FAIL").map((r) => r.name),
+          text,
+        ).toEqual(fails);
+        for (const name of fails) {
+          const r = report.results.find((x) => x.name === name)!;
+          expect(r.breaks.length).toBeGreaterThan(10);
+          expect(text).toContain(`breaks: ${r.breaks}`);
+        }
+        if (buy) {
+          expect(report.purchases.map((p) => Number(p.id))).toEqual([expect.any(Number), expect.any(Number)]);
+          expect(report.purchases.every((p) => Number(p.id) > OFFSET)).toBe(true);
+          const inSandbox = await stack.sb.control.activations(stack.sb.apiKey);
+          expect(inSandbox.map((a) => a.status)).toEqual(["COMPLETED", "COMPLETED"]);
+        }
+      } finally {
+        await proxy.close();
       }
-      if (buy) {
-        expect(report.purchases.map((p) => Number(p.id))).toEqual([expect.any(Number), expect.any(Number)]);
-        expect(report.purchases.every((p) => Number(p.id) > OFFSET)).toBe(true);
-        const inSandbox = await stack.sb.control.activations(stack.sb.apiKey);
-        expect(inSandbox.map((a) => a.status)).toEqual(["COMPLETED", "COMPLETED"]);
-      }
-    } finally {
-      await proxy.close();
-    }
-  });
+    },
+    90_000,
+  );
 
   it("the failures name the clients that break", async () => {
     const proxy = await startProxy(stack.gw.url, WRONG[0]!.wrongness);
