@@ -289,7 +289,11 @@ function spending(r: RunReport): { spent: string; spentDetail: string } {
       spentDetail: `balance ${money(r.balanceBefore)} → ${money(r.balanceAfter)}; ${numbers}${r.purchases.length ? `; costs of numbers kept ${money(costs)}` : ""}`,
     };
   }
-  return { spent: money(costs), spentDetail: `balance not readable; ${numbers}` };
+  const balance =
+    r.balanceBefore !== undefined && r.balanceAfter !== undefined
+      ? `the balance rose (${money(r.balanceBefore)} → ${money(r.balanceAfter)}), so the costs count`
+      : "balance not readable, so the costs count";
+  return { spent: money(costs), spentDetail: `${balance}; ${numbers}` };
 }
 
 /** A key no endpoint should accept (the shape of a real one). */
