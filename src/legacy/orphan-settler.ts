@@ -186,9 +186,6 @@ export class OrphanSettler {
     live: ReadonlySet<string>,
   ): "orphan" | "in-flight" | "live-replica" {
     const { purchases } = this.opts;
-    const slot = purchaseSlot(intent.owner, intent.serviceCode, intent.countryIso);
-    // A purchase of the same slot in flight here may be the one that answers it: let it finish.
-    if (purchases.othersInFlight(slot).length > 0) return "in-flight";
     if (intent.instance === purchases.instance)
       return purchases.isInFlight(intent.intentId) ? "in-flight" : "orphan";
     if (intent.instance !== undefined && !live.has(intent.instance)) return "orphan";
@@ -245,16 +242,18 @@ export class OrphanSettler {
       return this.cancelClaimed(intent, intent.claimedUpstreamId, key, seen, retryAt);
     }
     const windowEnd = intent.upstreamTime + this.windowMs;
-    for (const activation of matchingActivations(
-      listed.activations,
-      intent,
-      intent.upstreamTime,
-      windowEnd,
-    ).reverse()) {
+    const slot = purchaseSlot(intent.owner, intent.serviceCode, intent.countryIso);
+    const candidates = matchingActivations(listed.activations, intent, intent.upstreamTime, windowEnd);
+    for (const activation of candidates.reverse()) {
       const mapped = await ids.findByUpstream(activation.id, intent.owner);
       // Mapped by another purchase: handed out. Mapped by this intent's own purchase: its answer
       // never reached the client (the process died, or the client went away, before it was written).
       if (mapped && mapped.intentId !== intent.intentId) continue;
+      if (!mapped && this.opts.purchases.mayBeInFlight(slot, Date.parse(activation.createdAt!))) {
+        // It may be the answer of a purchase still in flight here: let that purchase finish first.
+        retryAt.push(upstream.upstreamNow() + FIRST_RETRY_MS);
+        return "pending";
+      }
       if (!mapped && !(await ids.upsert(activation.id, intent.owner)).created) continue; // claimed meanwhile
       if (!isWaitingForCode(activation)) {
         await ids.closeIntent(intent.intentId);

@@ -16,7 +16,8 @@ import { LRUCache } from "lru-cache";
 export class PurchaseCoordinator {
   /** this process, as recorded in its intents (its heartbeat tells other replicas it is alive) */
   readonly instance: string;
-  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  /** purchases in flight by slot, each with the earliest upstream `createdAt` its activation can have */
+  private readonly inFlight = new Map<string, Map<Promise<unknown>, number>>();
   private readonly openIntents = new Set<string>();
   private readonly claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 });
   private leftOpen: () => void = () => undefined;
@@ -45,20 +46,30 @@ export class PurchaseCoordinator {
     return this.openIntents.has(intentId);
   }
 
-  track<T>(slot: string, work: Promise<T>): Promise<T> {
-    const set = this.inFlight.get(slot) ?? new Set();
-    this.inFlight.set(slot, set);
-    set.add(work);
+  /**
+   * A purchase in `slot`, sent at a moment when the upstream's clock read no earlier than
+   * `earliestCreatedAt` (allowing for the clock's resolution), until `work` settles.
+   */
+  track<T>(slot: string, earliestCreatedAt: number, work: Promise<T>): Promise<T> {
+    const running = this.inFlight.get(slot) ?? new Map<Promise<unknown>, number>();
+    this.inFlight.set(slot, running);
+    running.set(work, earliestCreatedAt);
     const done = () => {
-      set.delete(work);
-      if (set.size === 0) this.inFlight.delete(slot);
+      running.delete(work);
+      if (running.size === 0) this.inFlight.delete(slot);
     };
     work.then(done, done);
     return work;
   }
 
   othersInFlight(slot: string, self?: Promise<unknown>): Promise<unknown>[] {
-    return [...(this.inFlight.get(slot) ?? [])].filter((p) => p !== self);
+    return [...(this.inFlight.get(slot)?.keys() ?? [])].filter((p) => p !== self);
+  }
+
+  /** Could an activation created at upstream time `createdAt` be the answer of a purchase in flight here? */
+  mayBeInFlight(slot: string, createdAt: number): boolean {
+    for (const earliest of this.inFlight.get(slot)?.values() ?? []) if (earliest <= createdAt) return true;
+    return false;
   }
 
   /** A reconciliation whose window starts at `since` took this activation. */

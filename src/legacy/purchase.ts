@@ -115,6 +115,7 @@ async function buyWithIntent(ctx: ActionContext, order: Order, intents: Purchase
   // Tracked from the purchase until its activation is mapped (not through a reconciliation).
   const attempt = purchases.track(
     slot,
+    upstream.upstreamNow() - CLOCK_RESOLUTION_MS,
     upstream.buy(ctx.key, order).then(async (activation) => {
       const { record, created } = await ids.upsert(activation.id, ctx.owner, {
         countryId: order.countryId,

@@ -1,0 +1,171 @@
+/**
+ * A fleet of bots against one gateway, for the money-safety tests: buyers (getNumber → poll →
+ * complete or cancel) and a monitor listing getActiveActivations / getHistory, with seeded choices.
+ * Afterwards `checkMoney` compares what the sandbox sold with what the bots were handed.
+ */
+import { expect } from "vitest";
+import { type FaultRule, faultRuleSchema } from "../../src/sandbox/faults.js";
+import type { TestSandbox } from "./sandbox.js";
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Purchase answers late (300 ms always, 1.5 s for a third: past a 1 s purchase deadline) or lost. */
+export const LATE_AND_LOST: FaultRule[] = [
+  { route: "POST /api/v1/activations", phase: "after", latencyMs: 300, drop: 0.1 },
+  { route: "POST /api/v1/activations", phase: "after", latencyMs: 1200, latencyChance: 0.3 },
+].map((rule) => faultRuleSchema.parse(rule));
+
+/** GET the legacy endpoint with these parameters; undefined when the connection failed. */
+export type LegacyCall = (params: Record<string, string>) => Promise<string | undefined>;
+
+export interface FleetOptions {
+  buyers: number;
+  durationMs: number;
+  /** the buyers' calls (their key included) */
+  buyerCall: LegacyCall;
+  /** the monitor's calls (its key included); no monitor when absent */
+  monitorCall?: LegacyCall;
+  monitorEveryMs?: number;
+  random: () => number;
+  service?: string;
+  country?: string;
+  /** how long a buyer polls for a code before it cancels */
+  patienceMs?: number;
+}
+
+export interface FleetResult {
+  /** every id a buyer was handed, with how many buyers got it */
+  handed: Map<string, number>;
+  /** answers by token word */
+  tokens: Map<string, number>;
+  /** ids the monitor's listings showed */
+  monitorSaw: Set<string>;
+  monitorListings: number;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tokenOf = (answer: string | undefined) =>
+  answer === undefined ? "(no answer)" : (answer.split(":")[0] ?? "");
+
+export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
+  const result: FleetResult = {
+    handed: new Map(),
+    tokens: new Map(),
+    monitorSaw: new Set(),
+    monitorListings: 0,
+  };
+  const count = (answer: string | undefined) => {
+    const token = answer?.startsWith("{") || answer?.startsWith("[") ? "JSON" : tokenOf(answer);
+    result.tokens.set(token, (result.tokens.get(token) ?? 0) + 1);
+  };
+  const deadline = Date.now() + opts.durationMs;
+  const patience = opts.patienceMs ?? 3000;
+
+  const buyer = async () => {
+    while (Date.now() < deadline) {
+      const answer = await opts.buyerCall({
+        action: "getNumber",
+        service: opts.service ?? "tg",
+        country: opts.country ?? "62",
+      });
+      count(answer);
+      const m = /^ACCESS_NUMBER:(\d+):\d+$/.exec(answer ?? "");
+      if (!m) {
+        await pause(50 + opts.random() * 100);
+        continue;
+      }
+      const id = m[1]!;
+      result.handed.set(id, (result.handed.get(id) ?? 0) + 1);
+      await finish(id);
+    }
+  };
+
+  /** Polls for the code; completes on a code, else cancels after its patience (retrying refusals). */
+  const finish = async (id: string) => {
+    const wantsToWait = opts.random() < 0.7;
+    const giveUpAt = Date.now() + (wantsToWait ? patience : patience / 4);
+    for (;;) {
+      const status = await opts.buyerCall({ action: "getStatus", id });
+      count(status);
+      if (status?.startsWith("STATUS_OK:")) {
+        count(await opts.buyerCall({ action: "setStatus", id, status: "6" }));
+        return;
+      }
+      if (status === "STATUS_CANCEL") return;
+      if (Date.now() >= giveUpAt) {
+        const cancel = await opts.buyerCall({ action: "setStatus", id, status: "8" });
+        count(cancel);
+        if (cancel === "ACCESS_CANCEL" || cancel === "BAD_STATUS" || Date.now() > deadline + 10_000) return;
+      }
+      await pause(150 + opts.random() * 100);
+    }
+  };
+
+  const monitor = async (call: LegacyCall) => {
+    let i = 0;
+    while (Date.now() < deadline) {
+      const action = i++ % 2 === 0 ? "getActiveActivations" : "getHistory";
+      const answer = await call({ action });
+      count(answer);
+      result.monitorListings += 1;
+      for (const id of listedIds(answer)) result.monitorSaw.add(id);
+      await pause(opts.monitorEveryMs ?? 250);
+    }
+  };
+
+  await Promise.all([
+    ...Array.from({ length: opts.buyers }, buyer),
+    ...(opts.monitorCall ? [monitor(opts.monitorCall)] : []),
+  ]);
+  return result;
+}
+
+/** The ids in a getActiveActivations or getHistory answer. */
+export function listedIds(answer: string | undefined): string[] {
+  if (!answer?.startsWith("{") && !answer?.startsWith("[")) return [];
+  const json = JSON.parse(answer) as { activeActivations?: { activationId: string }[] } | { id: number }[];
+  if (Array.isArray(json)) return json.map((h) => String(h.id));
+  return (json.activeActivations ?? []).map((a) => a.activationId);
+}
+
+const REFUNDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
+
+/**
+ * Every activation the sandbox sold to `apiKey` was handed to exactly one bot, or refunded:
+ * nothing charged and handed to no one. `upstreamIdOf` maps a handed legacy id to its activation.
+ */
+export async function checkMoney(
+  sb: TestSandbox,
+  apiKey: string,
+  fleet: FleetResult,
+  upstreamIdOf: (numericId: string) => Promise<string | undefined>,
+): Promise<{ sold: number; handed: number; refundedUnhanded: number }> {
+  for (const [id, times] of fleet.handed) expect(times, `id ${id} handed to ${times} bots`).toBe(1);
+  const handedUpstream = new Set<string>();
+  for (const id of fleet.handed.keys()) {
+    const upstreamId = await upstreamIdOf(id);
+    expect(upstreamId, `handed id ${id} resolves`).toBeDefined();
+    expect(handedUpstream.has(upstreamId!), `two ids for ${upstreamId}`).toBe(false);
+    handedUpstream.add(upstreamId!);
+  }
+  const sold = await sb.control.activations(apiKey);
+  let refundedUnhanded = 0;
+  for (const a of sold) {
+    if (handedUpstream.has(a.id)) continue;
+    expect(REFUNDED.has(a.status), `activation ${a.id} is ${a.status}: charged and handed to no bot`).toBe(
+      true,
+    );
+    refundedUnhanded += 1;
+  }
+  return { sold: sold.length, handed: handedUpstream.size, refundedUnhanded };
+}
