@@ -67,16 +67,19 @@ export function numbersStatusCodes(
   return [...codes];
 }
 
-/** `{"tg_0":120,"tg_1":0,…}`: integer stock in one country; `_1` (forwarding) is always 0. */
+/**
+ * `{"tg_0":"120","tg_1":"0",…}`: stock in one country as decimal strings, as the real service sent
+ * them (docs/legacy-protocol.md §4a); `_1` (forwarding) is always "0".
+ */
 export function renderNumbersStatus(
   view: CatalogView,
   iso: string,
   codes: readonly string[],
-): Record<string, number> {
-  const out: Record<string, number> = {};
+): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const code of codes) {
-    out[`${code}_0`] = stockIn(view.offers.get(code), iso);
-    out[`${code}_1`] = 0;
+    out[`${code}_0`] = String(stockIn(view.offers.get(code), iso));
+    out[`${code}_1`] = "0";
   }
   return out;
 }

@@ -143,7 +143,7 @@ describe("cold cache", () => {
       await new Promise((r) => setTimeout(r, 100));
       body = await gw.call({ action: "getNumbersStatus", country: "0" });
     }
-    expect(JSON.parse(body).vk_0).toEqual(expect.any(Number));
+    expect(JSON.parse(body).vk_0).toMatch(/^\d+$/);
   });
 
   it("getCountries answers with the sandbox stopped, even never having reached it", async () => {
@@ -188,6 +188,6 @@ describe("outages", () => {
     const second = await gateway(deadUrl, {}, dataDir);
     expect(await answersOf(second)).toEqual(saved);
     const status = JSON.parse(await second.call({ action: "getNumbersStatus", country: "62" }));
-    expect(status.tg_0).toBeGreaterThan(0);
+    expect(Number(status.tg_0)).toBeGreaterThan(0);
   });
 });

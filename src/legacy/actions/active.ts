@@ -59,6 +59,8 @@ export async function getActiveActivations(ctx: ActionContext): Promise<LegacyAn
         countryName: countryId === undefined ? "" : (ctx.deps.countries.byLegacyId(countryId)?.nameEn ?? ""),
         canGetAnotherSms: "1",
         currency: LEGACY_CURRENCY,
+        discount: "0.00",
+        repeated: "0",
       },
     ];
   });
