@@ -82,7 +82,9 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
         const store = await openStore();
         const { record } = await store.upsert("up-i", ALICE, { countryId: 62, intentId: "intent-1" });
         expect(record).toMatchObject({ upstreamId: "up-i", countryId: 62, intentId: "intent-1" });
-        expect((await store.upsert("up-i", ALICE, { intentId: "intent-2" })).record.intentId).toBe("intent-1");
+        expect((await store.upsert("up-i", ALICE, { intentId: "intent-2" })).record.intentId).toBe(
+          "intent-1",
+        );
         expect((await store.upsert("up-plain", ALICE)).record.intentId).toBeUndefined();
         await store.close();
         const reopened = await openStore();

@@ -96,7 +96,7 @@ describe("renderNumbersStatus", () => {
     expect(Object.keys(json)).toHaveLength(codes.length * 2);
   });
 
-  it("counts stock in the country as decimal strings (as the real service sent them), with _1 always \"0\"", () => {
+  it('counts stock in the country as decimal strings (as the real service sent them), with _1 always "0"', () => {
     expect(json.tg_0).toBe("120");
     expect(json.wa_0).toBe("10");
     expect(json.newx_0).toBe("0");
@@ -109,7 +109,7 @@ describe("renderNumbersStatus", () => {
     }
   });
 
-  it("is compact JSON a text-cutting client can read: \"go_0\":\"<n>\",", () => {
+  it('is compact JSON a text-cutting client can read: "go_0":"<n>",', () => {
     const text = JSON.stringify(json);
     expect(text).not.toMatch(/[:,] /);
     expect(text).toMatch(/"go_0":"\d+",/);
