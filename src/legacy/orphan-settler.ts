@@ -12,9 +12,14 @@ import { type PurchaseCoordinator, purchaseSlot } from "./purchase-coordinator.j
 const MAX_PAGES = 20;
 /** Retries after a sweep that could not settle everything: 1 s, 2 s, 4 s … up to the sweep interval. */
 const FIRST_RETRY_MS = 1000;
-/** This process's heartbeat, and how long it lasts: a replica that stops beating is dead after this. */
+/**
+ * This process's heartbeat, and how long it lasts: a replica that stops beating is taken for dead
+ * after this. Generous, because a replica taken for dead while alive has its purchases in flight
+ * cancelled (no money lost, but bots get numbers that end at once): a loaded machine can starve a
+ * process's timers for seconds.
+ */
 const HEARTBEAT_MS = 1000;
-const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+const HEARTBEAT_TTL_MS = 10 * HEARTBEAT_MS;
 const PRUNE_EVERY_MS = 10 * 60_000;
 const ENDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
 
@@ -175,8 +180,8 @@ export class OrphanSettler {
     else this.backoffMs = FIRST_RETRY_MS;
     for (const at of retryAt)
       nextInMs = Math.min(nextInMs, Math.max(0, at - this.opts.upstream.upstreamNow()));
-    // Another replica's purchases: notice at once when it dies (its heartbeat lapses).
-    if (otherReplicaWaiting) nextInMs = Math.min(nextInMs, HEARTBEAT_TTL_MS);
+    // Another replica's purchases: notice soon when it dies (its heartbeat lapses).
+    if (otherReplicaWaiting) nextInMs = Math.min(nextInMs, HEARTBEAT_TTL_MS / 2);
     return { results, waiting, nextInMs };
   }
 
