@@ -4,7 +4,7 @@ import { Catalog } from "../catalog/catalog.js";
 import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import type { GatewayConfig } from "../config.js";
 import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
-import { loadKeyResolver } from "../keys/key-file.js";
+import { loadKeyResolver, readKeyFile } from "../keys/key-file.js";
 import type { KeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
@@ -33,6 +33,8 @@ export interface RunningGateway {
   upstreamUrl: string;
   /** set when the embedded sandbox is the upstream */
   sandbox?: { url: string; apiBase: string; demoKeys: string[] };
+  /** set with KEYS_FILE: bots present gateway keys (the upstream keys, demo keys included, are refused) */
+  gatewayKeys?: { file: string; active: number };
   deps: GatewayDeps;
   close(graceMs?: number): Promise<void>;
 }
@@ -127,6 +129,11 @@ function gatewayKeyResolver(config: GatewayConfig, log: Logger): KeyResolver | u
     onReload: (keys) => log.info({ keys }, "gateway keys reloaded"),
     onReloadError: (err) => log.warn({ err }, "gateway keys file reload failed; keeping the previous keys"),
   });
+}
+
+/** Keys in force at start-up, for the banner (the file was read once already: it is valid). */
+function activeKeys(path: string): number {
+  return readKeyFile(path).keys.filter((k) => k.revokedAt === null).length;
 }
 
 /** 503 only for the gateway's own dependency; the upstream is reported (docs/architecture.md decision 6). */
@@ -245,6 +252,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
         apiBase: sandbox.apiBase,
         demoKeys: (opts.sandbox?.config.accounts ?? []).map((a) => a.apiKey),
       },
+    }),
+    ...(config.KEYS_FILE && {
+      gatewayKeys: { file: config.KEYS_FILE, active: activeKeys(config.KEYS_FILE) },
     }),
     deps: gateway.deps,
     async close(graceMs) {
