@@ -138,8 +138,17 @@ function activeKeys(path: string): number {
 
 /** 503 only for the gateway's own dependency; the upstream is reported (docs/architecture.md decision 6). */
 function readinessCheck(ids: IdStore, upstream: UpstreamClient): () => Promise<Readiness> {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return async () => {
-    const upstreamState = { breaker: upstream.breaker.state, lastError: upstream.breaker.lastError ?? null };
+    const health = upstream.breaker.health();
+    // lastError is history once healthySince is set (state "up"): the upstream answers again.
+    const upstreamState = {
+      breaker: health.breaker,
+      state: health.state,
+      lastError: health.lastError ?? null,
+      lastErrorAt: iso(health.lastErrorAt),
+      healthySince: iso(health.healthySince),
+    };
     try {
       await ids.ping();
       return { ready: true, body: { idStore: "ok", upstream: upstreamState } };
