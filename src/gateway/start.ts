@@ -44,6 +44,8 @@ export interface StartOptions {
   /** the embedded sandbox's settings: required when UPSTREAM_URL is unset */
   sandbox?: SandboxSettings;
   resolveKey?: KeyResolver;
+  /** the operator console is served (the home page links it); default false */
+  consoleEnabled?: boolean;
 }
 
 /** SQLite in DATA_DIR, or Redis with REDIS_URL (replicas). */
@@ -224,6 +226,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
     readiness: readinessCheck(ids, upstream),
+    consoleEnabled: opts.consoleEnabled ?? false,
   });
   const { sandbox } = target;
   return {
