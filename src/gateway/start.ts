@@ -23,6 +23,7 @@ import { openSqliteIdStore } from "../store/sqlite.js";
 import { CircuitBreaker } from "../upstream/breaker.js";
 import { UpstreamClient } from "../upstream/client.js";
 import { KeyGate } from "../upstream/key-gate.js";
+import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
 import { StatusShield } from "../upstream/status-shield.js";
 import { createGatewayApp, type Readiness } from "./app.js";
 import { listen } from "./server.js";
@@ -125,6 +126,20 @@ function createCatalog(
   });
 }
 
+/**
+ * When the upstream is a sandbox (it answers `GET /sandbox/catalog/version`), its offer changes are
+ * reloaded at once. Waits (briefly) for the first answer, so a change made right after start-up is
+ * already watched.
+ */
+async function watchSandboxCatalog(upstreamUrl: string, catalog: Catalog, log: Logger) {
+  const watch = new SandboxCatalogWatch({ upstreamUrl, reload: (codes) => catalog.reloadOffers(codes), log });
+  watch.start();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([watch.ready, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+  clearTimeout(timer);
+  return watch;
+}
+
 function gatewayKeyResolver(config: GatewayConfig, log: Logger): KeyResolver | undefined {
   if (!config.KEYS_FILE) return undefined;
   return loadKeyResolver(config.KEYS_FILE, {
@@ -184,6 +199,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   const upstream = createUpstreamClient(config, target.url, metrics, owners);
   const catalog = createCatalog(config, upstream, log, metrics);
   await catalog.load();
+  const catalogWatch = await watchSandboxCatalog(target.url, catalog, log);
   const keyRing = new KeyRing();
   for (const account of target.sandbox ? (opts.sandbox?.config.accounts ?? []) : [])
     keyRing.remember(owners.of(account.apiKey), account.apiKey);
@@ -236,6 +252,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     sandbox,
     async close() {
       await settler.stop();
+      await catalogWatch.close();
       await catalog.close();
       upstream.close();
       await sandbox?.close();
