@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,6 +99,9 @@ const cases = [
 describe("SIGTERM to the npm process reaches node", () => {
   it.each(cases)("$name: the port closes and every process exits", async (c) => {
     requireBuild();
+    // npm's pre-script would rebuild a stale dist/ under the other tests' feet: refuse instead.
+    const check = spawnSync(process.execPath, [join(ROOT, "scripts/ensure-build.mjs"), "--check"]);
+    expect(check.status, "dist/ is not current: run npm run build first").toBe(0);
     const npm = spawnNpm(
       c.script,
       {
