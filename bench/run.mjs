@@ -1,4 +1,4 @@
-// `npm run bench`: what the gateway costs and what it saves (issue 7).
+// `npm run bench`: what the gateway costs and what it saves.
 // Sandbox, gateways and the bare baseline run as separate processes on 127.0.0.1; every figure is
 // measured beside its baseline in the same run, in interleaved rounds, and reported as a ratio.
 // Options: --only=1,2,… runs some scenarios; --quick shortens every phase (for trying the script).
@@ -608,7 +608,7 @@ async function coldCatalogue() {
       services,
       boundCalls: services + 2,
       serialMs: calls * latencyMs,
-      goal: `calls ≤ services + 2 = ${services + 2} (issue 4)`,
+      goal: `calls ≤ services + 2 = ${services + 2}`,
       met: valid && calls <= services + 2,
     };
     if (!valid)

@@ -37,9 +37,18 @@ export function createLogger(opts: {
   };
   if (opts.destination) return pino(options, opts.destination);
   if (opts.pretty)
+    // One line per event (a request is one line, as in JSON), its fields inline after the message.
     return pino({
       ...options,
-      transport: { target: "pino-pretty", options: { colorize: Boolean(process.stdout.isTTY) } },
+      transport: {
+        target: "pino-pretty",
+        options: {
+          colorize: Boolean(process.stdout.isTTY),
+          singleLine: true,
+          translateTime: "SYS:HH:MM:ss.l",
+          ignore: "pid,hostname",
+        },
+      },
     });
   return pino(options);
 }

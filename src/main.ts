@@ -1,4 +1,5 @@
 import { type GatewayConfig, loadConfig } from "./config.js";
+import { bannerLines } from "./gateway/banner.js";
 import { type RunningGateway, startGateway } from "./gateway/start.js";
 import { createLogger } from "./logger.js";
 import { loadSandboxSettings, type SandboxSettings } from "./sandbox/config.js";
@@ -49,16 +50,7 @@ async function main(): Promise<void> {
   }
 
   // The banner goes to stdout, not the logger: it may show the sandbox demo key (never logged).
-  const lines = [
-    "SMS-Activate compatibility gateway",
-    `  legacy endpoint: ${gateway.legacyUrl}`,
-    `  upstream:        ${gateway.upstreamUrl}${gateway.sandbox ? " (embedded sandbox)" : ""}`,
-  ];
-  if (gateway.sandbox) {
-    lines.push(`  sandbox control: ${gateway.sandbox.url}/sandbox/`);
-    for (const key of gateway.sandbox.demoKeys) lines.push(`  sandbox api key: ${key}`);
-  }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(`${bannerLines(gateway).join("\n")}\n`);
 }
 
 main().catch((err) => {

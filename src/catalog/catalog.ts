@@ -166,6 +166,15 @@ export class Catalog {
     }
   }
 
+  /**
+   * The upstream says these services' offers changed (a sandbox's control routes): they are loaded
+   * again before this resolves, so the next read shows the change. `"all"`: every cached service.
+   */
+  async reloadOffers(codes: readonly string[] | "all"): Promise<void> {
+    const keys = codes === "all" ? this.offers.entries().map(([code]) => code) : codes;
+    await Promise.all(keys.map((code) => this.offers.reload(code).catch(() => undefined)));
+  }
+
   /** Seeds the caches from the saved snapshot; a missing or unreadable one leaves them cold. */
   async load(): Promise<void> {
     const store = this.opts.snapshots;

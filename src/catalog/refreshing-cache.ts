@@ -35,6 +35,8 @@ export interface RefreshingCacheOptions<K, V> {
 export class RefreshingCache<K extends {}, V extends {}> {
   private readonly lru: LRUCache<K, Cached<V>>;
   private readonly now: () => number;
+  /** bumped by `reload`: a load that started before is done again (its answer may predate the change) */
+  private readonly generations = new Map<K, number>();
 
   constructor(private readonly opts: RefreshingCacheOptions<K, V>) {
     this.now = opts.now ?? Date.now;
@@ -83,6 +85,16 @@ export class RefreshingCache<K extends {}, V extends {}> {
     return entry.value;
   }
 
+  /**
+   * The upstream value changed (it said so): loads it again now, and makes a load already in flight
+   * load again, so that no read after this resolves gets the old value. A key never loaded stays
+   * cold; on failure the last good value is kept, as with any refresh.
+   */
+  async reload(key: K): Promise<void> {
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    if (this.peek(key) !== undefined) await this.refresh(key);
+  }
+
   /** Puts a value fetched earlier (a snapshot), aged by its `fetchedAt`. */
   seed(key: K, value: V, fetchedAt: number): void {
     const start = Math.min(fetchedAt, this.now());
@@ -115,7 +127,13 @@ export class RefreshingCache<K extends {}, V extends {}> {
     options: LRUCache.FetcherFetchOptions<K, Cached<V>>,
   ): Promise<Cached<V>> {
     try {
-      const entry = this.entry(await this.opts.load(key), this.now());
+      let value: V;
+      let generation: number | undefined;
+      do {
+        generation = this.generations.get(key);
+        value = await this.opts.load(key);
+      } while (this.generations.get(key) !== generation);
+      const entry = this.entry(value, this.now());
       this.opts.onLoaded?.(key, entry);
       return entry;
     } catch (err) {

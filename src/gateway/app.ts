@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { getPath } from "hono/utils/url";
 import type { Logger } from "pino";
+import { homePageHtml, homePageText } from "./home-page.js";
 import { LEGACY_PATHS, type LegacyRouteOptions, legacyHandler } from "./legacy-route.js";
 
 export interface Readiness {
@@ -14,10 +16,21 @@ export interface GatewayAppOptions extends LegacyRouteOptions {
   bodyLimitBytes: number;
   readiness: () => Promise<Readiness>;
   metrics?: { contentType: string; render: () => Promise<string> };
+  /** the operator console is served at `/console` (the home page mentions it); default false */
+  consoleEnabled?: boolean;
+}
+
+/**
+ * Routing sees `//stubs//handler_api.php` as `/stubs/handler_api.php`: a client that joins a base
+ * URL ending in `/` with a path starting with one sends repeated slashes (docs/legacy-protocol.md §1).
+ */
+export function routingPath(request: Request): string {
+  const path = getPath(request);
+  return path.includes("//") ? path.replace(/\/{2,}/g, "/") : path;
 }
 
 export function createGatewayApp(opts: GatewayAppOptions): Hono {
-  const app = new Hono();
+  const app = new Hono({ getPath: routingPath });
   const legacy = legacyHandler(opts);
   const limit = bodyLimit({
     maxSize: opts.bodyLimitBytes,
@@ -29,6 +42,14 @@ export function createGatewayApp(opts: GatewayAppOptions): Hono {
     app.all(path, legacy);
   }
 
+  const home = { metrics: opts.metrics !== undefined, consoleEnabled: opts.consoleEnabled ?? false };
+  const homeText = homePageText(home);
+  const homeHtml = homePageHtml(home);
+  app.get("/", (c) =>
+    (c.req.header("accept") ?? "").includes("text/html")
+      ? c.html(homeHtml)
+      : c.text(homeText, 200, { "content-type": "text/plain; charset=utf-8" }),
+  );
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const { ready, body } = await opts.readiness();

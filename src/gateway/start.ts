@@ -5,7 +5,7 @@ import { FreshOffers } from "../catalog/fresh-offers.js";
 import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import type { GatewayConfig } from "../config.js";
 import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
-import { loadKeyResolver } from "../keys/key-file.js";
+import { loadKeyResolver, readKeyFile } from "../keys/key-file.js";
 import type { KeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
@@ -25,6 +25,7 @@ import { openSqliteIdStore } from "../store/sqlite.js";
 import { CircuitBreaker } from "../upstream/breaker.js";
 import { UpstreamClient } from "../upstream/client.js";
 import { KeyGate } from "../upstream/key-gate.js";
+import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
 import { StatusShield } from "../upstream/status-shield.js";
 import { createGatewayApp, type Readiness } from "./app.js";
 import { listen } from "./server.js";
@@ -35,6 +36,8 @@ export interface RunningGateway {
   upstreamUrl: string;
   /** set when the embedded sandbox is the upstream */
   sandbox?: { url: string; apiBase: string; demoKeys: string[] };
+  /** set with KEYS_FILE: bots present gateway keys (the upstream keys, demo keys included, are refused) */
+  gatewayKeys?: { file: string; active: number };
   deps: GatewayDeps;
   close(graceMs?: number): Promise<void>;
 }
@@ -44,6 +47,8 @@ export interface StartOptions {
   /** the embedded sandbox's settings: required when UPSTREAM_URL is unset */
   sandbox?: SandboxSettings;
   resolveKey?: KeyResolver;
+  /** the operator console is served (the home page links it); default false */
+  consoleEnabled?: boolean;
 }
 
 /** SQLite in DATA_DIR, or Redis with REDIS_URL (replicas). */
@@ -123,6 +128,20 @@ function createCatalog(
   });
 }
 
+/**
+ * When the upstream is a sandbox (it answers `GET /sandbox/catalog/version`), its offer changes are
+ * reloaded at once. Waits (briefly) for the first answer, so a change made right after start-up is
+ * already watched.
+ */
+async function watchSandboxCatalog(upstreamUrl: string, catalog: Catalog, log: Logger) {
+  const watch = new SandboxCatalogWatch({ upstreamUrl, reload: (codes) => catalog.reloadOffers(codes), log });
+  watch.start();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([watch.ready, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+  clearTimeout(timer);
+  return watch;
+}
+
 function gatewayKeyResolver(config: GatewayConfig, log: Logger): KeyResolver | undefined {
   if (!config.KEYS_FILE) return undefined;
   return loadKeyResolver(config.KEYS_FILE, {
@@ -131,10 +150,24 @@ function gatewayKeyResolver(config: GatewayConfig, log: Logger): KeyResolver | u
   });
 }
 
+/** Keys in force at start-up, for the banner (the file was read once already: it is valid). */
+function activeKeys(path: string): number {
+  return readKeyFile(path).keys.filter((k) => k.revokedAt === null).length;
+}
+
 /** 503 only for the gateway's own dependency; the upstream is reported (docs/architecture.md decision 6). */
 function readinessCheck(ids: IdStore, upstream: UpstreamClient): () => Promise<Readiness> {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return async () => {
-    const upstreamState = { breaker: upstream.breaker.state, lastError: upstream.breaker.lastError ?? null };
+    const health = upstream.breaker.health();
+    // lastError is history once healthySince is set (state "up"): the upstream answers again.
+    const upstreamState = {
+      breaker: health.breaker,
+      state: health.state,
+      lastError: health.lastError ?? null,
+      lastErrorAt: iso(health.lastErrorAt),
+      healthySince: iso(health.healthySince),
+    };
     try {
       await ids.ping();
       return { ready: true, body: { idStore: "ok", upstream: upstreamState } };
@@ -168,6 +201,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   const upstream = createUpstreamClient(config, target.url, metrics, owners);
   const catalog = createCatalog(config, upstream, log, metrics);
   await catalog.load();
+  const catalogWatch = await watchSandboxCatalog(target.url, catalog, log);
   const keyRing = new KeyRing();
   for (const account of target.sandbox ? (opts.sandbox?.config.accounts ?? []) : [])
     keyRing.remember(owners.of(account.apiKey), account.apiKey);
@@ -217,6 +251,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
     readiness: readinessCheck(ids, upstream),
+    consoleEnabled: opts.consoleEnabled ?? false,
   });
   const { sandbox } = target;
   return {
@@ -226,6 +261,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     sandbox,
     async close() {
       await settler.stop();
+      await catalogWatch.close();
       await catalog.close();
       upstream.close();
       await sandbox?.close();
@@ -254,6 +290,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
         apiBase: sandbox.apiBase,
         demoKeys: (opts.sandbox?.config.accounts ?? []).map((a) => a.apiKey),
       },
+    }),
+    ...(config.KEYS_FILE && {
+      gatewayKeys: { file: config.KEYS_FILE, active: activeKeys(config.KEYS_FILE) },
     }),
     deps: gateway.deps,
     async close(graceMs) {

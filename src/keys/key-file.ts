@@ -79,12 +79,16 @@ export function readKeyFile(path: string): KeyFile {
   return parseKeyFile(text, path);
 }
 
-/** Like readKeyFile, but a missing file is an empty one (for the first `keys add`). */
+/**
+ * Like readKeyFile, but a missing file is an empty one (for the first `keys add`); so is a path
+ * under a regular file (ENOTDIR), whose write then names the directory that cannot be made.
+ */
 export function readKeyFileOrEmpty(path: string): KeyFile {
   try {
     statSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyKeyFile();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return emptyKeyFile();
   }
   return readKeyFile(path);
 }

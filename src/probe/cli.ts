@@ -4,8 +4,9 @@ import { runProbe } from "./run.js";
 
 /**
  * `npm run probe -- --upstream URL --key KEY`: read-only calls to a native upstream, each answer
- * checked against the gateway's schemas. Exit 0 when everything matched, 1 when something
- * differed, 2 on a usage error. Never buys; never prints the key.
+ * checked against the gateway's schemas. Exit 0 when everything matched (and for `--help`), 1 when
+ * something differed or the upstream did not answer, 2 on a usage error (which names what is
+ * wrong). Never buys; never prints the key.
  */
 
 const USAGE = `usage: npm run probe -- --upstream URL --key KEY [--timeout-ms MS]
@@ -24,23 +25,36 @@ async function main(): Promise<number> {
       },
     }));
   } catch (err) {
-    process.stderr.write(`probe: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+    return usageError((err as Error).message);
   }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { upstream } = values;
   let key = values.key;
-  if (key === "-") key = (await readStdin()).trim();
+  if (!upstream || !key) {
+    const missing = [!upstream && "--upstream URL", !key && "--key KEY"].filter(Boolean);
+    return usageError(`missing ${missing.join(" and ")}`);
+  }
+  if (!/^https?:\/\//.test(upstream)) return usageError("--upstream must be an http(s) URL");
   const timeoutMs = values["timeout-ms"] === undefined ? 10_000 : Number(values["timeout-ms"]);
-  if (values.help || !values.upstream || !key || !Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    return usageError("--timeout-ms must be a positive whole number of milliseconds");
   }
-  if (!/^https?:\/\//.test(values.upstream)) {
-    process.stderr.write(`probe: --upstream must be an http(s) URL\n${USAGE}\n`);
-    return 2;
+  if (key === "-") {
+    key = (await readStdin()).trim();
+    if (!key) return usageError("--key - read no key from stdin");
   }
-  const report = await runProbe({ upstream: values.upstream, key, timeoutMs });
+  const report = await runProbe({ upstream, key, timeoutMs });
   process.stdout.write(formatReport(report, key));
   return report.allMatched ? 0 : 1;
+}
+
+/** What is wrong, then the usage, on stderr; exit code 2. */
+function usageError(problem: string): number {
+  process.stderr.write(`probe: ${problem}\n${USAGE}\n`);
+  return 2;
 }
 
 async function readStdin(): Promise<string> {

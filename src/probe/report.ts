@@ -3,6 +3,16 @@ import type { ProbeReport } from "./run.js";
 /** The probe's printed report. `secret` (the key) is blanked out of every line, just in case. */
 export function formatReport(report: ProbeReport, secret?: string): string {
   const lines = [`Upstream probe: ${report.upstream}`, ""];
+  if (report.unreachable) {
+    // One summary, the reason once: not one identical block per call.
+    const first = report.results[0]!;
+    lines.push(`NO ANSWER  ${first.request}: ${first.noAnswer}`);
+    lines.push(
+      `The upstream did not answer, so the other ${report.planned - 1} calls were not made: ` +
+        "check --upstream (the native API base, e.g. https://smsbulk.net/api/v1) and that it is up.",
+    );
+    return finish(lines, secret);
+  }
   for (const r of report.results) {
     const status = r.status === undefined ? "" : ` → ${r.status}`;
     lines.push(`${r.matched ? "MATCHED" : "DIFFERS"}  ${r.request}${status}`);
@@ -19,6 +29,10 @@ export function formatReport(report: ProbeReport, secret?: string): string {
       ? `All ${report.results.length} calls matched what the gateway expects.`
       : `${differing} of ${report.results.length} calls differ from what the gateway expects.`,
   );
+  return finish(lines, secret);
+}
+
+function finish(lines: string[], secret: string | undefined): string {
   const text = `${lines.join("\n")}\n`;
   return secret ? text.replaceAll(secret, "[key]") : text;
 }

@@ -12,6 +12,8 @@ export interface ProbeResult {
   notes: string[];
   /** set when the answer differed: what the gateway would do about it */
   consequence?: string;
+  /** set when no answer came at all: `ECONNREFUSED`, `timed out`, … */
+  noAnswer?: string;
 }
 
 export interface ProbeReport {
@@ -21,6 +23,10 @@ export interface ProbeReport {
   allMatched: boolean;
   /** the key was refused on calls that need it */
   keyRefused: boolean;
+  /** the first call got no answer at all, so no other call was made */
+  unreachable: boolean;
+  /** how many calls a full probe makes */
+  planned: number;
 }
 
 export interface ProbeOptions {
@@ -72,7 +78,8 @@ async function runCheck(check: ProbeCheck, opts: ProbeOptions, ctx: ProbeContext
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     const name = (err as Error).name;
-    return differ([`no answer: ${name === "TimeoutError" ? "timed out" : (cause ?? name)}`]);
+    const reason = name === "TimeoutError" ? "timed out" : (cause ?? name);
+    return { ...differ([`no answer: ${reason}`]), noAnswer: reason };
   }
   const text = await res.text();
   if (!check.expectStatus.includes(res.status)) {
@@ -104,12 +111,19 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeReport> {
   const ctx: ProbeContext = { serviceCode: "tg", unknownActivationId: unknownCuid() };
   const results: ProbeResult[] = [];
   const checks = opts.checks ?? PROBE_CHECKS;
-  for (const check of checks) results.push(await runCheck(check, opts, ctx));
+  for (const check of checks) {
+    const result = await runCheck(check, opts, ctx);
+    results.push(result);
+    // Nothing answers the first call: the others would fail the same way (or each wait out the timeout).
+    if (results.length === 1 && result.noAnswer !== undefined) break;
+  }
   const keyRefused = results.some((r, i) => checks[i]!.withKey && (r.status === 401 || r.status === 403));
   return {
     upstream: displayUrl(opts.upstream),
     results,
-    allMatched: results.every((r) => r.matched),
+    allMatched: results.length === checks.length && results.every((r) => r.matched),
     keyRefused,
+    unreachable: results.length < checks.length,
+    planned: checks.length,
   };
 }

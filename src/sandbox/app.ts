@@ -26,7 +26,7 @@ export interface SandboxApp {
   app: Hono<SandboxEnv>;
   /** The instance's state, for embedding and white-box tests. */
   state: SandboxState;
-  /** Clears every pending SMS/expiry timer. */
+  /** Clears every pending SMS/expiry timer and answers every catalogue watcher. */
   close(): void;
 }
 
@@ -82,5 +82,12 @@ export function createSandboxApp(config: SandboxConfig, opts: SandboxAppOptions 
     return c.json(errorBody(500, "Internal server error"), 500);
   });
 
-  return { app, state, close: () => state.activations.close() };
+  return {
+    app,
+    state,
+    close: () => {
+      state.activations.close();
+      state.catalogWatch.close();
+    },
+  };
 }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { Accounts } from "./accounts.js";
 import { Activations } from "./activations.js";
 import { Catalog } from "./catalog.js";
+import { CatalogWatch } from "./catalog-watch.js";
 import type { Clock } from "./clock.js";
 import type { SandboxConfig } from "./config.js";
 import { FaultRegistry } from "./faults.js";
@@ -20,6 +21,8 @@ export interface SandboxState {
   random: () => number;
   newId: IdGenerator;
   catalog: Catalog;
+  /** the catalogue's version, which gateways in front of the sandbox watch */
+  catalogWatch: CatalogWatch;
   accounts: Accounts;
   activations: Activations;
   faults: FaultRegistry;
@@ -51,6 +54,7 @@ export function createSandboxState(
     random,
     newId,
     catalog,
+    catalogWatch: new CatalogWatch(),
     accounts,
     activations: new Activations({ config, clock, catalog, stats, newId, random, logger }),
     faults: new FaultRegistry(config.faults),

@@ -88,7 +88,8 @@ export class CallGuard {
       if (outcome === "ok") breaker.recordSuccess();
       else if (outcome === "timeout" || outcome === "unavailable")
         breaker.recordOutage(`${call.route}: ${outcome}`);
-      else if (!call.essential) breaker.recordNeutral();
+      else if (!call.essential) breaker.recordNeutral(true);
+      else breaker.markAnswered();
       const event = { route: call.route, outcome, status, ms: performance.now() - started };
       scope?.calls.push(event);
       this.opts.onCall?.(event);

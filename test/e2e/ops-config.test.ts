@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { linesOf, runGatewaySync, spawnGateway } from "../helpers/ops.js";
 
 /**
- * Issue 6 "Done when": a bad setting stops start-up of the real process (`node dist/main.js`) with
+ * A bad setting stops start-up of the real process (`node dist/main.js`) with
  * a non-zero exit and exactly one line on stderr naming the variable and the expected form.
  */
 const base = () => ({

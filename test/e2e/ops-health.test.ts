@@ -15,7 +15,7 @@ import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * Issue 6 "Done when": `/readyz` stays 200 with the upstream stopped (the body says so) and turns
+ * `/readyz` stays 200 with the upstream stopped (the body says so) and turns
  * 503 when Redis is stopped; legacy requests keep getting HTTP 200 and a protocol token.
  * The gateway is the compiled process; the upstream is a real sandbox the test can stop.
  */

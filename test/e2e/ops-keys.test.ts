@@ -13,7 +13,7 @@ import {
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * Issue 6 "Done when", gateway keys: with a KEYS_FILE made by the compiled `keys` CLI, a gateway key
+ * Gateway keys: with a KEYS_FILE made by the compiled `keys` CLI, a gateway key
  * buys through its upstream key; the upstream key itself is refused; a revoked key gets BAD_KEY
  * without any upstream call; the upstream key appears in no log line (LOG_LEVEL=debug).
  */

@@ -6,9 +6,9 @@ import { httpCall, legacy, pollUntil, type SpawnedGateway, spawnGateway } from "
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * Issue 6 item 4 (logging), through the compiled process: one structured JSON line per legacy
- * request (request id, action, token, latency, upstream calls, path without the query), and
- * readable, non-JSON lines with LOG_PRETTY=1.
+ * Logging, through the compiled process: one structured JSON line per legacy request (request id,
+ * action, token, latency, upstream calls, path without the query), and with LOG_PRETTY=1 one
+ * readable, non-JSON line per request.
  */
 const KEY = "loggingKey_8a1f6c3e9d2b7054";
 let sb: TestSandbox;
@@ -81,7 +81,7 @@ describe("request logs (compiled process)", () => {
 });
 
 describe("LOG_PRETTY=1 (compiled process)", () => {
-  it("prints readable, non-JSON lines and keeps serving; SIGTERM still exits 0", async () => {
+  it("one readable, non-JSON line per request; keeps serving; SIGTERM still exits 0", async () => {
     const gw = await spawnGateway(env({ LOG_LEVEL: "info", LOG_PRETTY: "1" }));
     try {
       expect((await legacy(gw.legacyUrl, { api_key: KEY, action: "getBalance" })).body).toBe(
@@ -91,18 +91,35 @@ describe("LOG_PRETTY=1 (compiled process)", () => {
         (await legacy(gw.legacyUrl, { api_key: KEY, action: "getNumber", service: "tg", country: "62" }))
           .body,
       ).toMatch(/^ACCESS_NUMBER:/);
+      expect((await legacy(gw.legacyUrl, { api_key: KEY, action: "getStatus", id: "999999" })).body).toBe(
+        "NO_ACTIVATION",
+      );
       // pino-pretty runs in a worker thread: its lines arrive a little later
       const out = await pollUntil("the pretty request lines", async () => {
         const text = stripAnsi(gw.stdout());
-        return (text.match(/legacy request/g) ?? []).length >= 2 ? text : undefined;
+        return (text.match(/legacy request/g) ?? []).length >= 3 ? text : undefined;
       });
-      const logLines = out.split("\n").filter((l) => /legacy request/.test(l));
-      for (const line of logLines) {
-        expect(line).toMatch(/^\[[\d:. -]+\] INFO.*legacy request/);
+      const logLines = out.split("\n").filter((l) => /^\[[\d:.]+\] [A-Z]+:/.test(l));
+      const requestLines = logLines.filter((l) => /legacy request/.test(l));
+      expect(requestLines).toHaveLength(3);
+      const expected = [
+        ["getBalance", "ACCESS_BALANCE"],
+        ["getNumber", "ACCESS_NUMBER"],
+        ["getStatus", "NO_ACTIVATION"],
+      ];
+      requestLines.forEach((line, i) => {
+        expect(line).toMatch(/^\[[\d:.]+\] INFO: legacy request \{.*\}$/);
+        expect(line).toContain(`"action":"${expected[i]![0]}"`);
+        expect(line).toContain(`"token":"${expected[i]![1]}"`);
         expect(() => JSON.parse(line)).toThrow();
-      }
-      expect(out).toMatch(/^\s+action: "getNumber"$/m);
-      expect(out).toMatch(/^\s+token: "ACCESS_NUMBER"$/m);
+      });
+      // nothing else but the banner: no field spread over lines of its own
+      const other = out.split("\n").filter((l) => l.trim() !== "" && !logLines.includes(l));
+      expect(
+        other.every((l) => /^(SMS-Activate compatibility gateway| {2}[a-z ]+:)/.test(l)),
+        other.join("\n"),
+      ).toBe(true);
+      expect(out).not.toMatch(/^\s+(action|token|reqId): /m);
       expect(out).not.toContain('{"level"');
       expect(out).not.toContain(KEY);
       expect(gw.stderr()).toBe("");

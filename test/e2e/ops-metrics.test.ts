@@ -8,7 +8,7 @@ import { httpCall, legacy, type SpawnedGateway, spawnGateway } from "../helpers/
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * Issue 6 "Done when": `/metrics` after a short session shows the counters with sensible values,
+ * `/metrics` after a short session shows the counters with sensible values,
  * and no label carries a key or an activation id. The id store is seeded so that legacy ids are
  * nine digits long: a label that carried one could not hide among bucket bounds like le="1".
  */

@@ -8,7 +8,7 @@ import { type Answer, httpCall, legacy, type SpawnedGateway, spawnGateway } from
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * Issue 5 item 7 (secrets): a full session at LOG_LEVEL=debug and trace, through the compiled
+ * Secrets: a full session at LOG_LEVEL=debug and trace, through the compiled
  * process; no api key (the real one, nor a wrong one) appears in any log line or in any file of
  * DATA_DIR, and the stored owners are hashes.
  */

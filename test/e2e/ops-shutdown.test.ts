@@ -14,7 +14,7 @@ import {
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * Issue 6 "Done when": SIGTERM during a slow upstream call: that request still gets its answer,
+ * SIGTERM during a slow upstream call: that request still gets its answer,
  * then the process exits 0; a request sent after SIGTERM is refused, it does not hang.
  */
 const SLOW_ROUTE = "GET /api/v1/wallet/balance";

@@ -177,6 +177,8 @@ describe("upstream probe", () => {
     const unreachable = await runProbe({ upstream: url, key: sb.apiKey, timeoutMs: 2000 });
     expect(unreachable.allMatched).toBe(false);
     expect(unreachable.results[0]!.differences).toEqual(["no answer: ECONNREFUSED"]);
+    expect(unreachable.unreachable).toBe(true);
+    expect(unreachable.results).toHaveLength(1); // nothing answers: the other calls are not made
 
     const refused = await runProbe({ upstream: sb.baseUrl, key: "not-a-known-key-123" });
     expect(refused.keyRefused).toBe(true);
@@ -215,9 +217,51 @@ describe("upstream probe", () => {
       }
     });
 
-    it("exit 2 on a usage error", async () => {
-      expect((await runCli(["--upstream", sb.baseUrl])).code).toBe(2);
-      expect((await runCli(["--upstream", "ftp://x", "--key", "k"])).code).toBe(2);
+    it("exit 2 on a usage error, saying what is wrong before the usage", async () => {
+      const cases: [string[], string][] = [
+        [["--upstream", sb.baseUrl], "probe: missing --key KEY"],
+        [["--key", "k"], "probe: missing --upstream URL"],
+        [[], "probe: missing --upstream URL and --key KEY"],
+        [["--upstream", "ftp://x", "--key", "k"], "probe: --upstream must be an http(s) URL"],
+        [["--upstream", sb.baseUrl, "--key", "-"], "probe: --key - read no key from stdin"],
+        [
+          ["--upstream", sb.baseUrl, "--key", "k", "--timeout-ms", "soon"],
+          "probe: --timeout-ms must be a positive whole number of milliseconds",
+        ],
+      ];
+      for (const [args, problem] of cases) {
+        const out = await runCli(args);
+        expect(out.code, args.join(" ")).toBe(2);
+        expect(out.stdout).toBe("");
+        expect(out.stderr.split("\n")[0], args.join(" ")).toBe(problem);
+        expect(out.stderr).toMatch(/^usage: npm run probe/m);
+      }
+    });
+
+    it("--help and -h print the usage on stdout and exit 0", async () => {
+      for (const flag of ["--help", "-h"]) {
+        const out = await runCli([flag]);
+        expect(out.code, flag).toBe(0);
+        expect(out.stdout).toMatch(/^usage: npm run probe -- --upstream URL --key KEY/);
+        expect(out.stderr).toBe("");
+      }
+    });
+
+    it("an unreachable upstream: one summary line and the reason once, exit 1", async () => {
+      const down = await startDouble(sb.url);
+      await down.close();
+      const out = await runCli(["--upstream", down.url, "--key", sb.apiKey, "--timeout-ms", "5000"]);
+      expect(out.code).toBe(1);
+      const lines = out.stdout.split("\n").filter((l) => l.trim() !== "");
+      expect(lines).toEqual([
+        `Upstream probe: ${down.url}`,
+        "NO ANSWER  GET /countries: ECONNREFUSED",
+        expect.stringMatching(
+          /^The upstream did not answer, so the other 7 calls were not made: check --upstream/,
+        ),
+      ]);
+      expect(out.stdout.match(/ECONNREFUSED/g)).toHaveLength(1);
+      expect(out.stderr).toBe("");
     });
   });
 });

@@ -59,3 +59,64 @@ describe("CircuitBreaker", () => {
     expect(changes).toEqual(["open", "half-open", "open", "half-open", "closed"]);
   });
 });
+
+describe("CircuitBreaker health (for /readyz)", () => {
+  it("unknown before any call; up since the first answer", () => {
+    const { b, advance } = breaker();
+    expect(b.health()).toEqual({
+      breaker: "closed",
+      state: "unknown",
+      lastError: undefined,
+      lastErrorAt: undefined,
+      healthySince: undefined,
+    });
+    advance(100);
+    b.recordSuccess();
+    advance(50);
+    b.recordSuccess(); // still up since the first one
+    expect(b.health()).toMatchObject({ state: "up", healthySince: 100, lastErrorAt: undefined });
+  });
+
+  it("an outage: down, with its message and time; the next answer: up again since then, the error kept as history", () => {
+    const { b, advance } = breaker();
+    b.recordSuccess();
+    advance(1000);
+    b.recordOutage("GET /wallet/balance: unavailable");
+    expect(b.health()).toMatchObject({
+      state: "down",
+      lastError: "GET /wallet/balance: unavailable",
+      lastErrorAt: 1000,
+      healthySince: undefined,
+    });
+    advance(500);
+    b.recordOutage("GET /wallet/balance: timeout");
+    expect(b.health()).toMatchObject({ state: "down", lastErrorAt: 1500, healthySince: undefined });
+    advance(250);
+    b.recordSuccess();
+    expect(b.health()).toMatchObject({
+      state: "up",
+      lastError: "GET /wallet/balance: timeout",
+      lastErrorAt: 1500,
+      healthySince: 1750,
+    });
+  });
+
+  it("an upstream 4xx or stockout (answered) counts as up; a call refused before sending does not", () => {
+    const { b, advance } = breaker();
+    b.recordOutage("x");
+    advance(10);
+    b.recordNeutral(); // e.g. the key's queue was full: nothing reached the upstream
+    expect(b.health().state).toBe("down");
+    advance(10);
+    b.recordNeutral(true); // e.g. a 404 from the upstream
+    expect(b.health()).toMatchObject({ state: "up", healthySince: 20 });
+  });
+
+  it("reports the breaker as it is now (open, then half-open after the cool-down)", () => {
+    const { b, advance } = breaker();
+    for (let i = 0; i < 3; i++) b.recordOutage("x");
+    expect(b.health().breaker).toBe("open");
+    advance(1000);
+    expect(b.health().breaker).toBe("half-open");
+  });
+});

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { activationJson } from "../activations.js";
+import { MAX_WAIT_MS } from "../catalog-watch.js";
 import { isoSeconds } from "../clock.js";
 import { HttpError, notFound } from "../errors.js";
 import { faultsBodySchema } from "../faults.js";
@@ -40,6 +41,24 @@ const offerBody = z.strictObject({
   stock: z.number().int().min(0).optional(),
 });
 
+const count = (max: number) =>
+  z
+    .string()
+    .regex(/^-?\d{1,9}$/, "must be a whole number")
+    .transform(Number)
+    .refine((n) => n >= -1 && n <= max, `must be -1 to ${max}`);
+
+/** A gateway's long-poll: its id, the instance and version it has applied, how long to wait. */
+const versionQuery = z.strictObject({
+  watcher: z
+    .string()
+    .regex(/^[\w-]{1,64}$/, "must be 1–64 letters, digits, '_' or '-'")
+    .optional(),
+  instance: z.string().max(64).optional(),
+  after: count(2 ** 30).optional(),
+  waitMs: count(MAX_WAIT_MS).optional(),
+});
+
 export const CONTROL_ROUTES = [
   "GET  /sandbox                      this list",
   'POST /sandbox/accounts             {"apiKey","balance"[,"blocked"]} create or reset an account',
@@ -47,6 +66,7 @@ export const CONTROL_ROUTES = [
   'PUT  /sandbox/faults               {"rules":[…]} set fault injection ({"rules":[]} clears)',
   "GET  /sandbox/faults               current fault rules",
   'PUT  /sandbox/offers               {"serviceCode","countryIso"[,"price"][,"stock"]} change an offer',
+  "GET  /sandbox/catalog/version      catalogue version (offer changes); gateways long-poll it",
   "GET  /sandbox/activations          every activation of every account (?apiKey= filters)",
   "GET  /sandbox/stats                purchases, refunds, requests per route",
   "POST /sandbox/stats/reset          zero the counters",
@@ -54,7 +74,7 @@ export const CONTROL_ROUTES = [
 
 /** Control routes for testers: no key, no rate limit, no faults. */
 export function controlRoutes(state: SandboxState): Hono<SandboxEnv> {
-  const { accounts, activations, catalog, clock, faults, stats } = state;
+  const { accounts, activations, catalog, catalogWatch, clock, faults, stats } = state;
   const control = new Hono<SandboxEnv>();
 
   control.get("/", (c) => c.json({ routes: CONTROL_ROUTES }));
@@ -107,12 +127,28 @@ export function controlRoutes(state: SandboxState): Hono<SandboxEnv> {
       priceCents: body.price === undefined ? undefined : parseMoney(body.price),
       stock: body.stock,
     });
+    // Answered once the gateways watching the catalogue have reloaded this service (bounded).
+    await catalogWatch.settled(catalogWatch.changed(service.code));
     return c.json({
       serviceCode: service.code,
       countryIso: iso,
       price: formatMoney(offer.priceCents),
       stock: offer.stock,
     });
+  });
+
+  control.get("/catalog/version", async (c) => {
+    const query = versionQuery.safeParse(c.req.query());
+    if (!query.success)
+      throw new HttpError(
+        400,
+        query.error.issues.map((i) => `${i.path.join(".")} ${i.message}`),
+      );
+    const { watcher, instance, after, waitMs } = query.data;
+    if (watcher === undefined) return c.json(catalogWatch.current());
+    return c.json(
+      await catalogWatch.poll(watcher, instance ?? "", after ?? -1, waitMs ?? 25_000, c.req.raw.signal),
+    );
   });
 
   control.get("/activations", (c) => {
