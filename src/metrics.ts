@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { T } from "./shared/tokens.js";
+import { T } from "./common/tokens.js";
 import type { IdStore } from "./store/id-store.js";
 import type { BreakerState } from "./upstream/breaker.js";
 import type { UpstreamCallEvent } from "./upstream/call-guard.js";

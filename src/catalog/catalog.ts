@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { withDeadline } from "../shared/deadline.js";
-import { toCents } from "../shared/money.js";
+import { withDeadline } from "../common/deadline.js";
+import { toCents } from "../common/money.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Offer } from "../upstream/schemas.js";

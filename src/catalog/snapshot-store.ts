@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { writeFileAtomic } from "../shared/atomic-file.js";
+import { writeFileAtomic } from "../common/atomic-file.js";
 
 /**
  * Where the last good catalogue is kept between runs, as one JSON document (the catalogue owns

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context } from "hono";
 import type { Logger } from "pino";
+import { newRequestScope, requestLogger } from "../common/request-scope.js";
+import { T } from "../common/tokens.js";
 import { handleLegacy, type LegacyHandlerOptions } from "../legacy/handler.js";
 import { answerToken, type LegacyAnswer, renderAnswer } from "../legacy/reply.js";
 import { mergeParams, parseUrlEncoded, queryStringOf } from "../legacy/request.js";
 import { scrubUrl } from "../logger.js";
-import { newRequestScope, requestLogger } from "../shared/request-scope.js";
-import { T } from "../shared/tokens.js";
 
 /** The paths legacy clients use, each also with a trailing slash (docs/legacy-protocol.md §1). */
 export const LEGACY_PATHS = ["/stubs/handler_api.php", "/stubs/handler_api", "/handler_api.php"].flatMap(

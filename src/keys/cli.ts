@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DirectoryError } from "../shared/atomic-file.js";
+import { DirectoryError } from "../common/atomic-file.js";
 import {
   addKey,
   KeyFileError,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
-import { writeFileAtomic } from "../shared/atomic-file.js";
+import { writeFileAtomic } from "../common/atomic-file.js";
 import type { KeyResolver } from "./resolver.js";
 
 /**

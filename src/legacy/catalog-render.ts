@@ -1,8 +1,8 @@
 import type { CatalogView, OfferRow } from "../catalog/catalog.js";
 import type { ServiceEntry } from "../catalog/service-directory.js";
+import { centsToFixed2, centsToNumber } from "../common/money.js";
 import type { LegacyCountry } from "../mapping/countries.js";
 import type { LocalNames } from "../mapping/country-names.js";
-import { centsToFixed2, centsToNumber } from "../shared/money.js";
 
 /**
  * Catalogue → legacy JSON (docs/legacy-protocol.md §4 "Catalogue"), pure. Answers keyed by country use

@@ -1,4 +1,4 @@
-import { T } from "../shared/tokens.js";
+import { T } from "../common/tokens.js";
 import { UpstreamError, type UpstreamErrorKind } from "../upstream/errors.js";
 import type { ActionGroup } from "./context.js";
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
+import type { RequestScope } from "../common/request-scope.js";
+import { T } from "../common/tokens.js";
 import { type KeyResolver, passThroughKeys } from "../keys/resolver.js";
-import type { RequestScope } from "../shared/request-scope.js";
-import { T } from "../shared/tokens.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { ActionSpec, GatewayDeps } from "./context.js";
 import { failureCause, failureToken } from "./failure-tokens.js";

@@ -1,5 +1,5 @@
-import { centsToPlain } from "../shared/money.js";
-import { T, withValue } from "../shared/tokens.js";
+import { centsToPlain } from "../common/money.js";
+import { T, withValue } from "../common/tokens.js";
 import type { ActionContext } from "./context.js";
 import type { Order } from "./purchase.js";
 

@@ -1,4 +1,4 @@
-import { T, tokenValue, withValue } from "../shared/tokens.js";
+import { T, tokenValue, withValue } from "../common/tokens.js";
 import type { Activation } from "../upstream/schemas.js";
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { withDeadline } from "../shared/deadline.js";
+import { withDeadline } from "../common/deadline.js";
 import {
   type ActivationRecord,
   type IdStore,

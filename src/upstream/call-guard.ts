@@ -1,4 +1,4 @@
-import type { RequestScope } from "../shared/request-scope.js";
+import type { RequestScope } from "../common/request-scope.js";
 import type { CircuitBreaker } from "./breaker.js";
 import { UpstreamError } from "./errors.js";
 import type { KeyGate } from "./key-gate.js";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { RequestScope } from "../shared/request-scope.js";
+import type { RequestScope } from "../common/request-scope.js";
 import { CircuitBreaker } from "./breaker.js";
 import { type Answered, CallGuard, type GuardedCall, type UpstreamCallEvent } from "./call-guard.js";
 import { classifyHttpFailure, UpstreamError } from "./errors.js";

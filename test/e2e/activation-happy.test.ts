@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ownerOf } from "../../src/shared/owner.js";
+import { ownerOf } from "../../src/common/owner.js";
 import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { T } from "../../src/common/tokens.js";
 import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
 import { OTHER_UNSUPPORTED_ACTIONS, RENT_ACTIONS } from "../../src/legacy/actions/unsupported.js";
-import { T } from "../../src/shared/tokens.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { type Json, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ownerOf } from "../../src/shared/owner.js";
+import { ownerOf } from "../../src/common/owner.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 

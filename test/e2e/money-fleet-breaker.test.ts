@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerOf } from "../../src/common/owner.js";
 import { faultRuleSchema } from "../../src/sandbox/faults.js";
-import { ownerOf } from "../../src/shared/owner.js";
 import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet, seededRandom } from "../helpers/fleet.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { pollUntil } from "../helpers/ops.js";

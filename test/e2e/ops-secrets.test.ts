@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ownerOf } from "../../src/shared/owner.js";
+import { ownerOf } from "../../src/common/owner.js";
 import { type Answer, httpCall, legacy, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 

@@ -79,7 +79,7 @@ describe("polling storm", () => {
     const codes = new Map(
       (await sb.control.activations()).map((a) => [a.id, (a as { smsCode?: string | null }).smsCode]),
     );
-    const owner = (await import("../../src/shared/owner.js")).ownerOf(sb.apiKey);
+    const owner = (await import("../../src/common/owner.js")).ownerOf(sb.apiKey);
     let total = 0;
     for (const id of ids) {
       const record = await gw.running.deps.ids.resolve(Number(id), owner);

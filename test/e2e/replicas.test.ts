@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ownerOf } from "../../src/shared/owner.js";
+import { ownerOf } from "../../src/common/owner.js";
 import { openRedisIdStore } from "../../src/store/redis.js";
 import { rawRequest } from "../helpers/gateway.js";
 import { type GatewayProcess, killHard, startGatewayProcess } from "../helpers/process.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogView } from "../../src/catalog/catalog.js";
+import { T } from "../../src/common/tokens.js";
 import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
 import {
   numbersStatusCodes,
@@ -11,7 +12,6 @@ import {
   renderTopCountries,
 } from "../../src/legacy/catalog-render.js";
 import { localNames } from "../../src/mapping/country-names.js";
-import { T } from "../../src/shared/tokens.js";
 
 const table = loadCountryTable();
 const idOfIso = (iso: string) => table.idOfIso(iso);

@@ -1,7 +1,7 @@
+import { fixed2 } from "../../common/money.js";
+import { phoneDigits } from "../../common/phone.js";
+import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
 import { activeStatusCode, codesOf, legacyStateOf } from "../../mapping/status.js";
-import { fixed2 } from "../../shared/money.js";
-import { phoneDigits } from "../../shared/phone.js";
-import { LEGACY_CURRENCY, T } from "../../shared/tokens.js";
 import { listActivationPages } from "../../upstream/paging.js";
 import type { Activation } from "../../upstream/schemas.js";
 import { purchaseWindowMs } from "../adoption.js";

@@ -1,5 +1,5 @@
-import { fixed2 } from "../../shared/money.js";
-import { T } from "../../shared/tokens.js";
+import { fixed2 } from "../../common/money.js";
+import { T } from "../../common/tokens.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 
 /** getBalance and getBalanceAndCashBack (no cashback upstream): `ACCESS_BALANCE:12.50`. */

@@ -1,6 +1,6 @@
+import { T } from "../../common/tokens.js";
 import type { LegacyCountry } from "../../mapping/countries.js";
 import { localNames } from "../../mapping/country-names.js";
-import { T } from "../../shared/tokens.js";
 import {
   numbersStatusCodes,
   renderCountries,

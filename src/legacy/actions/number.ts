@@ -1,6 +1,6 @@
-import { fixed2, toCents } from "../../shared/money.js";
-import { phoneDigits } from "../../shared/phone.js";
-import { LEGACY_CURRENCY, T } from "../../shared/tokens.js";
+import { fixed2, toCents } from "../../common/money.js";
+import { phoneDigits } from "../../common/phone.js";
+import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { checkMaxPrice, maxPriceCents } from "../max-price.js";

@@ -1,5 +1,5 @@
+import { T } from "../../common/tokens.js";
 import { decideSetStatus, type LegacyState, legacyStateOf, statusToken } from "../../mapping/status.js";
-import { T } from "../../shared/tokens.js";
 import type { ActivationRecord } from "../../store/id-store.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { Activation } from "../../upstream/schemas.js";

@@ -1,4 +1,4 @@
-import { T } from "../../shared/tokens.js";
+import { T } from "../../common/tokens.js";
 import type { LegacyAnswer } from "../context.js";
 
 /** Rent: not offered upstream; rent clients parse `{"status":"error","message":…}`. */
