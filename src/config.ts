@@ -38,6 +38,13 @@ export const GATEWAY_SETTINGS = {
     .default(16)
     .describe("an integer 1–1000 (upstream calls in flight per key)"),
   ORPHAN_SWEEP_S: int(1, 86_400).default(60).describe("seconds, 1–86400"),
+  TRACK_INTERVAL_MS: int(0, 60_000)
+    .refine((ms) => ms === 0 || ms >= 100)
+    .default(1000)
+    .describe("milliseconds, 0 (tracker off: per-activation reads) or 100–60000"),
+  TRACK_IDLE_S: int(1, 86_400).default(300).describe("seconds, 1–86400"),
+  TRACK_STALE_S: int(1, 3600).default(30).describe("seconds, 1–3600"),
+  TRACK_MAX_PAGES: int(1, 100).default(10).describe("an integer 1–100 (pages of 100 per refresh)"),
   BODY_LIMIT_BYTES: int(1024, 10_485_760).default(65_536).describe("bytes, 1024–10485760"),
 } as const;
 

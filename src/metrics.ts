@@ -88,15 +88,23 @@ const word = (value: string) => (CODE_WORD.test(value) ? value : OTHER);
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
+/** Pages per refresh. */
+const PAGE_BUCKETS = [1, 2, 3, 5, 10, 20, 50, 100];
+
 type Make<M> = (prefix: string, registers: Registry[]) => M;
 const counter =
   <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Make<Counter<L>> =>
   (prefix, registers) =>
     new Counter({ name: `${prefix}${name}`, help, labelNames, registers });
 const histogram =
-  <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Make<Histogram<L>> =>
+  <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    buckets = LATENCY_BUCKETS,
+  ): Make<Histogram<L>> =>
   (prefix, registers) =>
-    new Histogram({ name: `${prefix}${name}`, help, labelNames, buckets: LATENCY_BUCKETS, registers });
+    new Histogram({ name: `${prefix}${name}`, help, labelNames, buckets, registers });
 const gauge =
   <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Make<Gauge<L>> =>
   (prefix, registers) =>
@@ -135,6 +143,20 @@ const DEFINITIONS = {
     "Cancels of upstream activations no client holds, by result",
     ["result"],
   ),
+  trackerKeys: gauge("tracker_keys", "Upstream keys the activation tracker refreshes"),
+  trackerLive: gauge("tracker_live_activations", "Live activations tracked, as of each key's last refresh"),
+  trackerRefreshes: counter("tracker_refreshes_total", "Tracker refreshes by outcome", ["outcome"]),
+  trackerRefreshLatency: histogram("tracker_refresh_duration_seconds", "Duration of one key's refresh"),
+  trackerRefreshPages: histogram(
+    "tracker_refresh_pages",
+    "Live-list pages read per refresh",
+    [],
+    PAGE_BUCKETS,
+  ),
+  trackerStateAge: histogram(
+    "tracker_state_age_seconds",
+    "Age of the tracked state a poll or listing was answered from (lag behind the upstream)",
+  ),
 } as const;
 
 type Instruments = { [K in keyof typeof DEFINITIONS]: ReturnType<(typeof DEFINITIONS)[K]> };
@@ -161,6 +183,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     route: (route: string) => known(UPSTREAM_ROUTES, route),
     outcome: (outcome: string) => known(OUTCOMES, outcome),
   };
+  let sizes: (() => { keys: number; live: number }) | undefined;
   const idStoreOp = (op: string, seconds: number) =>
     m.idStoreLatency.observe({ op: known(ID_STORE_OPS, op) }, seconds);
 
@@ -170,7 +193,14 @@ export function createMetrics(opts: MetricsOptions = {}) {
     contentType: registry.contentType,
     labels,
     /** the text exposition */
-    render: () => registry.metrics(),
+    render: () => {
+      if (sizes) {
+        const { keys, live } = sizes();
+        m.trackerKeys.set(keys);
+        m.trackerLive.set(live);
+      }
+      return registry.metrics();
+    },
     /** One legacy answer; the signature of `createGatewayApp`'s `onAnswer`. */
     legacyAnswer(action: string, token: string, seconds: number) {
       const a = labels.action(action);
@@ -202,6 +232,18 @@ export function createMetrics(opts: MetricsOptions = {}) {
     /** Wraps a store so that every call's latency is observed by operation. */
     instrumentIdStore: <S extends IdStore>(store: S): S => timedIdStore(store, idStoreOp),
     reconciliation: (result: string) => m.reconciliations.inc({ result: word(result) }),
+    /** One tracker refresh (usable as the tracker's `onRefresh`). */
+    trackerRefresh(report: { ms: number; pages: number; outcome: string }) {
+      m.trackerRefreshes.inc({ outcome: word(report.outcome) });
+      if (report.outcome !== "ok") return;
+      m.trackerRefreshLatency.observe(report.ms / 1000);
+      m.trackerRefreshPages.observe(report.pages);
+    },
+    trackerStateAge: (ms: number) => m.trackerStateAge.observe(ms / 1000),
+    /** The tracker's sizes, read when /metrics is rendered. */
+    trackerSizes(read: () => { keys: number; live: number }) {
+      sizes = read;
+    },
     orphanCancel: (result: string) => m.orphanCancels.inc({ result: word(result) }),
   };
   return metrics;

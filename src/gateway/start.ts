@@ -22,6 +22,9 @@ import { type RunningSandbox, startSandbox } from "../sandbox/server.js";
 import { ConfigError } from "../settings.js";
 import type { IdStore } from "../store/id-store.js";
 import { openSqliteIdStore } from "../store/sqlite.js";
+import { openRedisTrackerStore } from "../tracker/redis-store.js";
+import { MemoryTrackerStore } from "../tracker/store.js";
+import { ActivationTracker } from "../tracker/tracker.js";
 import { CircuitBreaker } from "../upstream/breaker.js";
 import { UpstreamClient } from "../upstream/client.js";
 import { KeyGate } from "../upstream/key-gate.js";
@@ -155,8 +158,41 @@ function activeKeys(path: string): number {
   return readKeyFile(path).keys.filter((k) => k.revokedAt === null).length;
 }
 
+/**
+ * The activation tracker (off with TRACK_INTERVAL_MS=0): its state in memory, or in Redis with
+ * REDIS_URL so that one replica refreshes a key and all answer from it.
+ */
+async function createTracker(
+  config: GatewayConfig,
+  wiring: { upstream: UpstreamClient; owners: OwnerHashes; metrics: Metrics; log: Logger; instance: string },
+): Promise<ActivationTracker | undefined> {
+  if (config.TRACK_INTERVAL_MS === 0) return undefined;
+  const idleMs = config.TRACK_IDLE_S * 1000;
+  const store = config.REDIS_URL
+    ? await openRedisTrackerStore({ url: config.REDIS_URL, idleMs })
+    : new MemoryTrackerStore();
+  const { metrics } = wiring;
+  const tracker = new ActivationTracker({
+    store,
+    upstream: wiring.upstream,
+    keyIdOf: (key) => wiring.owners.of(key),
+    instance: wiring.instance,
+    settings: {
+      intervalMs: config.TRACK_INTERVAL_MS,
+      idleMs,
+      staleMs: config.TRACK_STALE_S * 1000,
+      maxPages: config.TRACK_MAX_PAGES,
+    },
+    log: wiring.log,
+    onRefresh: (report) => metrics.trackerRefresh(report),
+    onAnswerAge: (ms) => metrics.trackerStateAge(ms),
+  });
+  metrics.trackerSizes(() => tracker.sizes());
+  return tracker;
+}
+
 /** 503 only for the gateway's own dependency; the upstream is reported (docs/architecture.md decision 6). */
-function readinessCheck(ids: IdStore, upstream: UpstreamClient): () => Promise<Readiness> {
+function readinessCheck(ids: IdStore, upstream: UpstreamClient, instance: string): () => Promise<Readiness> {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return async () => {
     const health = upstream.breaker.health();
@@ -170,9 +206,9 @@ function readinessCheck(ids: IdStore, upstream: UpstreamClient): () => Promise<R
     };
     try {
       await ids.ping();
-      return { ready: true, body: { idStore: "ok", upstream: upstreamState } };
+      return { ready: true, body: { instance, idStore: "ok", upstream: upstreamState } };
     } catch (err) {
-      return { ready: false, body: { idStore: String(err), upstream: upstreamState } };
+      return { ready: false, body: { instance, idStore: String(err), upstream: upstreamState } };
     }
   };
 }
@@ -205,6 +241,14 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   const keyRing = new KeyRing();
   for (const account of target.sandbox ? (opts.sandbox?.config.accounts ?? []) : [])
     keyRing.remember(owners.of(account.apiKey), account.apiKey);
+  const purchases = new PurchaseCoordinator();
+  const tracker = await createTracker(config, {
+    upstream,
+    owners,
+    metrics,
+    log,
+    instance: purchases.instance,
+  });
   const deps: GatewayDeps = {
     upstream,
     ids,
@@ -214,6 +258,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
       config.STATUS_CACHE_MS,
       metrics.shieldEvents(),
     ),
+    tracker,
     countries: loadCountryTable(),
     services: catalog.services,
     catalog,
@@ -221,7 +266,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     answers: new JsonMemo(),
     freshOffers: new FreshOffers((code) => upstream.serviceCountries(code)),
     knownKeys: new KnownKeys(),
-    purchases: new PurchaseCoordinator(),
+    purchases,
     settings: { defaultCountry: config.DEFAULT_COUNTRY, purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS },
     onReconciliation: (result) => metrics.reconciliation(result),
   };
@@ -241,6 +286,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   deps.purchases.onIntentLeftOpen(() => settler.nudge());
   keyRing.onNewOwner(() => settler.nudge());
   settler.start();
+  tracker?.start();
   const app = createGatewayApp({
     deps,
     actions: ACTIONS,
@@ -250,7 +296,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     ...(resolveKey && { resolveKey }),
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
-    readiness: readinessCheck(ids, upstream),
+    readiness: readinessCheck(ids, upstream, purchases.instance),
     consoleEnabled: opts.consoleEnabled ?? false,
   });
   const { sandbox } = target;
@@ -261,6 +307,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     sandbox,
     async close() {
       await settler.stop();
+      await tracker?.close();
       await catalogWatch.close();
       await catalog.close();
       upstream.close();

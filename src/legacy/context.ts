@@ -6,6 +6,7 @@ import type { RequestScope } from "../common/request-scope.js";
 import type { LegacyKeyLists } from "../fixtures.js";
 import type { CountryTable } from "../mapping/countries.js";
 import type { IdStore } from "../store/id-store.js";
+import type { ActivationTracker } from "../tracker/tracker.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import type { StatusShield } from "../upstream/status-shield.js";
 import type { JsonMemo } from "./json-memo.js";
@@ -21,7 +22,10 @@ export interface GatewayDeps {
   ids: IdStore;
   /** upstream keys of owners seen recently (memory only), for the orphan settler */
   keyRing: KeyRing;
+  /** individual activation reads: concurrent polls share one, a result is reused briefly */
   shield: StatusShield;
+  /** polls answered from one listing per key and interval; undefined with TRACK_INTERVAL_MS=0 */
+  tracker?: ActivationTracker | undefined;
   countries: CountryTable;
   /** the catalogue's service list (`BAD_SERVICE` is decided there) */
   services: ServiceDirectory;

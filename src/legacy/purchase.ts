@@ -128,6 +128,7 @@ async function buyWithIntent(ctx: ActionContext, order: Order, intents: Purchase
   try {
     const { created, ...bought } = await attempt;
     if (created) {
+      await ctx.deps.tracker?.remember(ctx.key, bought.activation);
       await intents.deliver(intent);
       return bought;
     }
@@ -153,6 +154,7 @@ async function buyWithIntent(ctx: ActionContext, order: Order, intents: Purchase
   await Promise.allSettled(purchases.othersInFlight(slot, attempt));
   const found = await reconcile(ctx, order, { ...intent, until }, failure);
   if (!found) throw failure; // the intent stays open: the settler maps and refunds what was created
+  await ctx.deps.tracker?.remember(ctx.key, found.activation);
   await intents.deliver(intent);
   return found;
 }

@@ -14,6 +14,7 @@ beforeAll(async () => {
     // The breaker is tested on its own: here every failure must reach the upstream.
     env: {
       STATUS_CACHE_MS: "0",
+      TRACK_INTERVAL_MS: "0", // per-activation reads: each poll meets the fault
       UPSTREAM_TIMEOUT_MS: "300",
       PURCHASE_TIMEOUT_MS: "300",
       BREAKER_THRESHOLD: "1000",
@@ -114,7 +115,10 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
 
   it("a stopped upstream → ERROR_SQL for every keyed action", async () => {
     const other = await startTestSandbox({ config: { autoSms: false } });
-    const gw2 = await startTestGateway({ upstreamUrl: other.baseUrl, env: { STATUS_CACHE_MS: "0" } });
+    const gw2 = await startTestGateway({
+      upstreamUrl: other.baseUrl,
+      env: { STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" },
+    });
     const { id } = parseAccessNumber(
       await gw2.call({ api_key: other.apiKey, action: "getNumber", service: "tg", country: "62" }),
     );

@@ -10,7 +10,10 @@ let key: string;
 
 beforeAll(async () => {
   sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 120 } });
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl, env: { STATUS_CACHE_MS: "0" } });
+  gw = await startTestGateway({
+    upstreamUrl: sb.baseUrl,
+    env: { STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" },
+  }); // read-through: a change shows on the next poll
   key = sb.apiKey;
 });
 afterAll(async () => {

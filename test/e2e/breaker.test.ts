@@ -10,7 +10,7 @@ beforeAll(async () => {
   sb = await startTestSandbox({ clock: "real", config: { autoSms: false } });
   gw = await startTestGateway({
     upstreamUrl: sb.baseUrl,
-    env: { BREAKER_THRESHOLD: "3", BREAKER_COOLDOWN_MS: "500", STATUS_CACHE_MS: "0" },
+    env: { BREAKER_THRESHOLD: "3", BREAKER_COOLDOWN_MS: "500", STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" },
   });
 });
 afterAll(async () => {

@@ -65,7 +65,7 @@ beforeAll(async () => {
   sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 0 } });
   gw = await startTestGateway({
     upstreamUrl: sb.baseUrl,
-    env: { STATUS_CACHE_MS: "0", CATALOG_RATE_PER_S: "1000" },
+    env: { STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0", CATALOG_RATE_PER_S: "1000" },
   });
   const call = (params: Record<string, string>) => gw.call({ api_key: sb.apiKey, ...params });
   const json = async (params: Record<string, string>) => JSON.parse(await call(params));

@@ -77,6 +77,7 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     LOG_LEVEL: "silent",
     STATUS_CACHE_MS: "60000", // the 2nd and 3rd getStatus are cache hits, whatever the machine's speed
+    TRACK_INTERVAL_MS: "0", // the polling shield is what is counted here
   });
 
   // The session: balance, getNumber, getStatus ×3, setStatus, getPrices, a BAD_KEY.

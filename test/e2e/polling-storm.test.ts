@@ -24,7 +24,10 @@ beforeAll(async () => {
     clock: "real",
     config: { autoSms: true, smsDelayMs: 4000, rateLimitPerS: 100_000 },
   });
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl, env: { STATUS_CACHE_MS: String(SHIELD_MS) } });
+  gw = await startTestGateway({
+    upstreamUrl: sb.baseUrl,
+    env: { STATUS_CACHE_MS: String(SHIELD_MS), TRACK_INTERVAL_MS: "0" },
+  }); // the shield alone
 });
 afterAll(async () => {
   agent.destroy();

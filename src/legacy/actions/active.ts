@@ -11,6 +11,7 @@ import { legacyTime } from "../time.js";
 
 /** Upper bound on upstream pages read for one legacy list answer. */
 const MAX_PAGES = 10;
+const LIVE = ["WAITING", "RECEIVED"];
 
 async function listAll(ctx: ActionContext, status?: string[]): Promise<Activation[]> {
   const listed = await listActivationPages(ctx.deps.upstream, ctx.key, {
@@ -38,8 +39,21 @@ function legacyCountryId(
   return known ?? (iso ? ctx.deps.countries.idOfIso(iso) : undefined);
 }
 
+/** The key's live activations: the tracker's listing when fresh, else a listing of our own. */
+async function liveActivations(ctx: ActionContext): Promise<readonly Activation[]> {
+  const { tracker } = ctx.deps;
+  const tracked = await tracker?.liveListing(ctx.key);
+  if (tracked) {
+    if (ctx.scope) ctx.scope.source = "tracker";
+    return tracked;
+  }
+  const listed = await listActivationPages(ctx.deps.upstream, ctx.key, { maxPages: MAX_PAGES, status: LIVE });
+  await tracker?.listed(ctx.key, listed.activations, listed.complete);
+  return listed.activations;
+}
+
 export async function getActiveActivations(ctx: ActionContext): Promise<LegacyAnswer> {
-  const activations = await listAll(ctx, ["WAITING", "RECEIVED"]);
+  const activations = await liveActivations(ctx);
   const items = (await owned(ctx, activations)).flatMap(({ record, activation }) => {
     const state = legacyStateOf(activation);
     const status = activeStatusCode(state);

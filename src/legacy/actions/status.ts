@@ -19,13 +19,33 @@ function readThroughShield(ctx: ActionContext, upstreamId: string): Promise<Acti
   return shield.get(ctx.owner, ctx.key, upstreamId, (key, id) => upstream.getActivation(key, id));
 }
 
-/** Resolves `id` for this owner and reads its activation through the polling shield. */
+/**
+ * An activation's state for a poll: from the activation tracker (no upstream call of its own), or
+ * with the tracker off through the polling shield.
+ */
+async function current(ctx: ActionContext, upstreamId: string): Promise<Activation> {
+  const { tracker } = ctx.deps;
+  if (!tracker) return readThroughShield(ctx, upstreamId);
+  const { activation, fromTracker } = await tracker.state(ctx.key, upstreamId, () =>
+    readThroughShield(ctx, upstreamId),
+  );
+  if (fromTracker && ctx.scope) ctx.scope.source = "tracker";
+  return activation;
+}
+
+/** What a write answered (cancel, complete, resend) is the state now: the next poll sees it at once. */
+async function remember(ctx: ActionContext, activation: Activation): Promise<void> {
+  ctx.deps.shield.remember(ctx.owner, activation);
+  await ctx.deps.tracker?.remember(ctx.key, activation);
+}
+
+/** Resolves `id` for this owner and reads its activation (tracker or polling shield). */
 async function load(ctx: ActionContext): Promise<Loaded | string> {
   const numericId = parseActivationId(ctx.params.get("id"));
   if (numericId === undefined) return T.NO_ACTIVATION;
   const record = await ctx.deps.ids.resolve(numericId, ctx.owner);
   if (!record) return T.NO_ACTIVATION;
-  const activation = await readThroughShield(ctx, record.upstreamId);
+  const activation = await current(ctx, record.upstreamId);
   return { record, activation, state: logUnknown(ctx, legacyStateOf(activation)) };
 }
 
@@ -101,15 +121,16 @@ export async function setStatus(ctx: ActionContext): Promise<LegacyAnswer> {
     decision.op
   ];
   try {
-    shield.remember(ctx.owner, await call.call(upstream, ctx.key, upstreamId));
+    await remember(ctx, await call.call(upstream, ctx.key, upstreamId));
     return decision.onSuccess;
   } catch (err) {
     if (!(err instanceof UpstreamError) || err.kind !== "conflict") throw err;
   }
   // 409: decide from the activation as it is now, never from the message text.
   shield.forget(ctx.owner, upstreamId);
-  const current: Activation = await readThroughShield(ctx, upstreamId);
-  const again = decideSetStatus(legacyStateOf(current), status);
+  const now = await readThroughShield(ctx, upstreamId);
+  await ctx.deps.tracker?.remember(ctx.key, now);
+  const again = decideSetStatus(legacyStateOf(now), status);
   if (again.kind === "answer") return again.token;
   return again.op === decision.op ? decision.onConflict : T.ERROR_SQL;
 }
