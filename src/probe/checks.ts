@@ -13,6 +13,8 @@ import {
 export interface ProbeContext {
   serviceCode: string;
   unknownActivationId: string;
+  /** the first page of one activation: its ids and the cursor to the next page */
+  firstPage?: { ids: string[]; cursor: string | null };
 }
 
 /** One read-only call and what the gateway expects of its answer. */
@@ -29,9 +31,14 @@ export interface ProbeCheck {
   /** what the gateway would do if this answer keeps differing */
   consequence: string;
   learn?(data: unknown, ctx: ProbeContext): void;
+  /** differences the schema cannot see (what a filter or a cursor did) */
+  verify?(data: unknown, ctx: ProbeContext): string[];
   /** something the answer could not show (e.g. an empty list proves nothing about its items) */
-  note?(data: unknown): string | undefined;
+  note?(data: unknown, ctx?: ProbeContext): string | undefined;
 }
+
+type Page = { data: { id: string; status: string }[]; nextCursor: string | null };
+const LIVE = ["WAITING", "RECEIVED"];
 
 const emptyNote = (what: string) => (data: unknown) => {
   const items = (data as { data?: unknown[] }).data;
@@ -88,6 +95,56 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
     consequence:
       "getActiveActivations and getHistory would answer ERROR_SQL, and a purchase whose answer was lost could not be reconciled (ERROR_SQL)",
     note: emptyNote("activation"),
+  },
+  {
+    name: "GET /activations",
+    tag: "status filter",
+    path: () => `/activations?limit=100&status=${LIVE.join(",")}`,
+    withKey: true,
+    expectStatus: [200],
+    schema: activationPageSchema,
+    consequence:
+      "the activation tracker reads this live list every second: if the filter is ignored it reads more than it needs, if it drops live ones polls read them one by one (set TRACK_INTERVAL_MS=0 to turn the tracker off)",
+    verify: (data) =>
+      (data as Page).data.flatMap((a, i) =>
+        LIVE.includes(a.status)
+          ? []
+          : [`data[${i}].status: ${a.status} is outside the filter ${LIVE.join(",")}`],
+      ),
+    note: emptyNote("filtered activation"),
+  },
+  {
+    name: "GET /activations",
+    tag: "first page of 1",
+    path: () => "/activations?limit=1",
+    withKey: true,
+    expectStatus: [200],
+    schema: activationPageSchema,
+    consequence: "listings and the activation tracker could not page through the key's activations",
+    learn(data, ctx) {
+      const page = data as Page;
+      ctx.firstPage = { ids: page.data.map((a) => a.id), cursor: page.nextCursor };
+    },
+  },
+  {
+    name: "GET /activations",
+    tag: "cursor",
+    path: (ctx) =>
+      ctx.firstPage?.cursor
+        ? `/activations?limit=1&cursor=${encodeURIComponent(ctx.firstPage.cursor)}`
+        : "/activations?limit=1",
+    withKey: true,
+    expectStatus: [200],
+    schema: activationPageSchema,
+    consequence:
+      "getActiveActivations, getHistory, the orphan settler and the activation tracker follow nextCursor: they would repeat or miss activations (TRACK_MAX_PAGES=1 limits the tracker to the first page)",
+    verify(data, ctx) {
+      if (!ctx.firstPage?.cursor) return [];
+      const again = (data as Page).data.filter((a) => ctx.firstPage!.ids.includes(a.id));
+      return again.length > 0 ? ["data: the cursor answered the first page again"] : [];
+    },
+    note: (_data, ctx) =>
+      ctx?.firstPage?.cursor ? undefined : "fewer than two activations: the cursor could not be checked",
   },
   {
     name: "GET /wallet/transactions",

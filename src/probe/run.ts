@@ -94,8 +94,10 @@ async function runCheck(check: ProbeCheck, opts: ProbeOptions, ctx: ProbeContext
   }
   const parsed = check.schema.safeParse(json);
   if (!parsed.success) return differ(describeIssues(parsed.error.issues), res.status);
+  const problems = check.verify?.(parsed.data, ctx) ?? [];
+  if (problems.length > 0) return differ(problems, res.status);
   check.learn?.(parsed.data, ctx);
-  const note = check.note?.(parsed.data);
+  const note = check.note?.(parsed.data, ctx);
   return {
     name: check.name,
     request,

@@ -77,9 +77,11 @@ describe("upstream probe", () => {
 
   beforeAll(async () => {
     sb = await startTestSandbox();
-    // one activation and one transaction, so the list shapes are really checked
-    const bought = await sb.api("/activations", { json: { serviceCode: "tg", countryIso: "TR" } });
-    expect(bought.status).toBe(201);
+    // two activations and their transactions, so the list shapes and the cursor are really checked
+    for (let i = 0; i < 2; i++) {
+      const bought = await sb.api("/activations", { json: { serviceCode: "tg", countryIso: "TR" } });
+      expect(bought.status).toBe(201);
+    }
   });
   afterAll(() => sb.close());
 
@@ -91,13 +93,16 @@ describe("upstream probe", () => {
       ["GET /services/tg/countries", true],
       ["GET /wallet/balance", true],
       ["GET /activations?limit=5", true],
+      ["GET /activations?limit=100&status=WAITING,RECEIVED (status filter)", true],
+      ["GET /activations?limit=1 (first page of 1)", true],
+      [expect.stringMatching(/^GET \/activations\?limit=1&cursor=\S+ \(cursor\)$/), true],
       ["GET /wallet/transactions?limit=5", true],
       ["GET /activations/<cuid> (unknown id)", true],
       ["GET /wallet/balance (no key)", true],
     ]);
     expect(report.allMatched).toBe(true);
     expect(report.results.flatMap((r) => r.notes)).toEqual([]);
-    expect(formatReport(report)).toMatch(/All 8 calls matched/);
+    expect(formatReport(report)).toMatch(/All 11 calls matched/);
   });
 
   it("only reads: no purchase, cancel or other write reaches the upstream", async () => {
@@ -141,6 +146,38 @@ describe("upstream probe", () => {
       const r = result(await runProbe({ upstream: double.url, key: sb.apiKey }), "GET /activations?");
       expect(r.differences).toEqual(["data[0].phoneNumber: missing, expected string"]);
       expect(r.consequence).toMatch(/getActiveActivations/);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it("names a status filter the upstream ignores, and a cursor that answers the first page again", async () => {
+    let firstPage: Json[] | undefined;
+    let cursorAsked = false;
+    const double = await startDouble(sb.url, {
+      when: (m, p) => {
+        cursorAsked = p.includes("cursor=");
+        return m === "GET" && p.startsWith("/activations?");
+      },
+      alter: (body) => {
+        const data = body.data as Json[];
+        // ignores the cursor (the first page again) and the filter (an ended activation in the live list)
+        if (!cursorAsked) firstPage ??= data;
+        return {
+          ...body,
+          data: (cursorAsked ? firstPage! : data).map((a) => ({ ...a, status: "CANCELLED" })),
+        };
+      },
+    });
+    try {
+      const report = await runProbe({ upstream: double.url, key: sb.apiKey });
+      expect(result(report, "GET /activations?limit=100").differences).toContain(
+        "data[0].status: CANCELLED is outside the filter WAITING,RECEIVED",
+      );
+      expect(result(report, "GET /activations?limit=1&cursor").differences).toEqual([
+        "data: the cursor answered the first page again",
+      ]);
+      expect(result(report, "GET /activations?limit=1&cursor").consequence).toMatch(/tracker/);
     } finally {
       await double.close();
     }
@@ -195,7 +232,7 @@ describe("upstream probe", () => {
     it("exit 0 and an all-matched report against the sandbox; the key is never printed", async () => {
       const out = await runCli(["--upstream", sb.baseUrl, "--key", sb.apiKey]);
       expect(out.code).toBe(0);
-      expect(out.stdout).toMatch(/All 8 calls matched/);
+      expect(out.stdout).toMatch(/All 11 calls matched/);
       expect(out.stdout + out.stderr).not.toContain(sb.apiKey);
     });
 
@@ -210,7 +247,7 @@ describe("upstream probe", () => {
         expect(out.stdout).toMatch(
           /DIFFERS {2}GET \/wallet\/balance → 200\n\s+differs: balance: expected string\|number, got null\n\s+gateway: getBalance would answer ERROR_SQL/,
         );
-        expect(out.stdout).toMatch(/1 of 8 calls differ/);
+        expect(out.stdout).toMatch(/1 of 11 calls differ/);
         expect(out.stdout + out.stderr).not.toContain(sb.apiKey);
       } finally {
         await double.close();
@@ -257,7 +294,7 @@ describe("upstream probe", () => {
         `Upstream probe: ${down.url}`,
         "NO ANSWER  GET /countries: ECONNREFUSED",
         expect.stringMatching(
-          /^The upstream did not answer, so the other 7 calls were not made: check --upstream/,
+          /^The upstream did not answer, so the other 10 calls were not made: check --upstream/,
         ),
       ]);
       expect(out.stdout.match(/ECONNREFUSED/g)).toHaveLength(1);
