@@ -68,6 +68,7 @@ const ID_STORE_OPS = new Set<string>([
   "upsert",
   "resolve",
   "findByUpstream",
+  "recordOfUpstream",
   "claimOrder",
   "completeOrder",
   "releaseOrder",

@@ -3,9 +3,10 @@ import type { Context } from "hono";
 import type { Logger } from "pino";
 import { newRequestScope, requestLogger } from "../common/request-scope.js";
 import { T } from "../common/tokens.js";
+import type { GatewayEvents } from "../events.js";
 import { handleLegacy, type LegacyHandlerOptions } from "../legacy/handler.js";
-import { answerToken, type LegacyAnswer, renderAnswer } from "../legacy/reply.js";
-import { mergeParams, parseUrlEncoded, queryStringOf } from "../legacy/request.js";
+import { answerBody, answerToken, type LegacyAnswer, renderAnswer } from "../legacy/reply.js";
+import { type LegacyParams, mergeParams, parseUrlEncoded, queryStringOf } from "../legacy/request.js";
 import { scrubUrl } from "../logger.js";
 
 /** The paths legacy clients use, each also with a trailing slash (docs/legacy-protocol.md §1). */
@@ -15,6 +16,8 @@ export const LEGACY_PATHS = ["/stubs/handler_api.php", "/stubs/handler_api", "/h
 
 export interface LegacyRouteOptions extends LegacyHandlerOptions {
   log: Logger;
+  /** observers of each request (the console) */
+  events?: GatewayEvents | undefined;
   onAnswer?: (action: string, token: string, seconds: number) => void;
 }
 
@@ -54,6 +57,11 @@ function header(c: Context, name: string): string | undefined {
   const value = incoming.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** Observers get long (JSON) answers cut to this many characters. */
+const ANSWER_EXCERPT = 4096;
+const shortened = (body: string) =>
+  body.length <= ANSWER_EXCERPT ? body : `${body.slice(0, ANSWER_EXCERPT)}…`;
 
 /** Request ids: the client's `X-Request-Id` when it is a plain token, else `<pid>-<start>-<n>`. */
 function requestIds(): (c: Context) => string {
@@ -113,11 +121,14 @@ export function legacyHandler(opts: LegacyRouteOptions) {
     const scope = newRequestScope(requestId);
     let action: string | undefined;
     let answer: LegacyAnswer;
+    let params: LegacyParams | undefined;
+    let owner = "";
     try {
-      const params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
+      params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
       const outcome = await handleLegacy(params, opts, log, scope);
       action = outcome.action;
       answer = outcome.answer;
+      owner = outcome.owner ?? "";
     } catch (err) {
       log.error({ err: String(err) }, "legacy request failed");
       scope.cause = `internal: ${String(err)}`;
@@ -143,6 +154,22 @@ export function legacyHandler(opts: LegacyRouteOptions) {
     }
     const response = renderAnswer(answer, header(c, "accept-encoding"), requestId);
     reportDelivery(c, scope.onAnswered);
+    if (opts.events?.listening("request")) {
+      opts.events.emit("request", {
+        at: Date.now(),
+        reqId: requestId,
+        owner,
+        action,
+        // no parameter named like a key (api_key, apikey, key …) ever leaves the process
+        params: Object.fromEntries([...(params ?? [])].filter(([name]) => !/key/i.test(name))),
+        calls: scope.calls,
+        source: scope.source,
+        token,
+        answer: shortened(answerBody(answer)),
+        ms,
+        cause: scope.cause,
+      });
+    }
     return response;
   };
 }

@@ -6,6 +6,7 @@ import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import { DirectoryError, ensureDirectory } from "../common/atomic-file.js";
 import { OwnerHashes } from "../common/owner.js";
 import type { GatewayConfig } from "../config.js";
+import { GatewayEvents } from "../events.js";
 import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
 import { loadKeyResolver, readKeyFile } from "../keys/key-file.js";
 import type { KeyResolver } from "../keys/resolver.js";
@@ -13,6 +14,7 @@ import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
 import { KeyRing } from "../legacy/key-ring.js";
 import { KnownKeys } from "../legacy/known-keys.js";
+import { observed } from "../legacy/observed.js";
 import { OrphanSettler } from "../legacy/orphan-settler.js";
 import { PurchaseCoordinator } from "../legacy/purchase-coordinator.js";
 import { ACTIONS } from "../legacy/router.js";
@@ -29,6 +31,7 @@ import { CircuitBreaker } from "../upstream/breaker.js";
 import { UpstreamClient } from "../upstream/client.js";
 import { KeyGate } from "../upstream/key-gate.js";
 import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
+import type { Activation } from "../upstream/schemas.js";
 import { StatusShield } from "../upstream/status-shield.js";
 import { createGatewayApp, type Readiness } from "./app.js";
 import { listen } from "./server.js";
@@ -164,7 +167,14 @@ function activeKeys(path: string): number {
  */
 async function createTracker(
   config: GatewayConfig,
-  wiring: { upstream: UpstreamClient; owners: OwnerHashes; metrics: Metrics; log: Logger; instance: string },
+  wiring: {
+    upstream: UpstreamClient;
+    owners: OwnerHashes;
+    metrics: Metrics;
+    log: Logger;
+    instance: string;
+    onChange: (activation: Activation) => void;
+  },
 ): Promise<ActivationTracker | undefined> {
   if (config.TRACK_INTERVAL_MS === 0) return undefined;
   const idleMs = config.TRACK_IDLE_S * 1000;
@@ -185,10 +195,18 @@ async function createTracker(
     },
     log: wiring.log,
     onRefresh: (report) => metrics.trackerRefresh(report),
+    onChange: (_keyId, _previous, current) => wiring.onChange(current),
     onAnswerAge: (ms) => metrics.trackerStateAge(ms),
   });
   metrics.trackerSizes(() => tracker.sizes());
   return tracker;
+}
+
+/** A state the tracker learnt by itself (a refresh): observers hear of it for the activation's owner. */
+async function tellObservers(ids: IdStore, events: GatewayEvents, activation: Activation): Promise<void> {
+  if (!events.listening("activation")) return;
+  const record = await ids.recordOfUpstream(activation.id).catch(() => undefined);
+  if (record) observed({ events }, record, activation);
 }
 
 /** 503 only for the gateway's own dependency; the upstream is reported (docs/architecture.md decision 6). */
@@ -242,12 +260,14 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   for (const account of target.sandbox ? (opts.sandbox?.config.accounts ?? []) : [])
     keyRing.remember(owners.of(account.apiKey), account.apiKey);
   const purchases = new PurchaseCoordinator();
+  const events = new GatewayEvents();
   const tracker = await createTracker(config, {
     upstream,
     owners,
     metrics,
     log,
     instance: purchases.instance,
+    onChange: (activation) => void tellObservers(ids, events, activation),
   });
   const deps: GatewayDeps = {
     upstream,
@@ -267,6 +287,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     freshOffers: new FreshOffers((code) => upstream.serviceCountries(code)),
     knownKeys: new KnownKeys(),
     purchases,
+    events,
     settings: { defaultCountry: config.DEFAULT_COUNTRY, purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS },
     onReconciliation: (result) => metrics.reconciliation(result),
   };
@@ -297,6 +318,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
     readiness: readinessCheck(ids, upstream, purchases.instance),
+    events,
     consoleEnabled: opts.consoleEnabled ?? false,
   });
   const { sandbox } = target;

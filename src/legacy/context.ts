@@ -3,6 +3,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { FreshOffers } from "../catalog/fresh-offers.js";
 import type { ServiceDirectory } from "../catalog/service-directory.js";
 import type { RequestScope } from "../common/request-scope.js";
+import type { GatewayEvents } from "../events.js";
 import type { LegacyKeyLists } from "../fixtures.js";
 import type { CountryTable } from "../mapping/countries.js";
 import type { IdStore } from "../store/id-store.js";
@@ -41,6 +42,8 @@ export interface GatewayDeps {
   knownKeys: KnownKeys;
   /** purchases in flight in this process, and what reconciliations took */
   purchases: PurchaseCoordinator;
+  /** what observers (the console, webhooks) are told */
+  events: GatewayEvents;
   /** called once per ambiguous purchase with how its reconciliation ended */
   onReconciliation?: (result: "claimed" | "none_found" | "list_failed") => void;
   settings: {

@@ -11,6 +11,8 @@ import type { LegacyParams } from "./request.js";
 export interface LegacyOutcome {
   action: string | undefined;
   answer: LegacyAnswer;
+  /** hash of the presented key, once it was read ("" without one) */
+  owner?: string | undefined;
 }
 
 export interface LegacyHandlerOptions {
@@ -50,7 +52,7 @@ export async function handleLegacy(
   try {
     const presentedUpstreamKey = key !== "" && key === presented;
     const ctx = { params, key, owner, presentedUpstreamKey, deps: requestDeps, log, scope };
-    return { action, answer: await spec.handler(ctx) };
+    return { action, owner, answer: await spec.handler(ctx) };
   } catch (err) {
     if (scope) {
       scope.cause = failureCause(err);
@@ -58,7 +60,7 @@ export async function handleLegacy(
       for (const answered of scope.onAnswered.splice(0)) answered(false);
     }
     if (!(err instanceof UpstreamError)) log.error({ err: errorSummary(err), action }, "action failed");
-    return { action, answer: failureToken(err, spec.group) };
+    return { action, owner, answer: failureToken(err, spec.group) };
   }
 }
 

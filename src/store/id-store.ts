@@ -65,6 +65,11 @@ export interface IdStore {
   resolve(numericId: number, owner: string): Promise<ActivationRecord | undefined>;
   /** The record for an upstream id, only if it belongs to `owner`. */
   findByUpstream(upstreamId: string, owner: string): Promise<ActivationRecord | undefined>;
+  /**
+   * The record for an upstream id, whoever owns it: for the gateway's own observers (webhooks, the
+   * console), which then act for that record's owner only. Never answer a client with it.
+   */
+  recordOfUpstream(upstreamId: string): Promise<ActivationRecord | undefined>;
 
   /** Atomically claim `orderId` for `owner` (first caller wins, durable). */
   claimOrder(owner: string, orderId: string): Promise<OrderClaim>;

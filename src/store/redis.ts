@@ -119,6 +119,11 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     return toRecord(Number(numericId), h.upstreamId, h.owner, h.createdAt, h.countryId, h.intentId);
   }
 
+  async function recordOfUpstream(upstreamId: string): Promise<ActivationRecord | undefined> {
+    const n = await redis.get(key.up(upstreamId));
+    return n === null ? undefined : recordOf(n);
+  }
+
   let closed = false;
 
   return {
@@ -160,11 +165,11 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     },
 
     async findByUpstream(upstreamId, owner) {
-      const n = await redis.get(key.up(upstreamId));
-      if (n === null) return undefined;
-      const record = await recordOf(n);
+      const record = await recordOfUpstream(upstreamId);
       return record?.owner === owner ? record : undefined;
     },
+
+    recordOfUpstream,
 
     async claimOrder(owner, orderId): Promise<OrderClaim> {
       // SET … NX GET (Redis ≥ 7): claims and reads the previous claim in one atomic step

@@ -184,6 +184,11 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
       return row && row.owner === owner ? toRecord(row) : undefined;
     },
 
+    async recordOfUpstream(upstreamId) {
+      const row = stmt.byUpstream.get(upstreamId);
+      return row && toRecord(row);
+    },
+
     async claimOrder(owner, orderId): Promise<OrderClaim> {
       if (stmt.claimOrder.run(owner, orderId, Date.now()).changes === 1) return { state: "claimed" };
       const numericId = stmt.orderId.get(owner, orderId)?.numeric_id ?? undefined;

@@ -159,6 +159,13 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
         }
       });
 
+      it("finds an upstream id's record whoever owns it (for the gateway's own observers)", async () => {
+        const store = await openStore();
+        const { record } = await store.upsert("up-obs", BOB, { countryId: 6 });
+        expect(await store.recordOfUpstream("up-obs")).toEqual(record);
+        expect(await store.recordOfUpstream("up-never")).toBeUndefined();
+      });
+
       it("finds by upstream id for its owner only", async () => {
         const store = await openStore();
         const { record } = await store.upsert("up-1", ALICE);

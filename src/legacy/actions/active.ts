@@ -6,6 +6,7 @@ import { listActivationPages } from "../../upstream/paging.js";
 import type { Activation } from "../../upstream/schemas.js";
 import { purchaseWindowMs } from "../adoption.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
+import { observed } from "../observed.js";
 import { type Owned, ownedActivations } from "../owned-activations.js";
 import { legacyTime } from "../time.js";
 
@@ -22,13 +23,15 @@ async function listAll(ctx: ActionContext, status?: string[]): Promise<Activatio
 }
 
 /** The listed activations that are the caller's (docs/legacy-protocol.md §6, listings). */
-function owned(ctx: ActionContext, activations: readonly Activation[]): Promise<Owned[]> {
+async function owned(ctx: ActionContext, activations: readonly Activation[]): Promise<Owned[]> {
   const { ids, upstream, settings } = ctx.deps;
-  return ownedActivations(activations, ctx, {
+  const mine = await ownedActivations(activations, ctx, {
     ids,
     upstreamNow: () => upstream.upstreamNow(),
     windowMs: purchaseWindowMs(settings.purchaseTimeoutMs),
   });
+  for (const { record, activation } of mine) observed(ctx.deps, record, activation);
+  return mine;
 }
 
 function legacyCountryId(

@@ -4,6 +4,7 @@ import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { checkMaxPrice, maxPriceCents } from "../max-price.js";
+import { observed } from "../observed.js";
 import { countryParam } from "../params.js";
 import { type Bought, type Order, purchase } from "../purchase.js";
 import { legacyTime } from "../time.js";
@@ -46,6 +47,7 @@ function warnIfAboveMaxPrice(ctx: ActionContext, bought: Bought): void {
 async function buy(ctx: ActionContext, order: Order): Promise<Bought> {
   const bought = await purchase(ctx, order);
   warnIfAboveMaxPrice(ctx, bought);
+  observed(ctx.deps, bought.record, bought.activation);
   return bought;
 }
 

@@ -4,6 +4,7 @@ import type { ActivationRecord } from "../../store/id-store.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { Activation } from "../../upstream/schemas.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
+import { observed } from "../observed.js";
 import { parseActivationId } from "../params.js";
 import { legacyTime } from "../time.js";
 
@@ -34,9 +35,10 @@ async function current(ctx: ActionContext, upstreamId: string): Promise<Activati
 }
 
 /** What a write answered (cancel, complete, resend) is the state now: the next poll sees it at once. */
-async function remember(ctx: ActionContext, activation: Activation): Promise<void> {
+async function remember(ctx: ActionContext, record: ActivationRecord, activation: Activation): Promise<void> {
   ctx.deps.shield.remember(ctx.owner, activation);
   await ctx.deps.tracker?.remember(ctx.key, activation);
+  observed(ctx.deps, record, activation);
 }
 
 /** Resolves `id` for this owner and reads its activation (tracker or polling shield). */
@@ -46,6 +48,7 @@ async function load(ctx: ActionContext): Promise<Loaded | string> {
   const record = await ctx.deps.ids.resolve(numericId, ctx.owner);
   if (!record) return T.NO_ACTIVATION;
   const activation = await current(ctx, record.upstreamId);
+  observed(ctx.deps, record, activation);
   return { record, activation, state: logUnknown(ctx, legacyStateOf(activation)) };
 }
 
@@ -121,7 +124,7 @@ export async function setStatus(ctx: ActionContext): Promise<LegacyAnswer> {
     decision.op
   ];
   try {
-    await remember(ctx, await call.call(upstream, ctx.key, upstreamId));
+    await remember(ctx, loaded.record, await call.call(upstream, ctx.key, upstreamId));
     return decision.onSuccess;
   } catch (err) {
     if (!(err instanceof UpstreamError) || err.kind !== "conflict") throw err;
@@ -130,6 +133,7 @@ export async function setStatus(ctx: ActionContext): Promise<LegacyAnswer> {
   shield.forget(ctx.owner, upstreamId);
   const now = await readThroughShield(ctx, upstreamId);
   await ctx.deps.tracker?.remember(ctx.key, now);
+  observed(ctx.deps, loaded.record, now);
   const again = decideSetStatus(legacyStateOf(now), status);
   if (again.kind === "answer") return again.token;
   return again.op === decision.op ? decision.onConflict : T.ERROR_SQL;
