@@ -149,9 +149,13 @@ export class ActivationTracker {
 
   /** A listing the caller made itself: kept for the next callers, its states tracked. */
   async listed(key: string, activations: Activation[], complete: boolean): Promise<void> {
-    const keyId = this.know(key);
-    const at = this.now();
-    await this.opts.store.putListing(keyId, { at, complete, activations });
+    await this.opts.store.putListing(this.know(key), { at: this.now(), complete, activations });
+  }
+
+  /** Runs one pass now and waits for it (tests, and a deterministic first refresh). */
+  async refreshDue(): Promise<void> {
+    this.tick();
+    await Promise.allSettled([...this.keys.values()].map((k) => k.refreshing));
   }
 
   /** One pass: every key due is refreshed (each at most once at a time). */

@@ -1,0 +1,169 @@
+import { pino } from "pino";
+import { beforeEach, describe, expect, it } from "vitest";
+import { MemoryTrackerStore } from "../../src/tracker/store.js";
+import { ActivationTracker, type TrackerOptions } from "../../src/tracker/tracker.js";
+import { UpstreamError } from "../../src/upstream/errors.js";
+import type { Activation } from "../../src/upstream/schemas.js";
+
+/** The tracker against a scripted upstream and an injected clock, one refresh at a time. */
+const KEY = "tracker-unit-key";
+
+function activation(id: string, extra: Partial<Activation> = {}): Activation {
+  return {
+    id,
+    phoneNumber: "905550000000",
+    status: "WAITING",
+    userCost: "0.50",
+    serviceCode: "tg",
+    countryIso: "TR",
+    ...extra,
+  };
+}
+
+let upstream: Record<string, Activation>;
+let lists: number;
+let reads: number;
+let listFailure: UpstreamError | undefined;
+let now: number;
+let changes: string[];
+
+function tracker(over: Partial<TrackerOptions["settings"]> = {}) {
+  return new ActivationTracker({
+    store: new MemoryTrackerStore(),
+    upstream: {
+      async listActivations(_key, query) {
+        lists += 1;
+        if (listFailure) throw listFailure;
+        const live = Object.values(upstream).filter((a) => query?.status?.includes(a.status) ?? true);
+        return { data: live, nextCursor: null };
+      },
+      async getActivation(_key, id) {
+        reads += 1;
+        const found = upstream[id];
+        if (!found) throw new UpstreamError("not_found", "Activation not found");
+        return found;
+      },
+    },
+    keyIdOf: (key) => `id-${key}`,
+    instance: "unit",
+    settings: { intervalMs: 1000, idleMs: 300_000, staleMs: 30_000, maxPages: 10, ...over },
+    log: pino({ level: "silent" }),
+    onChange: (_keyId, before, after) => changes.push(`${after.id}:${before?.status ?? "-"}→${after.status}`),
+    now: () => now,
+  });
+}
+
+const neverRead = async (): Promise<Activation> => {
+  throw new Error("an individual read was not expected");
+};
+
+beforeEach(() => {
+  upstream = {};
+  lists = 0;
+  reads = 0;
+  listFailure = undefined;
+  now = 1_000_000;
+  changes = [];
+});
+
+describe("ActivationTracker", () => {
+  it("answers a purchased activation from its own answer, then from the refreshes", async () => {
+    const t = tracker();
+    upstream.a = activation("a");
+    await t.remember(KEY, upstream.a);
+    expect((await t.state(KEY, "a", neverRead)).activation.status).toBe("WAITING");
+    upstream.a = activation("a", { status: "RECEIVED", smsCode: "1234" });
+    await t.refreshDue();
+    expect(lists).toBe(1);
+    expect(await t.state(KEY, "a", neverRead)).toMatchObject({
+      activation: { smsCode: "1234" },
+      fromTracker: true,
+    });
+    expect(changes).toEqual(["a:-→WAITING", "a:WAITING→RECEIVED"]);
+  });
+
+  it("reads an activation seen for the first time once, then tracks it", async () => {
+    const t = tracker();
+    upstream.b = activation("b");
+    const read = async () => {
+      reads += 1;
+      return upstream.b!;
+    };
+    expect((await t.state(KEY, "b", read)).fromTracker).toBe(false);
+    expect((await t.state(KEY, "b", read)).fromTracker).toBe(true);
+    expect(reads).toBe(1);
+  });
+
+  it("reads an activation that left the live list once for its final state, and never again", async () => {
+    const t = tracker();
+    upstream.c = activation("c");
+    await t.remember(KEY, upstream.c);
+    upstream.c = activation("c", { status: "EXPIRED" });
+    await t.refreshDue();
+    expect(reads).toBe(1);
+    expect((await t.state(KEY, "c", neverRead)).activation.status).toBe("EXPIRED");
+    now += 60_000; // even much later, a final state is never read again
+    await t.refreshDue();
+    expect((await t.state(KEY, "c", neverRead)).activation.status).toBe("EXPIRED");
+    expect(reads).toBe(1);
+  });
+
+  it("costs nothing for a key with nothing live", async () => {
+    const t = tracker();
+    await t.remember(KEY, activation("d", { status: "COMPLETED", smsCode: "1" }));
+    await t.refreshDue();
+    expect(lists).toBe(0);
+  });
+
+  it("stops refreshing an activation nobody polled for TRACK_IDLE_S", async () => {
+    const t = tracker({ idleMs: 10_000 });
+    upstream.e = activation("e");
+    await t.remember(KEY, upstream.e);
+    await t.refreshDue();
+    expect(lists).toBe(1);
+    now += 10_001;
+    await t.refreshDue();
+    expect(lists).toBe(1);
+  });
+
+  it("after a 429 waits out Retry-After, answering from the last state meanwhile", async () => {
+    const t = tracker();
+    upstream.f = activation("f");
+    await t.remember(KEY, upstream.f);
+    listFailure = new UpstreamError("rate_limited", "Too Many Requests", { status: 429, retryAfterS: 5 });
+    await t.refreshDue();
+    expect(lists).toBe(1);
+    now += 4000;
+    await t.refreshDue();
+    expect(lists).toBe(1); // still waiting
+    expect((await t.state(KEY, "f", neverRead)).fromTracker).toBe(true);
+    listFailure = undefined;
+    now += 1001;
+    await t.refreshDue();
+    expect(lists).toBe(2);
+  });
+
+  it("reads a state older than TRACK_STALE_S again before answering it", async () => {
+    const t = tracker({ staleMs: 30_000 });
+    upstream.g = activation("g");
+    await t.remember(KEY, upstream.g);
+    listFailure = new UpstreamError("unavailable", "HTTP 503", { status: 503 });
+    now += 30_001;
+    const read = async () => {
+      reads += 1;
+      return upstream.g!;
+    };
+    expect((await t.state(KEY, "g", read)).fromTracker).toBe(false);
+    expect(reads).toBe(1);
+  });
+
+  it("keeps a listing fresh while the key is listed, and answers it only while fresh and complete", async () => {
+    const t = tracker();
+    upstream.h = activation("h");
+    expect(await t.liveListing(KEY)).toBeUndefined(); // nothing read yet: the caller lists
+    await t.refreshDue();
+    expect((await t.liveListing(KEY))?.map((a) => a.id)).toEqual(["h"]);
+    now += 2001; // two intervals without a refresh
+    expect(await t.liveListing(KEY)).toBeUndefined();
+  });
+});
