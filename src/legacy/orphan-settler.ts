@@ -21,6 +21,8 @@ const FIRST_RETRY_MS = 1000;
 const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TTL_MS = 10 * HEARTBEAT_MS;
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** After this long an intent of a live replica is settled here too (that replica failed to). */
+const LIVE_REPLICA_GRACE_MS = 10 * 60_000;
 const ENDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
 
 export type SettleResult =
@@ -193,9 +195,15 @@ export class OrphanSettler {
     const { purchases } = this.opts;
     if (intent.instance === purchases.instance)
       return purchases.isInFlight(intent.intentId) ? "in-flight" : "orphan";
-    if (intent.instance !== undefined && !live.has(intent.instance)) return "orphan";
-    const deadlinePassed = this.now() - intent.createdAt >= this.opts.purchaseTimeoutMs + CLOCK_MARGIN_MS;
-    return deadlinePassed ? "orphan" : "live-replica";
+    const age = this.now() - intent.createdAt;
+    if (intent.instance === undefined) {
+      // recorded before intents named their process: after the purchase deadline
+      return age >= this.opts.purchaseTimeoutMs + CLOCK_MARGIN_MS ? "orphan" : "live-replica";
+    }
+    if (!live.has(intent.instance)) return "orphan";
+    // A live replica settles its own intents (its purchase may be slow, or still being answered):
+    // stepping in early could cancel an activation it is handing out. Only as a last resort.
+    return age >= LIVE_REPLICA_GRACE_MS ? "orphan" : "live-replica";
   }
 
   private async settleOwner(

@@ -126,11 +126,20 @@ export class ActivationTracker {
     return { activation, fromTracker: false };
   }
 
-  /** A state the gateway was just given (a purchase's answer, a write's): kept and tracked at once. */
+  /**
+   * A state the gateway was just given (a purchase's answer, a write's): kept and tracked at once,
+   * and reflected in the key's live listing, so a listing right after a purchase shows it.
+   */
   async remember(key: string, activation: Activation): Promise<void> {
     const keyId = this.know(key);
     await this.touch(keyId, activation.id, true);
     await this.record(keyId, [{ activation, seenAt: this.now() }]);
+    const listing = await this.opts.store.getListing(keyId);
+    if (!listing) return;
+    const others = listing.activations.filter((a) => a.id !== activation.id);
+    // newest first, as the upstream lists them
+    const activations = LIVE.includes(activation.status) ? [activation, ...others] : others;
+    await this.opts.store.putListing(keyId, { ...listing, activations });
   }
 
   /**
