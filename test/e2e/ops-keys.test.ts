@@ -2,18 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  keysCli,
-  legacy,
-  pollUntil,
-  type SpawnedGateway,
-  spawnGateway,
-  upstreamRequests,
-} from "../helpers/ops.js";
+import { legacy, upstreamRequests } from "../helpers/ops.js";
+import { keysCli, type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
- * Issue 6 "Done when", gateway keys: with a KEYS_FILE made by the compiled `keys` CLI, a gateway key
+ * Gateway keys: with a KEYS_FILE made by the compiled `keys` CLI, a gateway key
  * buys through its upstream key; the upstream key itself is refused; a revoked key gets BAD_KEY
  * without any upstream call; the upstream key appears in no log line (LOG_LEVEL=debug).
  */
@@ -84,14 +79,10 @@ describe("gateway keys (KEYS_FILE, compiled process)", () => {
     const broken = JSON.parse(good);
     broken.keys[0].id = "NOT A VALID ID"; // schema-invalid, with the upstream key still in it
     writeFileSync(keysFile, JSON.stringify(broken));
-    await pollUntil(
-      "the reload warning",
-      async () => {
-        expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
-        return /keys file reload failed/.test(gw.stdout()) ? true : undefined;
-      },
-      { attempts: 100, everyMs: 100 },
-    );
+    await waitFor("the reload warning", async () => {
+      expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+      return /keys file reload failed/.test(gw.stdout()) ? true : undefined;
+    });
     const warning = gw
       .stdout()
       .split("\n")
@@ -103,14 +94,10 @@ describe("gateway keys (KEYS_FILE, compiled process)", () => {
     const reloads = () => (gw.stdout().match(/gateway keys reloaded/g) ?? []).length;
     const before = reloads();
     writeFileSync(keysFile, good);
-    await pollUntil(
-      "the reload of the repaired file",
-      async () => {
-        expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
-        return reloads() > before ? true : undefined;
-      },
-      { attempts: 100, everyMs: 100 },
-    );
+    await waitFor("the reload of the repaired file", async () => {
+      expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+      return reloads() > before ? true : undefined;
+    });
   });
 
   it("after `keys revoke`, the key gets BAD_KEY (file reloaded without a restart) and makes no upstream call", async () => {
@@ -120,11 +107,8 @@ describe("gateway keys (KEYS_FILE, compiled process)", () => {
     expect(JSON.parse(readFileSync(keysFile, "utf8")).keys[0].revokedAt).not.toBeNull();
 
     // The resolver re-reads the file at most once a second: poll until the revocation is in force.
-    await pollUntil(
-      "the revocation to take effect",
-      async () =>
-        (await call({ api_key: gatewayKey, action: "getBalance" })) === "BAD_KEY" ? true : undefined,
-      { attempts: 100, everyMs: 100 },
+    await waitFor("the revocation to take effect", async () =>
+      (await call({ api_key: gatewayKey, action: "getBalance" })) === "BAD_KEY" ? true : undefined,
     );
 
     const before = (await sb.control.stats()).requests;

@@ -2,11 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpCall, legacy, pollUntil, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { httpCall, legacy } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
- * Issue 6 item 4 (logging), through the compiled process: one structured JSON line per legacy
+ * Request logging, through the compiled process: one structured JSON line per legacy
  * request (request id, action, token, latency, upstream calls, path without the query), and
  * readable, non-JSON lines with LOG_PRETTY=1.
  */
@@ -53,7 +55,7 @@ describe("request logs (compiled process)", () => {
     const generatedId = b.headers["x-request-id"];
     expect(generatedId).toMatch(/^[\w.-]+$/);
 
-    const lines = await pollUntil("two request lines", async () => {
+    const lines = await waitFor("two request lines", async () => {
       const found = gw
         .stdout()
         .split("\n")
@@ -92,7 +94,7 @@ describe("LOG_PRETTY=1 (compiled process)", () => {
           .body,
       ).toMatch(/^ACCESS_NUMBER:/);
       // pino-pretty runs in a worker thread: its lines arrive a little later
-      const out = await pollUntil("the pretty request lines", async () => {
+      const out = await waitFor("the pretty request lines", async () => {
         const text = stripAnsi(gw.stdout());
         return (text.match(/legacy request/g) ?? []).length >= 2 ? text : undefined;
       });

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/shared/owner.js";
-import { type Answer, httpCall, legacy, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { type Answer, httpCall, legacy } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * Issue 5 item 7 (secrets): a full session at LOG_LEVEL=debug and trace, through the compiled
+ * Secrets: a full session at LOG_LEVEL=debug and trace, through the compiled
  * process; no api key (the real one, nor a wrong one) appears in any log line or in any file of
  * DATA_DIR, and the stored owners are hashes.
  */
