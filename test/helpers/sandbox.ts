@@ -8,6 +8,7 @@
  *   await sb.close();
  */
 
+import type { Logger } from "pino";
 import { FakeClock } from "../../src/sandbox/clock.js";
 import { DEMO_API_KEY, type SandboxConfig, sandboxConfig } from "../../src/sandbox/config.js";
 import type { FaultRuleInput } from "../../src/sandbox/faults.js";
@@ -26,6 +27,8 @@ export interface TestSandboxOptions {
    * default (each sandbox of a test file its own stream), or your own.
    */
   random?: () => number;
+  /** The sandbox's logger (silent by default); at debug it logs every request once answered. */
+  logger?: Logger;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely; the upstream schemas check them where it matters
@@ -120,7 +123,13 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
         ? options.clock
         : new FakeClock();
   const random = options.random ?? seededRandom(started++);
-  const running = await startSandbox(config, { port: 0, host: "127.0.0.1", clock, random });
+  const running = await startSandbox(config, {
+    port: 0,
+    host: "127.0.0.1",
+    clock,
+    random,
+    ...(options.logger && { logger: options.logger }),
+  });
   const apiKey = config.accounts[0]?.apiKey ?? DEMO_API_KEY;
   const raw = (path: string, o: RequestOptions = {}) => request(`${running.url}${path}`, o, null);
   const control: SandboxControl = {
