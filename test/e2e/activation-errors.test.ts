@@ -1,39 +1,43 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { failRoute, PURCHASE_ROUTE } from "../helpers/faults.js";
+import { buy, type Pair } from "../helpers/gateway.js";
+import { type InProcessGateway, startHarness } from "../helpers/harness.js";
+import type { TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
-/** Upstream failures → legacy tokens (legacy-protocol.md §6b), each caused through the sandbox. */
+/**
+ * Upstream failures → legacy tokens (legacy-protocol.md §6b), each caused through the sandbox. The
+ * gateway runs in process (`app.request()`); its calls to the sandbox are real HTTP.
+ */
+let pair: Pair<InProcessGateway>;
 let sb: TestSandbox;
-let gw: TestGateway;
+let gw: InProcessGateway;
 let key: string;
 
 beforeAll(async () => {
-  sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 0 } });
-  gw = await startTestGateway({
-    upstreamUrl: sb.baseUrl,
-    // The breaker is tested on its own: here every failure must reach the upstream.
-    env: {
-      STATUS_CACHE_MS: "0",
-      UPSTREAM_TIMEOUT_MS: "300",
-      PURCHASE_TIMEOUT_MS: "300",
-      BREAKER_THRESHOLD: "1000",
+  pair = await startHarness({
+    sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
+    gateway: {
+      // The breaker is tested on its own: here every failure must reach the upstream.
+      env: {
+        STATUS_CACHE_MS: "0",
+        UPSTREAM_TIMEOUT_MS: "300",
+        PURCHASE_TIMEOUT_MS: "300",
+        BREAKER_THRESHOLD: "1000",
+      },
     },
   });
-  key = sb.apiKey;
+  ({ sb, gw, key } = pair);
 });
 afterEach(async () => {
   await sb.control.clearFaults();
 });
 afterAll(async () => {
-  await gw.close();
-  await sb.close();
+  await pair.close();
 });
 
 const call = (params: Record<string, string>) => gw.call({ api_key: key, ...params });
 const buyTg = () => call({ action: "getNumber", service: "tg", country: "62" });
-type Fault = Parameters<TestSandbox["control"]["setFaults"]>[0][number];
-const fault = (route: string, f: Partial<Fault>) =>
-  sb.control.setFaults([{ route, phase: "before", ...f } as Fault]);
 
 describe("purchase refusals", () => {
   it("out of stock → NO_NUMBERS", async () => {
@@ -69,7 +73,7 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     ["a dropped connection", { drop: 1 }],
     ["a timeout", { latencyMs: 1000 }],
   ])("%s on the purchase", async (_name, f) => {
-    await fault("POST /api/v1/activations", f);
+    await failRoute(sb, PURCHASE_ROUTE, f);
     expect(await buyTg()).toBe("ERROR_SQL");
   });
 
@@ -78,15 +82,15 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     ["a dropped connection", { drop: 1 }],
     ["a timeout", { latencyMs: 1000 }],
   ])("%s on getStatus and setStatus", async (_name, f) => {
-    const { id } = parseAccessNumber(await buyTg());
-    await fault("GET /api/v1/activations/:id", f);
+    const { id } = await buy(gw, key);
+    await failRoute(sb, "GET /api/v1/activations/:id", f);
     expect(await call({ action: "getStatus", id })).toBe("ERROR_SQL");
     expect(await call({ action: "getStatusV2", id })).toBe("ERROR_SQL");
     expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
   });
 
   it("a 429 → ERROR_SQL, and the key waits out Retry-After without calling the upstream", async () => {
-    await fault("GET /api/v1/wallet/balance", { error429: 1 }); // the sandbox says Retry-After: 1
+    await failRoute(sb, "GET /api/v1/wallet/balance", { error429: 1 }); // the sandbox says Retry-After: 1
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
     await sb.control.clearFaults();
     await sb.control.resetStats();
@@ -95,31 +99,33 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     const during = await sb.control.stats();
     expect(during.requests["GET /api/v1/wallet/balance"] ?? 0).toBe(0);
     expect(during.purchases).toBe(0);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(await call({ action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+    // once the second has passed (real time), the key calls the upstream again
+    await waitFor("the key's Retry-After to pass", async () =>
+      /^ACCESS_BALANCE:/.test(await call({ action: "getBalance" })),
+    );
   });
 
   it("a 500 on the balance → ERROR_SQL", async () => {
-    await fault("GET /api/v1/wallet/balance", { error500: 1 });
+    await failRoute(sb, "GET /api/v1/wallet/balance", { error500: 1 });
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
   });
 
   it("a 500 on the cancel itself → ERROR_SQL, and the activation is still there", async () => {
-    const { id } = parseAccessNumber(await buyTg());
-    await fault("DELETE /api/v1/activations/:id", { error500: 1 });
+    const { id } = await buy(gw, key);
+    await failRoute(sb, "DELETE /api/v1/activations/:id", { error500: 1 });
     expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
     await sb.control.clearFaults();
     expect(await call({ action: "getStatus", id })).toBe("STATUS_WAIT_CODE");
   });
 
   it("a stopped upstream → ERROR_SQL for every keyed action", async () => {
-    const other = await startTestSandbox({ config: { autoSms: false } });
-    const gw2 = await startTestGateway({ upstreamUrl: other.baseUrl, env: { STATUS_CACHE_MS: "0" } });
-    const { id } = parseAccessNumber(
-      await gw2.call({ api_key: other.apiKey, action: "getNumber", service: "tg", country: "62" }),
-    );
-    await other.close();
+    const other = await startHarness({
+      sandbox: { config: { autoSms: false } },
+      gateway: { env: { STATUS_CACHE_MS: "0" } },
+    });
     try {
+      const { id } = await buy(other.gw, other.key);
+      await other.sb.close();
       const calls: Record<string, string>[] = [
         { action: "getBalance" },
         { action: "getNumber", service: "tg", country: "62" },
@@ -128,10 +134,10 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
         { action: "getActiveActivations" },
       ];
       for (const params of calls) {
-        expect(await gw2.call({ api_key: other.apiKey, ...params })).toBe("ERROR_SQL");
+        expect(await other.gw.call({ api_key: other.key, ...params })).toBe("ERROR_SQL");
       }
     } finally {
-      await gw2.close();
+      await other.close();
     }
   });
 });

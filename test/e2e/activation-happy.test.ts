@@ -1,35 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/shared/owner.js";
-import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { buy as buyWith, type Pair } from "../helpers/gateway.js";
+import { type InProcessGateway, startHarness } from "../helpers/harness.js";
+import type { TestSandbox } from "../helpers/sandbox.js";
 
-/** The legacy activation loop end to end: gateway → sandbox over loopback HTTP, fake sandbox clock. */
+/**
+ * The legacy activation loop end to end: gateway (in process, `app.request()`) → sandbox over
+ * loopback HTTP, fake sandbox clock.
+ */
+let pair: Pair<InProcessGateway>;
 let sb: TestSandbox;
-let gw: TestGateway;
+let gw: InProcessGateway;
 let key: string;
 
 beforeAll(async () => {
-  sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 120 } });
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl, env: { STATUS_CACHE_MS: "0" } });
-  key = sb.apiKey;
+  pair = await startHarness({
+    sandbox: { config: { autoSms: false, cancelCooldownS: 120 } },
+    gateway: { env: { STATUS_CACHE_MS: "0" } },
+  });
+  ({ sb, gw, key } = pair);
 });
 afterAll(async () => {
-  await gw.close();
-  await sb.close();
+  await pair.close();
 });
 
 const call = (params: Record<string, string>) => gw.call({ api_key: key, ...params });
+const buy = (service = "tg", country = "62") => buyWith(gw, key, service, country);
 
 /** Delivers an SMS to the upstream activation behind a legacy id. */
 async function deliver(id: string, text?: string) {
-  const record = await gw.running.deps.ids.resolve(Number(id), ownerOf(key));
+  const record = await gw.deps.ids.resolve(Number(id), ownerOf(key));
   if (!record) throw new Error(`id ${id} is not mapped`);
   const res = await sb.control.deliverSms({ activationId: record.upstreamId }, text);
-  expect(res.status).toBeLessThan(300);
-}
-
-async function buy(service = "tg", country = "62") {
-  return parseAccessNumber(await call({ action: "getNumber", service, country }));
+  expect(res.status).toBe(200);
 }
 
 describe("balance", () => {

@@ -1,30 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { buy, type Pair } from "../helpers/gateway.js";
+import { type InProcessGateway, startHarness } from "../helpers/harness.js";
 
-/** One key never sees, reads or changes another key's activations. */
-let sb: TestSandbox;
-let gw: TestGateway;
+/** One key never sees, reads or changes another key's activations (gateway in process). */
+let pair: Pair<InProcessGateway>;
+let gw: InProcessGateway;
 const keyA = "key-a-000000000000000000000000000";
 const keyB = "key-b-000000000000000000000000000";
 
 beforeAll(async () => {
-  sb = await startTestSandbox({
-    config: {
-      autoSms: false,
-      cancelCooldownS: 0,
-      accounts: [
-        { apiKey: keyA, balance: "50.00" },
-        { apiKey: keyB, balance: "50.00" },
-      ],
+  pair = await startHarness({
+    sandbox: {
+      config: {
+        autoSms: false,
+        cancelCooldownS: 0,
+        accounts: [
+          { apiKey: keyA, balance: "50.00" },
+          { apiKey: keyB, balance: "50.00" },
+        ],
+      },
     },
+    // The shield is on: a cached state must not leak across keys either.
+    gateway: { env: { STATUS_CACHE_MS: "60000" } },
   });
-  // The shield is on: a cached state must not leak across keys either.
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl, env: { STATUS_CACHE_MS: "60000" } });
+  gw = pair.gw;
 });
 afterAll(async () => {
-  await gw.close();
-  await sb.close();
+  await pair.close();
 });
 
 describe("cross-key access", () => {
@@ -38,18 +40,14 @@ describe("cross-key access", () => {
     { action: "setStatus", status: "8" },
     { action: "setStatus", status: "-1" },
   ])("key B gets NO_ACTIVATION for key A's id: %o", async (params) => {
-    const { id } = parseAccessNumber(
-      await gw.call({ api_key: keyA, action: "getNumber", service: "tg", country: "62" }),
-    );
+    const { id } = await buy(gw, keyA, "tg", "62");
     expect(await gw.call({ api_key: keyA, action: "getStatus", id })).toBe("STATUS_WAIT_CODE"); // now cached for A
     expect(await gw.call({ api_key: keyB, id, ...params })).toBe("NO_ACTIVATION");
     expect(await gw.call({ api_key: keyA, action: "getStatus", id })).toBe("STATUS_WAIT_CODE");
   });
 
   it("key B's lists never contain key A's activations", async () => {
-    const { id } = parseAccessNumber(
-      await gw.call({ api_key: keyA, action: "getNumber", service: "wa", country: "62" }),
-    );
+    const { id } = await buy(gw, keyA, "wa", "62");
     const activeB = await gw.call({ api_key: keyB, action: "getActiveActivations" });
     if (activeB !== "NO_ACTIVATIONS") {
       const ids = JSON.parse(activeB).activeActivations.map((a: { activationId: string }) => a.activationId);

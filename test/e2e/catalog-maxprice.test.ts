@@ -1,22 +1,26 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { type Pair, parseAccessNumber } from "../helpers/gateway.js";
+import { type InProcessGateway, startHarness } from "../helpers/harness.js";
+import type { TestSandbox } from "../helpers/sandbox.js";
 
 /** maxPrice on getNumber/getNumberV2: a fresh price check right before buying (legacy-protocol.md §4). */
+let pair: Pair<InProcessGateway>;
 let sb: TestSandbox;
-let gw: TestGateway;
+let gw: InProcessGateway;
 
 beforeAll(async () => {
-  sb = await startTestSandbox({ config: { autoSms: false } });
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl, env: { CATALOG_RATE_PER_S: "1000" } });
+  pair = await startHarness({
+    sandbox: { config: { autoSms: false } },
+    gateway: { env: { CATALOG_RATE_PER_S: "1000" } },
+  });
+  ({ sb, gw } = pair);
 });
 beforeEach(async () => {
   await sb.control.setOffer("tg", "TR", { price: "0.50", stock: 100 });
   await sb.control.resetStats();
 });
 afterAll(async () => {
-  await gw.close();
-  await sb.close();
+  await pair.close();
 });
 
 const buy = (action: string, maxPrice: string) =>

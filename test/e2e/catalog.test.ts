@@ -2,19 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
 import { OTHER_UNSUPPORTED_ACTIONS, RENT_ACTIONS } from "../../src/legacy/actions/unsupported.js";
 import { T } from "../../src/shared/tokens.js";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { type Json, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import type { Pair } from "../helpers/gateway.js";
+import { type InProcessGateway, startHarness } from "../helpers/harness.js";
+import type { Json, TestSandbox } from "../helpers/sandbox.js";
 
-/** Every catalogue action's answer over real HTTP, without api_key, against the sandbox's numbers. */
+/**
+ * Every catalogue action's answer, without api_key, against the sandbox's numbers. The gateway runs
+ * in process (`app.request()`); its catalogue calls to the sandbox are real HTTP.
+ */
+let pair: Pair<InProcessGateway>;
 let sb: TestSandbox;
-let gw: TestGateway;
+let gw: InProcessGateway;
 /** What the sandbox itself says: service code → ISO → {price, stock}. */
 const upstream = new Map<string, Map<string, { price: string; stock: number }>>();
 let upstreamServices: { code: string; name: string }[] = [];
 
 beforeAll(async () => {
-  sb = await startTestSandbox();
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl });
+  pair = await startHarness();
+  ({ sb, gw } = pair);
   upstreamServices = (await sb.api("/services", { key: null })).body.data;
   for (const { code } of upstreamServices) {
     const { countries } = (await sb.api(`/services/${code}/countries`, { key: null })).body;
@@ -22,8 +27,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await gw.close();
-  await sb.close();
+  await pair.close();
 });
 
 const get = (params: Record<string, string>) => gw.call(params);
