@@ -1,21 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { failRoute, PURCHASE_ROUTE } from "../helpers/faults.js";
-import { buy, type Pair } from "../helpers/gateway.js";
-import { type InProcessGateway, startHarness } from "../helpers/harness.js";
-import type { TestSandbox } from "../helpers/sandbox.js";
+import { buy, usePair } from "../helpers/gateway.js";
+import { startHarness } from "../helpers/harness.js";
+import { DEMO_API_KEY } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
  * Upstream failures → legacy tokens (legacy-protocol.md §6b), each caused through the sandbox. The
  * gateway runs in process (`app.request()`); its calls to the sandbox are real HTTP.
  */
-let pair: Pair<InProcessGateway>;
-let sb: TestSandbox;
-let gw: InProcessGateway;
-let key: string;
-
-beforeAll(async () => {
-  pair = await startHarness({
+const key = DEMO_API_KEY;
+const pair = usePair(() =>
+  startHarness({
     sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
     gateway: {
       // The breaker is tested on its own: here every failure must reach the upstream.
@@ -26,33 +22,29 @@ beforeAll(async () => {
         BREAKER_THRESHOLD: "1000",
       },
     },
-  });
-  ({ sb, gw, key } = pair);
-});
+  }),
+);
 afterEach(async () => {
-  await sb.control.clearFaults();
-});
-afterAll(async () => {
-  await pair.close();
+  await pair.sb.control.clearFaults();
 });
 
-const call = (params: Record<string, string>) => gw.call({ api_key: key, ...params });
+const call = (params: Record<string, string>) => pair.gw.call({ api_key: key, ...params });
 const buyTg = () => call({ action: "getNumber", service: "tg", country: "62" });
 
 describe("purchase refusals", () => {
   it("out of stock → NO_NUMBERS", async () => {
-    await sb.control.setOffer("wa", "ID", { stock: 0 });
+    await pair.sb.control.setOffer("wa", "ID", { stock: 0 });
     expect(await call({ action: "getNumber", service: "wa", country: "6" })).toBe("NO_NUMBERS");
-    await sb.control.setOffer("wa", "ID", { stock: 100 });
+    await pair.sb.control.setOffer("wa", "ID", { stock: 100 });
   });
 
   it("no funds → NO_BALANCE, and nothing is bought", async () => {
     const poor = "poor-key-00000000000000000000000";
-    await sb.control.account(poor, "0.01");
-    expect(await gw.call({ api_key: poor, action: "getNumber", service: "tg", country: "62" })).toBe(
+    await pair.sb.control.account(poor, "0.01");
+    expect(await pair.gw.call({ api_key: poor, action: "getNumber", service: "tg", country: "62" })).toBe(
       "NO_BALANCE",
     );
-    expect(await sb.control.activations(poor)).toEqual([]);
+    expect(await pair.sb.control.activations(poor)).toEqual([]);
   });
 
   it("an unknown service → BAD_SERVICE; a missing one too", async () => {
@@ -73,7 +65,7 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     ["a dropped connection", { drop: 1 }],
     ["a timeout", { latencyMs: 1000 }],
   ])("%s on the purchase", async (_name, f) => {
-    await failRoute(sb, PURCHASE_ROUTE, f);
+    await failRoute(pair.sb, PURCHASE_ROUTE, f);
     expect(await buyTg()).toBe("ERROR_SQL");
   });
 
@@ -82,21 +74,21 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     ["a dropped connection", { drop: 1 }],
     ["a timeout", { latencyMs: 1000 }],
   ])("%s on getStatus and setStatus", async (_name, f) => {
-    const { id } = await buy(gw, key);
-    await failRoute(sb, "GET /api/v1/activations/:id", f);
+    const { id } = await buy(pair.gw, key);
+    await failRoute(pair.sb, "GET /api/v1/activations/:id", f);
     expect(await call({ action: "getStatus", id })).toBe("ERROR_SQL");
     expect(await call({ action: "getStatusV2", id })).toBe("ERROR_SQL");
     expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
   });
 
   it("a 429 → ERROR_SQL, and the key waits out Retry-After without calling the upstream", async () => {
-    await failRoute(sb, "GET /api/v1/wallet/balance", { error429: 1 }); // the sandbox says Retry-After: 1
+    await failRoute(pair.sb, "GET /api/v1/wallet/balance", { error429: 1 }); // the sandbox says Retry-After: 1
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
-    await sb.control.clearFaults();
-    await sb.control.resetStats();
+    await pair.sb.control.clearFaults();
+    await pair.sb.control.resetStats();
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
     expect(await call({ action: "getNumber", service: "tg", country: "62" })).toBe("ERROR_SQL");
-    const during = await sb.control.stats();
+    const during = await pair.sb.control.stats();
     expect(during.requests["GET /api/v1/wallet/balance"] ?? 0).toBe(0);
     expect(during.purchases).toBe(0);
     // once the second has passed (real time), the key calls the upstream again
@@ -106,15 +98,15 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
   });
 
   it("a 500 on the balance → ERROR_SQL", async () => {
-    await failRoute(sb, "GET /api/v1/wallet/balance", { error500: 1 });
+    await failRoute(pair.sb, "GET /api/v1/wallet/balance", { error500: 1 });
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
   });
 
   it("a 500 on the cancel itself → ERROR_SQL, and the activation is still there", async () => {
-    const { id } = await buy(gw, key);
-    await failRoute(sb, "DELETE /api/v1/activations/:id", { error500: 1 });
+    const { id } = await buy(pair.gw, key);
+    await failRoute(pair.sb, "DELETE /api/v1/activations/:id", { error500: 1 });
     expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
-    await sb.control.clearFaults();
+    await pair.sb.control.clearFaults();
     expect(await call({ action: "getStatus", id })).toBe("STATUS_WAIT_CODE");
   });
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { failRoute } from "../helpers/faults.js";
-import type { Pair } from "../helpers/gateway.js";
-import { type InProcessGateway, startHarness } from "../helpers/harness.js";
+import { usePair } from "../helpers/gateway.js";
+import { startHarness } from "../helpers/harness.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -11,19 +11,14 @@ import { waitFor } from "../helpers/wait.js";
  * inside it; the recovery is waited for, not slept.
  */
 const COOLDOWN_MS = 1000;
-let pair: Pair<InProcessGateway>;
-
-beforeAll(async () => {
-  pair = await startHarness({
+const pair = usePair(() =>
+  startHarness({
     sandbox: { config: { autoSms: false } },
     gateway: {
       env: { BREAKER_THRESHOLD: "3", BREAKER_COOLDOWN_MS: String(COOLDOWN_MS), STATUS_CACHE_MS: "0" },
     },
-  });
-});
-afterAll(async () => {
-  await pair.close();
-});
+  }),
+);
 
 const balance = () => pair.gw.call({ api_key: pair.key, action: "getBalance" });
 const readiness = async () => {

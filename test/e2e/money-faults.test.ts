@@ -1,8 +1,8 @@
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/shared/owner.js";
 import { dropPurchaseAnswers } from "../helpers/faults.js";
-import { type Pair, type TestGateway, withGatewayAndSandbox } from "../helpers/gateway.js";
+import { usePair, withGatewayAndSandbox } from "../helpers/gateway.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -25,10 +25,8 @@ const CONCURRENCY = 8;
 
 const logs: string[] = [];
 const key = "money-key-0000000000000000000000";
-let pair: Pair<TestGateway>;
-
-beforeAll(async () => {
-  pair = await withGatewayAndSandbox({
+const pair = usePair(() =>
+  withGatewayAndSandbox({
     sandbox: {
       clock: "real",
       config: { autoSms: false, cancelCooldownS: 0, accounts: [{ apiKey: key, balance: "1000.00" }] },
@@ -43,11 +41,8 @@ beforeAll(async () => {
         STATUS_CACHE_MS: "0",
       },
     },
-  });
-});
-afterAll(async () => {
-  await pair.close();
-});
+  }),
+);
 
 describe("purchases with lost answers", () => {
   it(`${CALLS} getNumber calls under after-commit faults: each purchase handed out once or refunded`, async () => {

@@ -1,7 +1,7 @@
 import { Agent, request } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/shared/owner.js";
-import { buy, type Pair, type TestGateway, withGatewayAndSandbox } from "../helpers/gateway.js";
+import { buy, usePair, withGatewayAndSandbox } from "../helpers/gateway.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -17,19 +17,14 @@ const INTERVAL_MS = 100;
 const DURATION_MS = 10_000;
 const SHIELD_MS = 1000;
 
-let pair: Pair<TestGateway>;
-const agent = new Agent({ keepAlive: true, maxSockets: POLLERS });
-
-beforeAll(async () => {
-  pair = await withGatewayAndSandbox({
+const pair = usePair(() =>
+  withGatewayAndSandbox({
     sandbox: { config: { autoSms: false, rateLimitPerS: 100_000 } },
     gateway: { env: { STATUS_CACHE_MS: String(SHIELD_MS) } },
-  });
-});
-afterAll(async () => {
-  agent.destroy();
-  await pair.close();
-});
+  }),
+);
+const agent = new Agent({ keepAlive: true, maxSockets: POLLERS });
+afterAll(() => agent.destroy());
 
 function poll(id: string): Promise<string> {
   const url = `${pair.gw.legacyUrl}?api_key=${pair.key}&action=getStatus&id=${id}`;

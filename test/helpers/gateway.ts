@@ -12,6 +12,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import { afterAll, beforeAll } from "vitest";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { type RunningGateway, startGateway } from "../../src/gateway/start.js";
 import type { GatewayDeps } from "../../src/legacy/context.js";
@@ -165,6 +166,24 @@ export async function pairWith<G extends { close(): Promise<void> }>(
       await sb.close();
     },
   };
+}
+
+/**
+ * One pair for a whole test file: started before its tests, closed after them. The fields are
+ * filled in by `beforeAll`, so read them inside tests and hooks, not at the file's top level.
+ *
+ *   const pair = usePair(() => startHarness({ sandbox: { config: { autoSms: false } } }));
+ *   it("…", async () => expect(await pair.gw.call({ action: "getCountries" })).toMatch(/^\{/));
+ */
+export function usePair<G>(start: () => Promise<Pair<G>>): Pair<G> {
+  const pair = {} as Pair<G>;
+  beforeAll(async () => {
+    Object.assign(pair, await start());
+  });
+  afterAll(async () => {
+    await pair.close?.();
+  });
+  return pair;
 }
 
 /** A sandbox and a gateway over real HTTP in front of it. */

@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { faultRuleSchema } from "../../src/sandbox/faults.js";
 import { errorBodySchema } from "../../src/upstream/schemas.js";
 import { PURCHASE_ROUTE } from "../helpers/faults.js";
 import { mulberry32 } from "../helpers/random.js";
@@ -138,20 +139,7 @@ describe("fault injection over HTTP", () => {
 
   it("takes its initial rules from the config (SANDBOX_FAULTS)", async () => {
     sb = await startTestSandbox({
-      config: {
-        faults: [
-          {
-            route: "GET /api/v1/countries",
-            phase: "before",
-            latencyMs: 0,
-            latencyChance: 1,
-            error500: 0,
-            bare503: 1,
-            error429: 0,
-            drop: 0,
-          },
-        ],
-      },
+      config: { faults: [faultRuleSchema.parse({ route: "GET /api/v1/countries", bare503: 1 })] },
     });
     expect((await sb.api("/countries", { key: null })).status).toBe(503);
   });

@@ -36,22 +36,23 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-const shieldOf = (r: ReturnType<typeof reader>, ttlMs: number) =>
-  new StatusShield(r.read, ttlMs, {}, undefined, { now: () => Date.now() });
+/** A shield with a TTL on the fake clock, in front of a fresh reader. */
+function shielded(ttlMs: number) {
+  const r = reader();
+  return { ...r, shield: new StatusShield(r.read, ttlMs, {}, undefined, { now: () => Date.now() }) };
+}
 const pass = (ms: number) => vi.advanceTimersByTime(ms);
 
 describe("StatusShield", () => {
   it("coalesces concurrent reads of one activation by one owner into one call", async () => {
-    const r = reader();
-    const shield = shieldOf(r, 1000);
+    const { shield, ...r } = shielded(1000);
     const answers = await Promise.all(Array.from({ length: 50 }, () => shield.get("owner", "key", "a1")));
     expect(r.calls).toHaveLength(1);
     expect(answers.every((a) => a.id === "a1")).toBe(true);
   });
 
   it("reuses an answer for the TTL, then reads again", async () => {
-    const r = reader();
-    const shield = shieldOf(r, 1000);
+    const { shield, ...r } = shielded(1000);
     await shield.get("o", "k", "a1");
     pass(999);
     await shield.get("o", "k", "a1");
@@ -62,24 +63,21 @@ describe("StatusShield", () => {
   });
 
   it("never serves one owner's entry to another", async () => {
-    const r = reader();
-    const shield = shieldOf(r, 60_000);
+    const { shield, ...r } = shielded(60_000);
     await shield.get("owner-a", "key-a", "a1");
     await shield.get("owner-b", "key-b", "a1");
     expect(r.calls).toEqual(["key-a:a1", "key-b:a1"]);
   });
 
   it("with ttl 0 caches nothing (but still coalesces)", async () => {
-    const r = reader();
-    const shield = shieldOf(r, 0);
+    const { shield, ...r } = shielded(0);
     await shield.get("o", "k", "a1");
     await shield.get("o", "k", "a1");
     expect(r.calls).toHaveLength(2);
   });
 
   it("serves the last known state while the upstream rate-limits or is down, not on other errors", async () => {
-    const r = reader();
-    const shield = shieldOf(r, 1);
+    const { shield, ...r } = shielded(1);
     await shield.get("o", "k", "a1");
     pass(5);
     r.failWith(new UpstreamError("rate_limited", "slow down"));
@@ -90,8 +88,7 @@ describe("StatusShield", () => {
   });
 
   it("keeps terminal states beyond the ttl", async () => {
-    const r = reader();
-    const shield = shieldOf(r, 1);
+    const { shield, ...r } = shielded(1);
     r.setStatus("CANCELLED");
     await shield.get("o", "k", "a1");
     pass(10);
