@@ -1,8 +1,8 @@
 // `npm run bench`: what the gateway costs and what it saves.
 // Sandbox, gateways and the bare baseline run as separate processes on 127.0.0.1; every figure is
 // measured beside its baseline in the same run, in interleaved rounds, and reported as a ratio.
-// Each scenario is a module in bench/scenarios/ (its number, key, title and run(context)); this
-// file starts the shared processes, runs the scenarios in order, prints the table and writes
+// Each scenario is a module in bench/scenarios/ exporting run(context); this file starts the
+// shared processes, runs the scenarios in order, prints the table and writes
 // bench/results/latest.json.
 // Options: --only=1,2,… runs some scenarios; --quick shortens every phase (for trying the script).
 import { renameSync, writeFileSync } from "node:fs";
@@ -16,7 +16,15 @@ import * as memory from "./scenarios/memory.mjs";
 import * as pollingStorm from "./scenarios/polling-storm.mjs";
 import * as translationCost from "./scenarios/translation-cost.mjs";
 
-const SCENARIOS = [translationCost, addedLatency, cachedCatalogue, pollingStorm, coldCatalogue, memory];
+/** number, key in latest.json, title, and the module that measures it */
+const SCENARIOS = [
+  [1, "translationCost", "translation cost (CPU per request)", translationCost],
+  [2, "addedLatency", "added latency and translated throughput", addedLatency],
+  [3, "cachedCatalogue", "cached catalogue", cachedCatalogue],
+  [4, "pollingStorm", "polling storm", pollingStorm],
+  [5, "coldCatalogue", "cold catalogue", coldCatalogue],
+  [6, "memory", "memory and id-store lookups", memory],
+];
 
 const args = process.argv.slice(2);
 const only = args
@@ -76,7 +84,7 @@ async function main() {
       `processes: sandbox pid ${sandbox.pid}, gateway pid ${gw.pid} (STATUS_CACHE_MS=0), bare app pid ${bare.pid}; ${acts.length} activations bought`,
     );
     const ctx = { sandbox, gw, bare, acts, procs, dist, S, row: table.row };
-    for (const { n, key, title, run } of SCENARIOS) {
+    for (const [n, key, title, { run }] of SCENARIOS) {
       if (!runs(n)) continue;
       const t = Date.now();
       log(`scenario ${n}: ${title}`);

@@ -1,4 +1,5 @@
-// Scenario 2 of `npm run bench`: added latency and translated throughput (run by bench/run.mjs; bench/README.md says how).
+// Scenario 2 of `npm run bench` (added latency and translated throughput): bench/run.mjs runs it, bench/README.md
+// says how it is measured.
 import {
   cannon,
   fmt,
@@ -13,10 +14,6 @@ import {
   sum,
   upstreamStats,
 } from "../lib.mjs";
-
-export const n = 2;
-export const key = "addedLatency";
-export const title = "added latency and translated throughput";
 
 /**
  * (2) Added latency at 200 req/s: gateway getStatus and the direct sandbox read side by side in the

@@ -1,9 +1,6 @@
-// Scenario 3 of `npm run bench`: cached catalogue (run by bench/run.mjs; bench/README.md says how).
+// Scenario 3 of `npm run bench` (cached catalogue): bench/run.mjs runs it, bench/README.md
+// says how it is measured.
 import { cannon, fmt, isJson, log, median, request, round, sum } from "../lib.mjs";
-
-export const n = 3;
-export const key = "cachedCatalogue";
-export const title = "cached catalogue";
 
 /** (3) Warm catalogue throughput (getPrices, getCountries) vs the bare app. */
 export async function run({ gw, bare, S, row }) {

@@ -1,9 +1,6 @@
-// Scenario 5 of `npm run bench`: cold catalogue (run by bench/run.mjs; bench/README.md says how).
+// Scenario 5 of `npm run bench` (cold catalogue): bench/run.mjs runs it, bench/README.md
+// says how it is measured.
 import { fmt, isJson, json, KEY, log, request, round, sum, tmp, upstreamStats } from "../lib.mjs";
-
-export const n = 5;
-export const key = "coldCatalogue";
-export const title = "cold catalogue";
 
 /** (5) First getNumbersStatus on a cold cache, sandbox adding 50 ms to every native call. */
 export async function run({ procs, row }) {

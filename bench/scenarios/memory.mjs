@@ -1,12 +1,9 @@
-// Scenario 6 of `npm run bench`: memory and id-store lookups (run by bench/run.mjs; bench/README.md says how).
+// Scenario 6 of `npm run bench` (memory and id-store lookups): bench/run.mjs runs it, bench/README.md
+// says how it is measured.
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buy, fmt, freePort, KEY, log, paced, percentile, round, rssMb, sleep, tmp } from "../lib.mjs";
-
-export const n = 6;
-export const key = "memory";
-export const title = "memory and id-store lookups";
 
 /** (6) Gateway RSS with 100,000 ids in the SQLite store; id-store lookup p99, SQLite and Redis. */
 export async function run({ sandbox, bare, procs, dist, S, row }) {

@@ -1,4 +1,5 @@
-// Scenario 4 of `npm run bench`: polling storm (run by bench/run.mjs; bench/README.md says how).
+// Scenario 4 of `npm run bench` (polling storm): bench/run.mjs runs it, bench/README.md
+// says how it is measured.
 import {
   buy,
   cpuSeconds,
@@ -13,10 +14,6 @@ import {
   sleep,
   upstreamStats,
 } from "../lib.mjs";
-
-export const n = 4;
-export const key = "pollingStorm";
-export const title = "polling storm";
 
 /** (4) Polling storm: 500 pollers on 50 activations every 250 ms for 20 s, shield at 1 s. */
 export async function run({ sandbox, procs, S, row }) {

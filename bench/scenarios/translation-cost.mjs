@@ -1,4 +1,5 @@
-// Scenario 1 of `npm run bench`: translation cost (CPU per request) (run by bench/run.mjs; bench/README.md says how).
+// Scenario 1 of `npm run bench` (translation cost (CPU per request)): bench/run.mjs runs it, bench/README.md
+// says how it is measured.
 import {
   CLK_TCK,
   cannon,
@@ -14,10 +15,6 @@ import {
   sum,
   upstreamStats,
 } from "../lib.mjs";
-
-export const n = 1;
-export const key = "translationCost";
-export const title = "translation cost (CPU per request)";
 
 /**
  * (1) CPU per request of the gateway process for getStatus (shield off) vs the bare app. Both loads
