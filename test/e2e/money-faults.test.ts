@@ -16,10 +16,10 @@ const DEADLINE_MS = 400;
 const HELD_MS = 30_000;
 /**
  * The slowest answer may take the deadline, a reconciliation that waits for the other purchases in
- * flight (each within its own deadline) and a listing: about 0.9 s on a quiet machine. The bound
- * is over ten times that, and still well below HELD_MS.
+ * flight (each within its own deadline) and a listing: 0.8–1 s measured (on a loaded machine). The
+ * bound is over ten times that, and well below HELD_MS.
  */
-const SLOWEST_BOUND_MS = 10_000;
+const SLOWEST_BOUND_MS = 15_000;
 const CALLS = 200;
 const CONCURRENCY = 8;
 
