@@ -59,6 +59,7 @@ describe("request logs (compiled process)", () => {
       const found = gw
         .stdout()
         .split("\n")
+        .slice(0, -1) // complete lines only
         .filter((l) => l.includes('"legacy request"'));
       return found.length >= 2 ? found : undefined;
     });

@@ -7,6 +7,7 @@ import { ownerOf } from "../../src/shared/owner.js";
 import { type Answer, httpCall, legacy } from "../helpers/ops.js";
 import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Secrets: a full session at LOG_LEVEL=debug and trace, through the compiled
@@ -142,6 +143,11 @@ describe.each(["debug", "trace"])("a full session at LOG_LEVEL=%s leaks no api k
   });
 
   it("no api key in any log line (stdout or stderr)", async () => {
+    // The log comes through a pipe, after the answers: wait until every request's line is in.
+    await waitFor(
+      "a log line for every legacy request",
+      () => (gw.stdout().match(/"msg":"legacy request"/g) ?? []).length >= Object.keys(answers).length,
+    );
     const out = gw.stdout();
     const err = gw.stderr();
     const lines = `${out}\n${err}`.split("\n").filter((l) => l.trim() !== "");

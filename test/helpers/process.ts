@@ -46,7 +46,7 @@ export interface SpawnedGateway {
   stderr(): string;
   /** GET the legacy endpoint with these parameters; the body text. */
   call(params: Record<string, string>): Promise<string>;
-  /** resolves with the exit code (null after a signal) and the signal */
+  /** resolves with the exit code (null after a signal) and the signal, once its output is all read */
   exited: Promise<Exit>;
   /** SIGTERM (if still running) and wait for the exit */
   stop(): Promise<Exit>;
@@ -75,8 +75,9 @@ export function spawnGateway(env: Record<string, string>): Promise<SpawnedGatewa
   });
   let out = "";
   let err = "";
+  // "close", not "exit": by then stdout and stderr are read to the end
   const exited = new Promise<Exit>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
+    child.once("close", (code, signal) => resolve({ code, signal })),
   );
   const running = () => child.exitCode === null && child.signalCode === null;
   return new Promise((resolve, reject) => {
