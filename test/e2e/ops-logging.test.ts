@@ -97,7 +97,9 @@ describe("LOG_PRETTY=1 (compiled process)", () => {
       // pino-pretty runs in a worker thread: its lines arrive a little later
       const out = await waitFor("the pretty request lines", async () => {
         const text = stripAnsi(gw.stdout());
-        return (text.match(/legacy request/g) ?? []).length >= 2 ? text : undefined;
+        // both entries, the second one down to the fields checked below
+        const both = (text.match(/legacy request/g) ?? []).length >= 2;
+        return both && /^\s+token: "ACCESS_NUMBER"$/m.test(text) ? text : undefined;
       });
       const logLines = out.split("\n").filter((l) => /legacy request/.test(l));
       for (const line of logLines) {
