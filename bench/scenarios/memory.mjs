@@ -95,7 +95,7 @@ export async function run({ sandbox, bare, procs, dist, S, row }) {
   let redis = { skipped: "no redis-server on PATH" };
   if (!spawnSync("redis-server", ["--version"]).error) {
     log(`  id-store lookups: Redis (seeding ${N} ids through upsert)`);
-    redis = await redisLookups(N, owner, time);
+    redis = await redisLookups(dist, N, owner, time);
   } else {
     log(`  skipped: no redis-server`);
   }
@@ -143,7 +143,8 @@ export async function run({ sandbox, bare, procs, dist, S, row }) {
   return out;
 }
 
-async function redisLookups(N, owner, time) {
+async function redisLookups(dist, N, owner, time) {
+  const { openRedisIdStore } = await import(pathToFileURL(join(dist, "store/redis.js")).href);
   const dir = tmp("redis");
   const port = await freePort();
   const child = spawn(
@@ -154,7 +155,6 @@ async function redisLookups(N, owner, time) {
     },
   );
   const exited = new Promise((r) => child.once("exit", r));
-  const { openRedisIdStore } = await import(pathToFileURL(join(dist, "store/redis.js")).href);
   const { Redis } = await import("ioredis");
   let store;
   let client;
