@@ -1,9 +1,11 @@
-// Helpers of the benchmark: child processes, /proc accounting, an open-loop paced load generator
-// on node:http keep-alive agents, autocannon for closed loops, percentiles.
+// Helpers of the benchmark: the programs under test and the results table, child processes, /proc
+// accounting, an open-loop paced load generator on node:http keep-alive agents, autocannon for
+// closed loops, percentiles. Each scenario is a module in bench/scenarios/; run.mjs runs them.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
+import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -32,13 +34,141 @@ export function snapshotDist() {
   mkdirSync(dir, { recursive: true });
   cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
   symlinkSync(join(ROOT, "fixtures"), join(dir, "fixtures"));
-  for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "store/owner.js"]) {
+  for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "shared/owner.js"]) {
     if (!existsSync(join(dir, "dist", f))) throw new Error(`dist/${f} is missing: run npm run build`);
   }
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.on("exit", remove); // also when the run is interrupted
   return { dist: join(dir, "dist"), remove };
 }
+
+// ---------------------------------------------------------------- the bench's own pieces
+
+/** The sandbox account every scenario uses (a million in balance, no rate limit to speak of). */
+export const KEY = "benchkey0000000000000000000000001";
+export const STATUS_TOKEN = /^(STATUS_WAIT_CODE|STATUS_OK:\S+)$/;
+export const isJson = (b) => b.startsWith("{") || b.startsWith("[");
+
+const tmpDirs = [];
+process.on("exit", removeTmpDirs);
+/** A temporary directory, removed at the end of the run (or on exit). */
+export function tmp(name) {
+  const d = mkdtempSync(join(os.tmpdir(), `smsgw-bench-${name}-`));
+  tmpDirs.push(d);
+  return d;
+}
+export function removeTmpDirs() {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+}
+
+/** A figure for the table, or "n/a". */
+export const fmt = (x, unit = "", digits = 1) =>
+  x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${x.toFixed(digits)}${unit}`;
+
+/** The results table: one row per figure, with its baseline, ratio and goal (met/missed, or "—"). */
+export function createTable() {
+  const rows = [];
+  return {
+    rows,
+    row(figure, value, baseline, ratio, goal, met) {
+      rows.push({
+        figure,
+        value,
+        baseline,
+        ratio,
+        goal: goal ?? "—",
+        met: met === undefined ? "—" : met ? "met" : "MISSED",
+      });
+    },
+    print() {
+      const head = ["figure", "value", "baseline", "ratio", "goal", "met"];
+      const cells = [head, ...rows.map((r) => [r.figure, r.value, r.baseline, r.ratio, r.goal, r.met])];
+      const widths = head.map((_, i) => Math.max(...cells.map((c) => String(c[i]).length)));
+      const line = (c) => `| ${c.map((x, i) => String(x).padEnd(widths[i])).join(" | ")} |`;
+      const out = [
+        line(head),
+        `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+        ...cells.slice(1).map(line),
+      ];
+      process.stdout.write(`\n${out.join("\n")}\n`);
+    },
+  };
+}
+
+/**
+ * The programs under test, started from the private copy of dist/ (`snapshotDist`): the sandbox,
+ * gateways in front of it, and the bare baseline app.
+ */
+export function benchProcesses(dist) {
+  return {
+    async startSandbox(name, extraEnv = {}) {
+      const port = await freePort();
+      const p = await startProcess(
+        name,
+        [join(dist, "sandbox/main.js")],
+        {
+          SANDBOX_PORT: String(port),
+          SANDBOX_HOST: "127.0.0.1",
+          SANDBOX_ACCOUNTS: `${KEY}:1000000.00`,
+          SANDBOX_RATE_LIMIT: "1000000",
+          LOG_LEVEL: "warn",
+          ...extraEnv,
+        },
+        port,
+        "/sandbox",
+      );
+      return { ...p, apiBase: `${p.url}/api/v1` };
+    },
+
+    async startGateway(name, sandbox, env = {}, nodeArgs = []) {
+      const port = await freePort();
+      const p = await startProcess(
+        name,
+        [...nodeArgs, join(dist, "main.js")],
+        {
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          UPSTREAM_URL: sandbox.apiBase,
+          DATA_DIR: env.DATA_DIR ?? tmp(name),
+          LOG_LEVEL: "warn",
+          ...env,
+        },
+        port,
+        "/healthz",
+      );
+      const legacy = `${p.url}/stubs/handler_api.php`;
+      return { ...p, legacy, call: (q) => `${legacy}?${new URLSearchParams(q)}` };
+    },
+
+    async startBare() {
+      const port = await freePort();
+      return startProcess(
+        "bare",
+        [join(ROOT, "bench/bare-app.mjs")],
+        { PORT: String(port), HOST: "127.0.0.1" },
+        port,
+      );
+    },
+  };
+}
+
+/** Buys through the gateway; returns { id, upstreamId }. */
+export async function buy(gw, sandbox) {
+  const { body } = await request(
+    gw.call({ api_key: KEY, action: "getNumber", service: "tg", country: "62" }),
+  );
+  const m = /^ACCESS_NUMBER:(\d+):(\d+)$/.exec(body);
+  if (!m) throw new Error(`getNumber answered ${body}`);
+  const list = await json(`${sandbox.url}/sandbox/activations?apiKey=${KEY}`);
+  const found = list.data.find((a) => a.phoneNumber === m[2]);
+  if (!found) throw new Error(`activation on ${m[2]} not in the sandbox list`);
+  return { id: m[1], upstreamId: found.id };
+}
+
+/** The sandbox's request counters by route, and their reset. */
+export const upstreamStats = async (sandbox) => (await json(`${sandbox.url}/sandbox/stats`)).requests;
+export const resetStats = (sandbox) =>
+  json(`${sandbox.url}/sandbox/stats/reset`, { method: "POST", body: {} });
 
 // ---------------------------------------------------------------- child processes
 

@@ -6,56 +6,29 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { cannon, freePort, json, log, request, snapshotDist, startProcess } from "./lib.mjs";
+import { benchProcesses, buy, cannon, json, KEY, log, snapshotDist } from "./lib.mjs";
 
 const what = process.argv[2] ?? "getStatus";
 const seconds = Number(process.argv[3] ?? 10);
-const KEY = "benchkey0000000000000000000000001";
 
 const snap = snapshotDist();
 const dir = mkdtempSync(join(os.tmpdir(), "smsgw-prof-"));
 const profDir = join(dir, "prof");
 const procs = [];
 try {
-  const sbPort = await freePort();
-  const sandbox = await startProcess(
-    "sandbox",
-    [join(snap.dist, "sandbox/main.js")],
-    {
-      SANDBOX_PORT: String(sbPort),
-      SANDBOX_ACCOUNTS: `${KEY}:1000000.00`,
-      SANDBOX_RATE_LIMIT: "1000000",
-      LOG_LEVEL: "warn",
-    },
-    sbPort,
-    "/sandbox",
-  );
+  const start = benchProcesses(snap.dist);
+  const sandbox = await start.startSandbox("sandbox");
   procs.push(sandbox);
-  const port = await freePort();
-  const gw = await startProcess(
+  const gw = await start.startGateway(
     "gateway",
-    ["--cpu-prof", `--cpu-prof-dir=${profDir}`, join(snap.dist, "main.js")],
-    {
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      UPSTREAM_URL: `${sandbox.url}/api/v1`,
-      DATA_DIR: join(dir, "data"),
-      LOG_LEVEL: "warn",
-      STATUS_CACHE_MS: what === "getStatusCached" ? "1000" : "0",
-    },
-    port,
-    "/healthz",
+    sandbox,
+    { DATA_DIR: join(dir, "data"), STATUS_CACHE_MS: what === "getStatusCached" ? "1000" : "0" },
+    ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
   );
   procs.push(gw);
-  const legacy = `${gw.url}/stubs/handler_api.php`;
   // as in the bench: requests spread over 20 activations (concurrent reads of one are coalesced)
   const ids = [];
-  for (let i = 0; i < 20; i++) {
-    const bought = await request(`${legacy}?api_key=${KEY}&action=getNumber&service=tg&country=62`);
-    const id = /^ACCESS_NUMBER:(\d+):/.exec(bought.body)?.[1];
-    if (!id) throw new Error(`getNumber answered ${bought.body}`);
-    ids.push(id);
-  }
+  for (let i = 0; i < 20; i++) ids.push((await buy(gw, sandbox)).id);
   let n = 0;
   const path =
     what === "getPrices"

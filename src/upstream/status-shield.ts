@@ -29,9 +29,14 @@ export class StatusShield {
     ttlMs: number,
     private readonly events: ShieldEvents = {},
     max = 100_000,
+    /** the clock the TTL is measured on (default: `performance`); tests pass a fake one */
+    clock?: { now(): number },
   ) {
     // Stale entries stay (noDeleteOnStaleGet) so they can answer while the upstream refuses.
-    this.cache = ttlMs > 0 ? new LRUCache({ max, ttl: ttlMs, noDeleteOnStaleGet: true }) : undefined;
+    this.cache =
+      ttlMs > 0
+        ? new LRUCache({ max, ttl: ttlMs, noDeleteOnStaleGet: true, ...(clock && { perf: clock }) })
+        : undefined;
   }
 
   /** `read` overrides the constructor's reader for this call (e.g. a request's counting view). */

@@ -1,28 +1,17 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashKey, loadKeyResolver } from "../../src/keys/key-file.js";
+import { keysCli } from "../helpers/process.js";
 
-const CLI = new URL("../../dist/keys/cli.js", import.meta.url).pathname;
 const UPSTREAM = "upstream-secret-0123456789";
 
-function keys(args: string[], env: Record<string, string> = {}, input?: string) {
-  const res = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, KEYS_FILE: "", ...env },
-    ...(input !== undefined && { input }),
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
+/** `npm run keys` with a clean environment (no KEYS_FILE unless given). */
+const keys = (args: string[], env: Record<string, string> = {}, input?: string) =>
+  keysCli(args, { env, ...(input !== undefined && { input }) });
 
 describe("npm run keys (compiled CLI)", () => {
-  beforeAll(() => {
-    if (!existsSync(CLI))
-      throw new Error("dist/keys/cli.js is missing: run `npm run build` (npm test does it)");
-  });
-
   it("add → list → revoke, never printing the upstream key", () => {
     const file = join(mkdtempSync(join(tmpdir(), "keys-cli-")), "keys.json");
     const outputs: string[] = [];

@@ -1,55 +1,51 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { failRoute, PURCHASE_ROUTE } from "../helpers/faults.js";
+import { buy, usePair } from "../helpers/gateway.js";
+import { startHarness } from "../helpers/harness.js";
+import { DEMO_API_KEY } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
-/** Upstream failures → legacy tokens (legacy-protocol.md §6b), each caused through the sandbox. */
-let sb: TestSandbox;
-let gw: TestGateway;
-let key: string;
-
-beforeAll(async () => {
-  sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 0 } });
-  gw = await startTestGateway({
-    upstreamUrl: sb.baseUrl,
-    // The breaker is tested on its own: here every failure must reach the upstream.
-    env: {
-      STATUS_CACHE_MS: "0",
-      TRACK_INTERVAL_MS: "0", // per-activation reads: each poll meets the fault
-      UPSTREAM_TIMEOUT_MS: "300",
-      PURCHASE_TIMEOUT_MS: "300",
-      BREAKER_THRESHOLD: "1000",
+/**
+ * Upstream failures → legacy tokens (legacy-protocol.md §6b), each caused through the sandbox. The
+ * gateway runs in process (`app.request()`); its calls to the sandbox are real HTTP.
+ */
+const key = DEMO_API_KEY;
+const pair = usePair(() =>
+  startHarness({
+    sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
+    gateway: {
+      // The breaker is tested on its own: here every failure must reach the upstream.
+      env: {
+        STATUS_CACHE_MS: "0",
+        TRACK_INTERVAL_MS: "0", // per-activation reads: each poll meets the fault
+        UPSTREAM_TIMEOUT_MS: "300",
+        PURCHASE_TIMEOUT_MS: "300",
+        BREAKER_THRESHOLD: "1000",
+      },
     },
-  });
-  key = sb.apiKey;
-});
+  }),
+);
 afterEach(async () => {
-  await sb.control.clearFaults();
-});
-afterAll(async () => {
-  await gw.close();
-  await sb.close();
+  await pair.sb.control.clearFaults();
 });
 
-const call = (params: Record<string, string>) => gw.call({ api_key: key, ...params });
+const call = (params: Record<string, string>) => pair.gw.call({ api_key: key, ...params });
 const buyTg = () => call({ action: "getNumber", service: "tg", country: "62" });
-type Fault = Parameters<TestSandbox["control"]["setFaults"]>[0][number];
-const fault = (route: string, f: Partial<Fault>) =>
-  sb.control.setFaults([{ route, phase: "before", ...f } as Fault]);
 
 describe("purchase refusals", () => {
   it("out of stock → NO_NUMBERS", async () => {
-    await sb.control.setOffer("wa", "ID", { stock: 0 });
+    await pair.sb.control.setOffer("wa", "ID", { stock: 0 });
     expect(await call({ action: "getNumber", service: "wa", country: "6" })).toBe("NO_NUMBERS");
-    await sb.control.setOffer("wa", "ID", { stock: 100 });
+    await pair.sb.control.setOffer("wa", "ID", { stock: 100 });
   });
 
   it("no funds → NO_BALANCE, and nothing is bought", async () => {
     const poor = "poor-key-00000000000000000000000";
-    await sb.control.account(poor, "0.01");
-    expect(await gw.call({ api_key: poor, action: "getNumber", service: "tg", country: "62" })).toBe(
+    await pair.sb.control.account(poor, "0.01");
+    expect(await pair.gw.call({ api_key: poor, action: "getNumber", service: "tg", country: "62" })).toBe(
       "NO_BALANCE",
     );
-    expect(await sb.control.activations(poor)).toEqual([]);
+    expect(await pair.sb.control.activations(poor)).toEqual([]);
   });
 
   it("an unknown service → BAD_SERVICE; a missing one too", async () => {
@@ -70,7 +66,7 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     ["a dropped connection", { drop: 1 }],
     ["a timeout", { latencyMs: 1000 }],
   ])("%s on the purchase", async (_name, f) => {
-    await fault("POST /api/v1/activations", f);
+    await failRoute(pair.sb, PURCHASE_ROUTE, f);
     expect(await buyTg()).toBe("ERROR_SQL");
   });
 
@@ -79,51 +75,50 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
     ["a dropped connection", { drop: 1 }],
     ["a timeout", { latencyMs: 1000 }],
   ])("%s on getStatus and setStatus", async (_name, f) => {
-    const { id } = parseAccessNumber(await buyTg());
-    await fault("GET /api/v1/activations/:id", f);
+    const { id } = await buy(pair.gw, key);
+    await failRoute(pair.sb, "GET /api/v1/activations/:id", f);
     expect(await call({ action: "getStatus", id })).toBe("ERROR_SQL");
     expect(await call({ action: "getStatusV2", id })).toBe("ERROR_SQL");
     expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
   });
 
   it("a 429 → ERROR_SQL, and the key waits out Retry-After without calling the upstream", async () => {
-    await fault("GET /api/v1/wallet/balance", { error429: 1 }); // the sandbox says Retry-After: 1
+    await failRoute(pair.sb, "GET /api/v1/wallet/balance", { error429: 1 }); // the sandbox says Retry-After: 1
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
-    await sb.control.clearFaults();
-    await sb.control.resetStats();
+    await pair.sb.control.clearFaults();
+    await pair.sb.control.resetStats();
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
     expect(await call({ action: "getNumber", service: "tg", country: "62" })).toBe("ERROR_SQL");
-    const during = await sb.control.stats();
+    const during = await pair.sb.control.stats();
     expect(during.requests["GET /api/v1/wallet/balance"] ?? 0).toBe(0);
     expect(during.purchases).toBe(0);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(await call({ action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+    // once the second has passed (real time), the key calls the upstream again
+    await waitFor("the key's Retry-After to pass", async () =>
+      /^ACCESS_BALANCE:/.test(await call({ action: "getBalance" })),
+    );
   });
 
   it("a 500 on the balance → ERROR_SQL", async () => {
-    await fault("GET /api/v1/wallet/balance", { error500: 1 });
+    await failRoute(pair.sb, "GET /api/v1/wallet/balance", { error500: 1 });
     expect(await call({ action: "getBalance" })).toBe("ERROR_SQL");
   });
 
   it("a 500 on the cancel itself → ERROR_SQL, and the activation is still there", async () => {
-    const { id } = parseAccessNumber(await buyTg());
-    await fault("DELETE /api/v1/activations/:id", { error500: 1 });
+    const { id } = await buy(pair.gw, key);
+    await failRoute(pair.sb, "DELETE /api/v1/activations/:id", { error500: 1 });
     expect(await call({ action: "setStatus", id, status: "8" })).toBe("ERROR_SQL");
-    await sb.control.clearFaults();
+    await pair.sb.control.clearFaults();
     expect(await call({ action: "getStatus", id })).toBe("STATUS_WAIT_CODE");
   });
 
   it("a stopped upstream → ERROR_SQL for every keyed action", async () => {
-    const other = await startTestSandbox({ config: { autoSms: false } });
-    const gw2 = await startTestGateway({
-      upstreamUrl: other.baseUrl,
-      env: { STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" },
+    const other = await startHarness({
+      sandbox: { config: { autoSms: false } },
+      gateway: { env: { STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" } },
     });
-    const { id } = parseAccessNumber(
-      await gw2.call({ api_key: other.apiKey, action: "getNumber", service: "tg", country: "62" }),
-    );
-    await other.close();
     try {
+      const { id } = await buy(other.gw, other.key);
+      await other.sb.close();
       const calls: Record<string, string>[] = [
         { action: "getBalance" },
         { action: "getNumber", service: "tg", country: "62" },
@@ -132,10 +127,10 @@ describe("upstream outages are ERROR_SQL, never NO_NUMBERS", () => {
         { action: "getActiveActivations" },
       ];
       for (const params of calls) {
-        expect(await gw2.call({ api_key: other.apiKey, ...params })).toBe("ERROR_SQL");
+        expect(await other.gw.call({ api_key: other.key, ...params })).toBe("ERROR_SQL");
       }
     } finally {
-      await gw2.close();
+      await other.close();
     }
   });
 });

@@ -1,31 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { describe, expect, it } from "vitest";
+import { failRoute } from "../helpers/faults.js";
+import { usePair } from "../helpers/gateway.js";
+import { startHarness } from "../helpers/harness.js";
+import { waitFor } from "../helpers/wait.js";
 
-/** The circuit breaker counts outages only, fails fast while open and recovers through a probe. */
-let sb: TestSandbox;
-let gw: TestGateway;
+/**
+ * The circuit breaker counts outages only, fails fast while open and recovers through a probe.
+ * The gateway runs in process; the breaker's cool-down is real time. The ten calls that fail fast
+ * take about 20 ms (measured under load): the cool-down is fifty times that, so they all fall
+ * inside it; the recovery is waited for, not slept.
+ */
+const COOLDOWN_MS = 1000;
+const pair = usePair(() =>
+  startHarness({
+    sandbox: { config: { autoSms: false } },
+    gateway: {
+      env: {
+        BREAKER_THRESHOLD: "3",
+        BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+        STATUS_CACHE_MS: "0",
+        TRACK_INTERVAL_MS: "0",
+      },
+    },
+  }),
+);
 
-beforeAll(async () => {
-  sb = await startTestSandbox({ clock: "real", config: { autoSms: false } });
-  gw = await startTestGateway({
-    upstreamUrl: sb.baseUrl,
-    env: { BREAKER_THRESHOLD: "3", BREAKER_COOLDOWN_MS: "500", STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" },
-  });
-});
-afterAll(async () => {
-  await gw.close();
-  await sb.close();
-});
-
-const balance = () => gw.call({ api_key: sb.apiKey, action: "getBalance" });
-const readiness = async () => JSON.parse((await gw.raw("/readyz")).body.toString());
+const balance = () => pair.gw.call({ api_key: pair.key, action: "getBalance" });
+const readiness = async () => {
+  const res = await pair.gw.fetch("/readyz");
+  expect(res.status).toBe(200); // an upstream outage never makes the gateway unready
+  return res.json() as Promise<{ upstream: { breaker: string } }>;
+};
 
 describe("circuit breaker", () => {
   it("stockouts, bad keys and 404s never open it", async () => {
+    const { sb, gw, key } = pair;
     await sb.control.setOffer("tg", "GB", { stock: 0 });
     for (let i = 0; i < 5; i++) {
-      expect(await gw.call({ api_key: sb.apiKey, action: "getNumber", service: "tg", country: "16" })).toBe(
+      expect(await gw.call({ api_key: key, action: "getNumber", service: "tg", country: "16" })).toBe(
         "NO_NUMBERS",
       );
       expect(await gw.call({ api_key: "not-a-known-key-000000000000000", action: "getBalance" })).toBe(
@@ -37,17 +49,17 @@ describe("circuit breaker", () => {
   });
 
   it("opens after repeated outages, fails fast without calling the upstream, then recovers", async () => {
-    await sb.control.setFaults([{ route: "*", phase: "before", bare503: 1 }]);
+    const { sb } = pair;
+    await failRoute(sb, "*", { bare503: 1 });
     await sb.control.resetStats();
     for (let i = 0; i < 10; i++) expect(await balance()).toBe("ERROR_SQL");
     const calls = (await sb.control.stats()).requests["GET /api/v1/wallet/balance"] ?? 0;
     expect(calls).toBe(3);
-    const ready = await gw.raw("/readyz");
-    expect(ready.status).toBe(200); // an upstream outage never makes the gateway unready
-    expect(JSON.parse(ready.body.toString()).upstream).toMatchObject({ breaker: "open" });
+    expect((await readiness()).upstream.breaker).toBe("open");
 
     await sb.control.clearFaults();
-    await new Promise((r) => setTimeout(r, 600));
+    // after the cool-down the next call is the probe: wait for the breaker to let one through
+    await waitFor("the cool-down to end", async () => (await readiness()).upstream.breaker === "half-open");
     expect(await balance()).toMatch(/^ACCESS_BALANCE:/);
     expect((await readiness()).upstream.breaker).toBe("closed");
   });

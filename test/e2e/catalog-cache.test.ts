@@ -2,13 +2,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
+import { failRoute, slowRoute } from "../helpers/faults.js";
+import { assembleTestGateway, type InProcessGateway } from "../helpers/harness.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * The catalogue cache, measured with the sandbox's request counters: warm reads make no upstream
  * call, a cold burst makes one fan-out, outages are served from the stale cache or the saved
- * snapshot, and a cold outage is ERROR_SQL rather than zeros.
+ * snapshot, and a cold outage is ERROR_SQL rather than zeros. Gateways run in process.
  */
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -30,8 +32,7 @@ async function serviceCountOf(sb: TestSandbox): Promise<number> {
 
 /** Fast fan-outs in tests; each test adds the TTLs it needs. */
 async function gateway(sb: TestSandbox | string, env: Record<string, string> = {}, dataDir?: string) {
-  const gw = await startTestGateway({
-    upstreamUrl: typeof sb === "string" ? sb : sb.baseUrl,
+  const gw = await assembleTestGateway(typeof sb === "string" ? sb : sb.baseUrl, {
     env: { CATALOG_RATE_PER_S: "1000", CATALOG_CONCURRENCY: "16", ...env },
     ...(dataDir && { dataDir }),
   });
@@ -57,6 +58,14 @@ async function upstreamCalls(sb: TestSandbox) {
   };
 }
 
+/** What one fan-out costs: the service list, the country list and one call per service. */
+const oneFanOut = (serviceCount: number) => ({
+  services: 1,
+  countries: 1,
+  perService: serviceCount,
+  total: serviceCount + 2,
+});
+
 /** One request of every catalogue kind (and alias), none of which may need the upstream when warm. */
 const EVERY_KIND: Record<string, string>[] = [
   { action: "getCountries" },
@@ -75,7 +84,7 @@ const EVERY_KIND: Record<string, string>[] = [
 
 const isJson = (body: string) => body.startsWith("{");
 
-async function answersOf(gw: TestGateway, requests = EVERY_KIND): Promise<string[]> {
+async function answersOf(gw: InProcessGateway, requests = EVERY_KIND): Promise<string[]> {
   return Promise.all(requests.map((params) => gw.call(params)));
 }
 
@@ -86,12 +95,7 @@ describe("warm cache", () => {
     const gw = await gateway(sb, { CATALOG_TTL_S: "600" });
     const warm = await answersOf(gw);
     expect(warm.every(isJson)).toBe(true);
-    expect(await upstreamCalls(sb)).toEqual({
-      services: 1,
-      countries: 1,
-      perService: serviceCount,
-      total: serviceCount + 2,
-    });
+    expect(await upstreamCalls(sb)).toEqual(oneFanOut(serviceCount));
 
     await sb.control.resetStats();
     for (let sent = 0; sent < 1000; sent += 50) {
@@ -111,17 +115,12 @@ describe("cold cache", () => {
     const burst = Array.from({ length: 50 }, (_, i) => EVERY_KIND[i % EVERY_KIND.length]!);
     const answers = await answersOf(gw, burst);
     expect(answers.every(isJson)).toBe(true);
-    expect(await upstreamCalls(sb)).toEqual({
-      services: 1,
-      countries: 1,
-      perService: serviceCount,
-      total: serviceCount + 2,
-    });
+    expect(await upstreamCalls(sb)).toEqual(oneFanOut(serviceCount));
   });
 
   it("with the sandbox failing from a cold start: ERROR_SQL, not zeros; getCountries still answers", async () => {
     const sb = await sandbox();
-    await sb.control.setFaults([{ route: "*", error500: 1 }]);
+    await failRoute(sb, "*", { error500: 1 });
     const gw = await gateway(sb);
     expect(await gw.call({ action: "getNumbersStatus", country: "0" })).toBe("ERROR_SQL");
     expect(await gw.call({ action: "getNumbersStatus1" })).toBe("ERROR_SQL");
@@ -134,15 +133,19 @@ describe("cold cache", () => {
 
   it("a cold build slower than CATALOG_COLD_DEADLINE_MS answers ERROR_SQL, then recovers", async () => {
     const sb = await sandbox();
-    await sb.control.setFaults([{ route: "GET /api/v1/services/:codeOrSlug/countries", latencyMs: 1500 }]);
+    // every per-service call takes at least 1.5 s: a 200 ms deadline cannot be met, however fast
+    await slowRoute(sb, "GET /api/v1/services/:codeOrSlug/countries", 1500);
     const gw = await gateway(sb, { CATALOG_COLD_DEADLINE_MS: "200" });
     expect(await gw.call({ action: "getNumbersStatus", country: "0" })).toBe("ERROR_SQL");
     await sb.control.clearFaults();
-    let body = "ERROR_SQL";
-    for (let attempt = 0; attempt < 100 && body === "ERROR_SQL"; attempt++) {
-      await new Promise((r) => setTimeout(r, 100));
-      body = await gw.call({ action: "getNumbersStatus", country: "0" });
-    }
+    const body = await waitFor(
+      "the catalogue built in the background",
+      async () => {
+        const answer = await gw.call({ action: "getNumbersStatus", country: "0" });
+        return answer === "ERROR_SQL" ? undefined : answer;
+      },
+      { everyMs: 100 },
+    );
     expect(JSON.parse(body).vk_0).toMatch(/^\d+$/);
   });
 
@@ -165,11 +168,18 @@ describe("outages", () => {
     const good = await answersOf(gw);
     expect(good.every(isJson)).toBe(true);
 
-    await sb.control.setFaults([{ route: "*", error500: 1 }]);
-    await new Promise((r) => setTimeout(r, 1100)); // every entry is now past its 1 s TTL
+    await failRoute(sb, "*", { error500: 1 });
     await sb.control.resetStats();
-    expect(await answersOf(gw)).toEqual(good);
-    expect((await upstreamCalls(sb)).total).toBeGreaterThan(0); // it did try to refresh, and failed
+    // Once the 1 s TTL is over (real time), reads try to refresh and fail: every answer meanwhile,
+    // and after, is the last good one.
+    await waitFor(
+      "a refresh attempt after the TTL",
+      async () => {
+        expect(await answersOf(gw)).toEqual(good);
+        return (await upstreamCalls(sb)).total > 0;
+      },
+      { everyMs: 100 },
+    );
     expect(await answersOf(gw)).toEqual(good);
   });
 

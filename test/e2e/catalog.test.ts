@@ -1,32 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { T } from "../../src/common/tokens.js";
 import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
 import { OTHER_UNSUPPORTED_ACTIONS, RENT_ACTIONS } from "../../src/legacy/actions/unsupported.js";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { type Json, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { usePair } from "../helpers/gateway.js";
+import { startHarness } from "../helpers/harness.js";
+import type { Json } from "../helpers/sandbox.js";
 
-/** Every catalogue action's answer over real HTTP, without api_key, against the sandbox's numbers. */
-let sb: TestSandbox;
-let gw: TestGateway;
+/**
+ * Every catalogue action's answer, without api_key, against the sandbox's numbers. The gateway runs
+ * in process (`app.request()`); its catalogue calls to the sandbox are real HTTP.
+ */
+const pair = usePair(() => startHarness());
 /** What the sandbox itself says: service code → ISO → {price, stock}. */
 const upstream = new Map<string, Map<string, { price: string; stock: number }>>();
 let upstreamServices: { code: string; name: string }[] = [];
 
 beforeAll(async () => {
-  sb = await startTestSandbox();
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl });
-  upstreamServices = (await sb.api("/services", { key: null })).body.data;
+  upstreamServices = (await pair.sb.api("/services", { key: null })).body.data;
   for (const { code } of upstreamServices) {
-    const { countries } = (await sb.api(`/services/${code}/countries`, { key: null })).body;
+    const { countries } = (await pair.sb.api(`/services/${code}/countries`, { key: null })).body;
     upstream.set(code, new Map(countries.map((c: Json) => [c.isoCode, { price: c.price, stock: c.stock }])));
   }
 });
-afterAll(async () => {
-  await gw.close();
-  await sb.close();
-});
 
-const get = (params: Record<string, string>) => gw.call(params);
+const get = (params: Record<string, string>) => pair.gw.call(params);
 const getJson = async (params: Record<string, string>): Promise<Json> => {
   const body = await get(params);
   try {
@@ -73,7 +70,9 @@ describe("getCountries", () => {
   });
 
   it("marks visible only the countries the upstream lists", async () => {
-    const listed = new Set((await sb.api("/countries", { key: null })).body.data.map((c: Json) => c.isoCode));
+    const listed = new Set(
+      (await pair.sb.api("/countries", { key: null })).body.data.map((c: Json) => c.isoCode),
+    );
     const json = await getJson({ action: "getCountries" });
     for (const country of table.all) expect(json[country.id].visible).toBe(listed.has(country.iso) ? 1 : 0);
   });
@@ -231,7 +230,7 @@ describe("not offered", () => {
       expect(await get({ action })).toBe('{"status":"error","message":"BAD_ACTION"}');
     }
     for (const action of OTHER_UNSUPPORTED_ACTIONS)
-      expect(await get({ action, api_key: sb.apiKey })).toBe("BAD_ACTION");
+      expect(await get({ action, api_key: pair.sb.apiKey })).toBe("BAD_ACTION");
     expect(await get({ action: "getPricesVerification" })).toBe("BAD_ACTION");
   });
 });

@@ -1,9 +1,8 @@
 import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/legacy/router.js";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { usePair, withGatewayAndSandbox } from "../helpers/gateway.js";
 
 /**
  * Property: whatever arrives on a legacy path, the answer is HTTP 200 with a known token or valid
@@ -12,20 +11,12 @@ import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 const BODY_LIMIT = 4096;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 
-let sb: TestSandbox;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  sb = await startTestSandbox({ config: { autoSms: false, rateLimitPerS: 100_000 } });
-  gw = await startTestGateway({
-    upstreamUrl: sb.baseUrl,
-    env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), STATUS_CACHE_MS: "0" },
-  });
-});
-afterAll(async () => {
-  await gw.close();
-  await sb.close();
-});
+const pair = usePair(() =>
+  withGatewayAndSandbox({
+    sandbox: { config: { autoSms: false, rateLimitPerS: 100_000 } },
+    gateway: { env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), STATUS_CACHE_MS: "0" } },
+  }),
+);
 
 const TOKEN_WORDS = new Set([
   "NO_ACTION",
@@ -149,7 +140,7 @@ describe("fuzzed legacy requests", () => {
         const headers: Record<string, string> = {};
         if (r.contentType) headers["content-type"] = r.contentType;
         if (r.gzip) headers["accept-encoding"] = "gzip";
-        const res = await gw.raw(`${r.path}?${query}`, {
+        const res = await pair.gw.raw(`${r.path}?${query}`, {
           method: r.method,
           headers,
           ...(body !== undefined && { body }),
@@ -169,10 +160,11 @@ describe("fuzzed legacy requests", () => {
       }),
       { numRuns: RUNS },
     );
-    const upstreamState = gw.running.deps.upstream.breaker;
-    expect(await gw.call({ api_key: sb.apiKey, action: "getBalance" }), upstreamState.lastError).toMatch(
-      /^ACCESS_BALANCE:/,
-    );
+    const upstreamState = pair.gw.deps.upstream.breaker;
+    expect(
+      await pair.gw.call({ api_key: pair.sb.apiKey, action: "getBalance" }),
+      upstreamState.lastError,
+    ).toMatch(/^ACCESS_BALANCE:/);
     expect(oversized).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -1,60 +1,53 @@
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { dropPurchaseAnswers } from "../helpers/faults.js";
+import { usePair, withGatewayAndSandbox } from "../helpers/gateway.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Purchases whose answers are lost after the upstream committed them (500s, dropped connections,
- * latency beyond the gateway's deadline): every purchase the sandbox made is handed to exactly one
- * client or cancelled by the gateway for a refund. Never a second purchase, never an orphan.
+ * answers held far beyond the gateway's deadline): every purchase the sandbox made is handed to
+ * exactly one client or cancelled by the gateway for a refund. Never a second purchase, never an
+ * orphan. Which purchases lose their answers is drawn by the sandbox's seeded PRNG (TEST_SEED).
  */
 const DEADLINE_MS = 400;
+/** A late answer is held this long: a gateway without its deadline would wait for it. */
+const HELD_MS = 30_000;
+/**
+ * The slowest answer may take the deadline, a reconciliation that waits for the other purchases in
+ * flight (each within its own deadline) and a listing: 0.8–1 s measured (on a loaded machine). The
+ * bound is over ten times that, and well below HELD_MS.
+ */
+const SLOWEST_BOUND_MS = 15_000;
 const CALLS = 200;
 const CONCURRENCY = 8;
 
 const logs: string[] = [];
-let sb: TestSandbox;
-let gw: TestGateway;
 const key = "money-key-0000000000000000000000";
-
-beforeAll(async () => {
-  sb = await startTestSandbox({
-    clock: "real",
-    config: { autoSms: false, cancelCooldownS: 0, accounts: [{ apiKey: key, balance: "1000.00" }] },
-  });
-  gw = await startTestGateway({
-    log: pino({ level: "info" }, { write: (line: string) => logs.push(line) }),
-    upstreamUrl: sb.baseUrl,
-    env: {
-      PURCHASE_TIMEOUT_MS: String(DEADLINE_MS),
-      UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS),
-      BREAKER_THRESHOLD: "1000", // every purchase must reach the upstream here
-      ORPHAN_SWEEP_S: "1",
-      STATUS_CACHE_MS: "0",
+const pair = usePair(() =>
+  withGatewayAndSandbox({
+    sandbox: {
+      clock: "real",
+      config: { autoSms: false, cancelCooldownS: 0, accounts: [{ apiKey: key, balance: "1000.00" }] },
     },
-  });
-});
-afterAll(async () => {
-  await gw.close();
-  await sb.close();
-});
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return check();
-}
+    gateway: {
+      log: pino({ level: "info" }, { write: (line: string) => logs.push(line) }),
+      env: {
+        PURCHASE_TIMEOUT_MS: String(DEADLINE_MS),
+        UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS),
+        BREAKER_THRESHOLD: "1000", // every purchase must reach the upstream here
+        ORPHAN_SWEEP_S: "1",
+        STATUS_CACHE_MS: "0",
+      },
+    },
+  }),
+);
 
 describe("purchases with lost answers", () => {
   it(`${CALLS} getNumber calls under after-commit faults: each purchase handed out once or refunded`, async () => {
-    await sb.control.setFaults([
-      { route: "POST /api/v1/activations", phase: "after", error500: 0.2, drop: 0.1 },
-      { route: "POST /api/v1/activations", phase: "after", latencyMs: DEADLINE_MS + 400, latencyChance: 0.1 },
-    ]);
+    const { sb, gw } = pair;
+    await dropPurchaseAnswers(sb, { error500: 0.2, drop: 0.1, latencyMs: HELD_MS, latencyChance: 0.1 });
     const answers: string[] = [];
     let slowest = 0;
     let next = 0;
@@ -62,11 +55,11 @@ describe("purchases with lost answers", () => {
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < CALLS) {
           next += 1;
-          const started = Date.now();
+          const started = performance.now();
           const res = await gw.raw(
             `/stubs/handler_api.php?api_key=${key}&action=getNumber&service=tg&country=62`,
           );
-          slowest = Math.max(slowest, Date.now() - started);
+          slowest = Math.max(slowest, performance.now() - started);
           expect(res.status).toBe(200);
           answers.push(res.body.toString());
         }
@@ -74,10 +67,11 @@ describe("purchases with lost answers", () => {
     );
     await sb.control.clearFaults();
 
-    // Every request got a protocol answer within the deadline (+ reconciliation, + 1 s).
+    // Every request got a protocol answer, none waited for a held answer.
     expect(answers).toHaveLength(CALLS);
     for (const a of answers) expect(a).toMatch(/^(ACCESS_NUMBER:\d+:\d+|ERROR_SQL)$/);
-    expect(slowest).toBeLessThanOrEqual(DEADLINE_MS + 1000);
+    console.info(`slowest answer ${Math.round(slowest)} ms (bound ${SLOWEST_BOUND_MS} ms)`);
+    expect(slowest).toBeLessThan(SLOWEST_BOUND_MS);
 
     const handedIds = answers
       .filter((a) => a.startsWith("ACCESS_NUMBER"))
@@ -86,15 +80,17 @@ describe("purchases with lost answers", () => {
     const owner = ownerOf(key);
     const handedUpstream = new Set<string>();
     for (const id of handedIds) {
-      const record = await gw.running.deps.ids.resolve(id, owner);
+      const record = await gw.deps.ids.resolve(id, owner);
       expect(record).toBeDefined();
       handedUpstream.add(record!.upstreamId);
     }
     expect(handedUpstream.size).toBe(handedIds.length); // no activation behind two ids
 
     // The settler closes every open intent: lost purchases are mapped and cancelled.
-    const settled = await waitFor(async () => (await gw.running.deps.ids.openIntents()).length === 0, 20_000);
-    expect(settled).toBe(true);
+    await waitFor(
+      "the settler to close every open intent",
+      async () => (await gw.deps.ids.openIntents()).length === 0,
+    );
 
     const purchases = await sb.control.activations(key);
     const lostAnswers = logs.filter((l) => l.includes("ambiguous purchase: reconciling")).length;

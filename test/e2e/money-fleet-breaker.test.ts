@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { faultRuleSchema } from "../../src/sandbox/faults.js";
-import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet, seededRandom } from "../helpers/fleet.js";
+import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet } from "../helpers/fleet.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { pollUntil } from "../helpers/ops.js";
+import { seededRandom } from "../helpers/random.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * The fleet of money-fleet.test.ts with the circuit breaker forced open mid-run: polls fail and
@@ -83,10 +84,10 @@ describe("the breaker forced open mid-run", () => {
     expect(breakerStates.has("open")).toBe(true);
     expect(fleet.handed.size).toBeGreaterThan(10);
     const { ids } = gw.running.deps;
-    await pollUntil(
+    await waitFor(
       "every purchase intent settled",
       async () => ((await ids.openIntents()).length === 0 ? true : undefined),
-      { attempts: 600, everyMs: 100 },
+      { timeoutMs: 60000, everyMs: 100 },
     );
     const owner = ownerOf(KEY);
     const money = await checkMoney(

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { faultRuleSchema } from "../../src/sandbox/faults.js";
 import { openSqliteIdStore, type SqliteIdStore } from "../../src/store/sqlite.js";
-import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet, seededRandom } from "../helpers/fleet.js";
+import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet } from "../helpers/fleet.js";
 import { rawRequest } from "../helpers/gateway.js";
-import { pollUntil, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
+import { seededRandom } from "../helpers/random.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * The fleet of money-fleet.test.ts against the gateway as its own process, killed with SIGKILL
@@ -113,10 +115,10 @@ describe("kill -9 of the gateway mid-run", () => {
     expect(fleet.tokens.get("(no answer)") ?? 0).toBeGreaterThan(0); // the crash was felt
     store = openSqliteIdStore({ dataDir });
     const ids = store;
-    await pollUntil(
+    await waitFor(
       "every purchase intent settled",
       async () => ((await ids.openIntents()).length === 0 ? true : undefined),
-      { attempts: 600, everyMs: 100 },
+      { timeoutMs: 60000, everyMs: 100 },
     );
     const owner = ownerOf(KEY);
     const money = await checkMoney(

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { addKey, emptyKeyFile, writeKeyFile } from "../../src/keys/key-file.js";
-import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet, seededRandom } from "../helpers/fleet.js";
+import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet } from "../helpers/fleet.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { pollUntil } from "../helpers/ops.js";
+import { seededRandom } from "../helpers/random.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Two gateway keys on one upstream key (KEYS_FILE): one bot buys, another lists. With gateway keys
@@ -77,10 +78,10 @@ describe("two gateway keys on one upstream key: one buys, one lists", () => {
     expect(JSON.parse(own!).length).toBeGreaterThan(0);
 
     const { ids } = gw.running.deps;
-    await pollUntil(
+    await waitFor(
       "every purchase intent settled",
       async () => ((await ids.openIntents()).length === 0 ? true : undefined),
-      { attempts: 600, everyMs: 100 },
+      { timeoutMs: 60000, everyMs: 100 },
     );
     const owner = ownerOf(buyerKey);
     const money = await checkMoney(

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
-import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet, seededRandom } from "../helpers/fleet.js";
+import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet } from "../helpers/fleet.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { pollUntil } from "../helpers/ops.js";
+import { seededRandom } from "../helpers/random.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Money under a fleet (docs/legacy-protocol.md §6): buyers, pollers and a monitor listing at once,
@@ -55,10 +56,10 @@ describe("8 buyers and a monitor listing every 250 ms, purchase answers late or 
     expect(fleet.handed.size).toBeGreaterThan(10);
     expect(fleet.monitorListings).toBeGreaterThan(10);
     const { ids } = gw.running.deps;
-    await pollUntil(
+    await waitFor(
       "every purchase intent settled",
       async () => ((await ids.openIntents()).length === 0 ? true : undefined),
-      { attempts: 600, everyMs: 100 },
+      { timeoutMs: 60000, everyMs: 100 },
     );
     const owner = ownerOf(KEY);
     const money = await checkMoney(

@@ -2,7 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { keysCli, legacy, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { legacy } from "../helpers/ops.js";
+import { keysCli, type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { DEMO_API_KEY } from "../helpers/sandbox.js";
 
 /**

@@ -2,10 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { linesOf, runGatewaySync, spawnGateway } from "../helpers/ops.js";
+import { linesOf } from "../helpers/ops.js";
+import { runGatewaySync, spawnGateway } from "../helpers/process.js";
 
 /**
- * A bad setting stops start-up of the real process (`node dist/main.js`) with
+ * Start-up configuration: a bad setting stops start-up of the real process (`node dist/main.js`) with
  * a non-zero exit and exactly one line on stderr naming the variable and the expected form.
  */
 const base = () => ({

@@ -3,19 +3,14 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type Answer,
-  httpCall,
-  legacy,
-  pollUntil,
-  type SpawnedGateway,
-  spawnGateway,
-} from "../helpers/ops.js";
+import { type Answer, httpCall, legacy } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
- * `/readyz` stays 200 with the upstream stopped (the body says so) and turns
+ * Health and readiness: `/readyz` stays 200 with the upstream stopped (the body says so) and turns
  * 503 when Redis is stopped; legacy requests keep getting HTTP 200 and a protocol token.
  * The gateway is the compiled process; the upstream is a real sandbox the test can stop.
  */
@@ -127,7 +122,7 @@ describe("/healthz and /readyz (compiled process)", () => {
     expect(id, bought.body).toBeDefined();
 
     redis.kill();
-    const notReady = await pollUntil("/readyz to turn 503", async () => {
+    const notReady = await waitFor("/readyz to turn 503", async () => {
       const a = await httpCall(`${gwUrl}/readyz`);
       return a.status === 503 ? a : undefined;
     });
@@ -155,7 +150,7 @@ describe("/healthz and /readyz (compiled process)", () => {
 
     // and it comes back when Redis does
     await redis.restart();
-    await pollUntil("/readyz to turn 200 again", async () =>
+    await waitFor("/readyz to turn 200 again", async () =>
       (await httpCall(`${gwUrl}/readyz`)).status === 200 ? true : undefined,
     );
     expect((await legacy(gw.legacyUrl, { api_key: key, action: "getStatus", id: id! })).body).toBe(
@@ -164,7 +159,7 @@ describe("/healthz and /readyz (compiled process)", () => {
 
     // with Redis gone again, SIGTERM still shuts down cleanly
     redis.kill();
-    await pollUntil("/readyz to turn 503 again", async () =>
+    await waitFor("/readyz to turn 503 again", async () =>
       (await httpCall(`${gwUrl}/readyz`)).status === 503 ? true : undefined,
     );
     expect(await gw.stop()).toEqual({ code: 0, signal: null });

@@ -2,15 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  keysCli,
-  legacy,
-  pollUntil,
-  type SpawnedGateway,
-  spawnGateway,
-  upstreamRequests,
-} from "../helpers/ops.js";
+import { legacy, upstreamRequests } from "../helpers/ops.js";
+import { keysCli, type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Gateway keys: with a KEYS_FILE made by the compiled `keys` CLI, a gateway key
@@ -84,14 +79,10 @@ describe("gateway keys (KEYS_FILE, compiled process)", () => {
     const broken = JSON.parse(good);
     broken.keys[0].id = "NOT A VALID ID"; // schema-invalid, with the upstream key still in it
     writeFileSync(keysFile, JSON.stringify(broken));
-    await pollUntil(
-      "the reload warning",
-      async () => {
-        expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
-        return /keys file reload failed/.test(gw.stdout()) ? true : undefined;
-      },
-      { attempts: 100, everyMs: 100 },
-    );
+    await waitFor("the reload warning", async () => {
+      expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+      return /keys file reload failed.*\n/.test(gw.stdout()) ? true : undefined; // the whole line
+    });
     const warning = gw
       .stdout()
       .split("\n")
@@ -103,14 +94,10 @@ describe("gateway keys (KEYS_FILE, compiled process)", () => {
     const reloads = () => (gw.stdout().match(/gateway keys reloaded/g) ?? []).length;
     const before = reloads();
     writeFileSync(keysFile, good);
-    await pollUntil(
-      "the reload of the repaired file",
-      async () => {
-        expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
-        return reloads() > before ? true : undefined;
-      },
-      { attempts: 100, everyMs: 100 },
-    );
+    await waitFor("the reload of the repaired file", async () => {
+      expect(await call({ api_key: gatewayKey, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+      return reloads() > before ? true : undefined;
+    });
   });
 
   it("after `keys revoke`, the key gets BAD_KEY (file reloaded without a restart) and makes no upstream call", async () => {
@@ -120,11 +107,8 @@ describe("gateway keys (KEYS_FILE, compiled process)", () => {
     expect(JSON.parse(readFileSync(keysFile, "utf8")).keys[0].revokedAt).not.toBeNull();
 
     // The resolver re-reads the file at most once a second: poll until the revocation is in force.
-    await pollUntil(
-      "the revocation to take effect",
-      async () =>
-        (await call({ api_key: gatewayKey, action: "getBalance" })) === "BAD_KEY" ? true : undefined,
-      { attempts: 100, everyMs: 100 },
+    await waitFor("the revocation to take effect", async () =>
+      (await call({ api_key: gatewayKey, action: "getBalance" })) === "BAD_KEY" ? true : undefined,
     );
 
     const before = (await sb.control.stats()).requests;
@@ -146,11 +130,17 @@ describe("gateway keys (KEYS_FILE, compiled process)", () => {
   });
 
   it("the upstream key appears in no log line and no CLI output; the gateway key in no log line", async () => {
+    // The log comes through a pipe, after the answers: wait until the refused requests' lines are in
+    // (complete lines only: the last one may still be arriving).
+    const refused = await waitFor("the refused requests' log lines", () => {
+      const complete = gw.stdout().split("\n").slice(0, -1);
+      const found = complete.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+      return found.filter((l) => l.token === "BAD_KEY").length >= 10 ? found : undefined;
+    }).then((found) => found.filter((l) => l.token === "BAD_KEY"));
     const logs = `${gw.stdout()}\n${gw.stderr()}`;
     const lines = logs.split("\n").filter((l) => l.startsWith("{"));
     expect(lines.length).toBeGreaterThan(15); // one per legacy request at least: the capture works
     // the request log agrees: every refused key made no upstream call
-    const refused = lines.map((l) => JSON.parse(l)).filter((l) => l.token === "BAD_KEY");
     expect(refused.length).toBeGreaterThanOrEqual(10);
     for (const line of refused) expect(line.upstreamCalls).toBe(0);
     expect(logs).not.toContain(UPSTREAM_KEY);

@@ -2,13 +2,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpCall, legacy, pollUntil, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { httpCall, legacy } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
- * Logging, through the compiled process: one structured JSON line per legacy request (request id,
- * action, token, latency, upstream calls, path without the query), and with LOG_PRETTY=1 one
- * readable, non-JSON line per request.
+ * Request logging, through the compiled process: one structured JSON line per legacy request
+ * (request id, action, token, latency, upstream calls, path without the query), and with
+ * LOG_PRETTY=1 one readable, non-JSON line per request.
  */
 const KEY = "loggingKey_8a1f6c3e9d2b7054";
 let sb: TestSandbox;
@@ -53,10 +55,11 @@ describe("request logs (compiled process)", () => {
     const generatedId = b.headers["x-request-id"];
     expect(generatedId).toMatch(/^[\w.-]+$/);
 
-    const lines = await pollUntil("two request lines", async () => {
+    const lines = await waitFor("two request lines", async () => {
       const found = gw
         .stdout()
         .split("\n")
+        .slice(0, -1) // complete lines only
         .filter((l) => l.includes('"legacy request"'));
       return found.length >= 2 ? found : undefined;
     });
@@ -94,10 +97,11 @@ describe("LOG_PRETTY=1 (compiled process)", () => {
       expect((await legacy(gw.legacyUrl, { api_key: KEY, action: "getStatus", id: "999999" })).body).toBe(
         "NO_ACTIVATION",
       );
-      // pino-pretty runs in a worker thread: its lines arrive a little later
-      const out = await pollUntil("the pretty request lines", async () => {
+      // pino-pretty runs in a worker thread: its lines arrive a little later (complete lines only)
+      const out = await waitFor("the pretty request lines", async () => {
         const text = stripAnsi(gw.stdout());
-        return (text.match(/legacy request/g) ?? []).length >= 3 ? text : undefined;
+        const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+        return (complete.match(/legacy request/g) ?? []).length >= 3 ? complete : undefined;
       });
       const logLines = out.split("\n").filter((l) => /^\[[\d:.]+\] [A-Z]+:/.test(l));
       const requestLines = logLines.filter((l) => /legacy request/.test(l));

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteIdStore } from "../../src/store/sqlite.js";
-import { httpCall, legacy, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { httpCall, legacy } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
- * `/metrics` after a short session shows the counters with sensible values,
+ * Metrics: `/metrics` after a short session shows the counters with sensible values,
  * and no label carries a key or an activation id. The id store is seeded so that legacy ids are
  * nine digits long: a label that carried one could not hide among bucket bounds like le="1".
  */

@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanEnv, httpCall, pollUntil, requireBuild } from "../helpers/ops.js";
+import { httpCall } from "../helpers/ops.js";
+import { cleanEnv, requireBuild } from "../helpers/process.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * A process manager that signals only its child's PID (systemd without KillMode=control-group, a
@@ -60,13 +62,13 @@ function spawnNpm(args: string[], env: Record<string, string>, banner: RegExp) {
   );
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-  const url = pollUntil(
+  const url = waitFor(
     `the banner of npm ${args.join(" ")}`,
     async () => {
       if (child.exitCode !== null) throw new Error(`npm exited early:\n${out}`);
       return banner.exec(out)?.[1];
     },
-    { attempts: 1200, everyMs: 50 },
+    { timeoutMs: 60000, everyMs: 50 },
   );
   return { child, exited, url, output: () => out };
 }
@@ -121,8 +123,8 @@ describe("SIGTERM to the npm process reaches node", () => {
     expect(tree.length).toBeGreaterThan(0); // node itself (sh replaced by it, or sh and node)
 
     npm.child.kill("SIGTERM"); // the npm PID only, as such a process manager does
-    await pollUntil("the port to close", () => refused(`${url}${c.path}`), { attempts: 400 });
-    await pollUntil("every process of the tree to exit", async () =>
+    await waitFor("the port to close", () => refused(`${url}${c.path}`), { timeoutMs: 20_000 });
+    await waitFor("every process of the tree to exit", async () =>
       tree.every((pid) => procStat(pid) === undefined) ? true : undefined,
     );
     expect((await npm.exited).code, npm.output()).toBe(0); // node shut down gracefully and npm says so

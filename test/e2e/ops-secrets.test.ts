@@ -4,15 +4,10 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
-import {
-  type Answer,
-  httpCall,
-  legacy,
-  pollUntil,
-  type SpawnedGateway,
-  spawnGateway,
-} from "../helpers/ops.js";
+import { type Answer, httpCall, legacy } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Secrets: a full session at LOG_LEVEL=debug and trace, through the compiled
@@ -86,7 +81,7 @@ describe.each(["debug", "trace"])("a full session at LOG_LEVEL=%s leaks no api k
     const [upstream] = await sb.control.activations(KEY);
     await sb.control.deliverSms({ activationId: upstream!.id }, "Your Telegram code is 52917");
     // the activation tracker shows the code within an interval: poll until it does
-    await pollUntil("the code", async () => {
+    await waitFor("the code", async () => {
       extraPolls += 1;
       const a = await legacy(gw.legacyUrl, { api_key: KEY, action: "getStatus", id });
       return a.body.startsWith("STATUS_OK") ? true : undefined;
@@ -156,6 +151,13 @@ describe.each(["debug", "trace"])("a full session at LOG_LEVEL=%s leaks no api k
   });
 
   it("no api key in any log line (stdout or stderr)", async () => {
+    // The log comes through a pipe, after the answers: wait until every request's line is in.
+    await waitFor(
+      "a log line for every legacy request",
+      () =>
+        (gw.stdout().match(/"msg":"legacy request"/g) ?? []).length >=
+        Object.keys(answers).length + extraPolls,
+    );
     const out = gw.stdout();
     const err = gw.stderr();
     const lines = `${out}\n${err}`.split("\n").filter((l) => l.trim() !== "");

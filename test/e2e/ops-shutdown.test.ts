@@ -3,18 +3,13 @@ import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Answer,
-  httpCall,
-  legacy,
-  pollUntil,
-  type SpawnedGateway,
-  spawnGateway,
-} from "../helpers/ops.js";
+import { type Answer, httpCall, legacy } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
- * SIGTERM during a slow upstream call: that request still gets its answer,
+ * Graceful shutdown: SIGTERM during a slow upstream call: that request still gets its answer,
  * then the process exits 0; a request sent after SIGTERM is refused, it does not hang.
  */
 const SLOW_ROUTE = "GET /api/v1/wallet/balance";
@@ -47,7 +42,7 @@ async function slowGateway(): Promise<SpawnedGateway> {
 
 /** Resolves once the sandbox has received the gateway's balance call (it is now sleeping in it). */
 const upstreamCallInFlight = () =>
-  pollUntil("the upstream balance call", async () =>
+  waitFor("the upstream balance call", async () =>
     ((await sb.control.stats()).requests[SLOW_ROUTE] ?? 0) > 0 ? true : undefined,
   );
 
@@ -69,7 +64,7 @@ describe("graceful shutdown (compiled process, SIGTERM)", () => {
 
     gw.child.kill("SIGTERM");
     // The log line is written just before the listener is closed, in the same tick.
-    await pollUntil("the shutdown log line", async () =>
+    await waitFor("the shutdown log line", async () =>
       /shutting down/.test(gw!.stdout()) ? true : undefined,
     );
     const late = await tryRequest(`${gw.url}/healthz`);
@@ -112,7 +107,7 @@ describe("graceful shutdown (compiled process, SIGTERM)", () => {
     // timeout to end: the process exits 0 on its own (no SIGKILL from afterEach).
     expect(answer.headers.connection).toBe("close");
     expect(await gw.exited).toEqual({ code: 0, signal: null });
-    await pollUntil("the client socket to close", async () => (socketClosed ? true : undefined));
+    await waitFor("the client socket to close", async () => (socketClosed ? true : undefined));
     agent.destroy();
   });
 
@@ -121,7 +116,7 @@ describe("graceful shutdown (compiled process, SIGTERM)", () => {
     const requests = Array.from({ length: 5 }, () =>
       legacy(gw!.legacyUrl, { api_key: sb.apiKey, action: "getBalance" }),
     );
-    await pollUntil("five upstream balance calls", async () =>
+    await waitFor("five upstream balance calls", async () =>
       ((await sb.control.stats()).requests[SLOW_ROUTE] ?? 0) >= 5 ? true : undefined,
     );
     gw.child.kill("SIGTERM");

@@ -3,7 +3,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { linesOf, runGatewaySync } from "../helpers/ops.js";
+import { linesOf } from "../helpers/ops.js";
+import { runGatewaySync } from "../helpers/process.js";
 
 /**
  * Start-up failures that used to surface as a bare `EADDRINUSE` or `EEXIST … mkdir`: each is one

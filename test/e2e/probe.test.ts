@@ -1,13 +1,10 @@
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatReport } from "../../src/probe/report.js";
 import { type ProbeReport, runProbe } from "../../src/probe/run.js";
+import { PROBE_CLI, runScript } from "../helpers/process.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
-
-const CLI = new URL("../../dist/probe/cli.js", import.meta.url).pathname;
 
 type Json = Record<string, unknown>;
 /** Changes the JSON answer of the requests `when` selects; everything else is passed through. */
@@ -60,17 +57,8 @@ function result(report: ProbeReport, request: string) {
   return found;
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `npm run probe` (the compiled CLI) with a clean environment. */
+const runCli = (args: string[]) => runScript(PROBE_CLI, args);
 
 describe("upstream probe", () => {
   let sb: TestSandbox;
@@ -224,11 +212,6 @@ describe("upstream probe", () => {
   });
 
   describe("npm run probe (compiled CLI)", () => {
-    beforeAll(() => {
-      if (!existsSync(CLI))
-        throw new Error("dist/probe/cli.js is missing: run `npm run build` (npm test does it)");
-    });
-
     it("exit 0 and an all-matched report against the sandbox; the key is never printed", async () => {
       const out = await runCli(["--upstream", sb.baseUrl, "--key", sb.apiKey]);
       expect(out.code).toBe(0);

@@ -1,21 +1,18 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { openRedisIdStore } from "../../src/store/redis.js";
-import { rawRequest } from "../helpers/gateway.js";
-import { type GatewayProcess, killHard, startGatewayProcess } from "../helpers/process.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { startRedis } from "../helpers/redis.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /** Two gateway processes on one Redis, as two replicas behind a load balancer. */
 type Redis = Awaited<ReturnType<typeof startRedis>>;
 let redis: Redis;
 let sb: TestSandbox;
 let env: Record<string, string>;
-let a: GatewayProcess;
-let b: GatewayProcess;
+let a: SpawnedGateway;
+let b: SpawnedGateway;
 const key = "replica-key-00000000000000000000";
 /** every id any client was handed, by any test here */
 const allHandedOut = new Set<string>();
@@ -34,30 +31,20 @@ beforeAll(async () => {
   env = {
     UPSTREAM_URL: sb.baseUrl,
     REDIS_URL: redis.url,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "silent",
     STATUS_CACHE_MS: "0",
     PURCHASE_TIMEOUT_MS: "2000",
     ORPHAN_SWEEP_S: "1",
   };
-  // Separate data directories: only Redis is shared.
-  [a, b] = await Promise.all([
-    startGatewayProcess({ ...env, DATA_DIR: mkdtempSync(join(tmpdir(), "replica-a-")) }),
-    startGatewayProcess({ ...env, DATA_DIR: mkdtempSync(join(tmpdir(), "replica-b-")) }),
-  ]);
+  // Each has a data directory of its own: only Redis is shared.
+  [a, b] = await Promise.all([spawnGateway(env), spawnGateway(env)]);
 });
 afterAll(async () => {
-  for (const p of [a, b]) if (p) await killHard(p);
+  for (const p of [a, b]) await p?.kill();
   await sb?.close();
   await redis?.stop();
 });
 
-async function legacy(p: GatewayProcess, params: Record<string, string>): Promise<string> {
-  const res = await rawRequest(`${p.legacyUrl}?${new URLSearchParams({ api_key: key, ...params })}`);
-  expect(res.status).toBe(200);
-  return res.body.toString();
-}
+const legacy = (p: SpawnedGateway, params: Record<string, string>) => p.call({ api_key: key, ...params });
 
 async function inParallel<T>(count: number, width: number, job: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
@@ -114,16 +101,13 @@ describe("two replicas on one Redis", () => {
         // requests to the killed replica fail at the connection: no id was handed out
       }
     });
-    await new Promise((r) => setTimeout(r, 300));
-    await killHard(a);
+    // kill it in the middle of the load: once both replicas have handed out ids
+    await waitFor("ids handed out before the kill", () => handedOut.length >= 20, { everyMs: 5 });
+    await a.kill();
     await load;
     stop = true;
-    expect(handedOut.length).toBeGreaterThan(100);
-    const restarted = await startGatewayProcess({
-      ...env,
-      DATA_DIR: mkdtempSync(join(tmpdir(), "replica-a2-")),
-    });
-    a = restarted;
+    expect(handedOut.length).toBeGreaterThan(100); // b alone answers 200 of the 400
+    a = await spawnGateway(env);
     for (const id of handedOut) {
       allHandedOut.add(id);
       expect(await legacy(b, { action: "getStatus", id })).toBe("STATUS_WAIT_CODE");
@@ -134,10 +118,11 @@ describe("two replicas on one Redis", () => {
   it("purchases the killed replica never answered are found and refunded by the survivors", async () => {
     const ids = await openRedisIdStore({ url: redis.url });
     try {
-      const until = Date.now() + 30_000;
-      while ((await ids.openIntents()).length > 0 && Date.now() < until)
-        await new Promise((r) => setTimeout(r, 250));
-      expect(await ids.openIntents()).toEqual([]);
+      await waitFor(
+        "the survivors to settle every open intent",
+        async () => (await ids.openIntents()).length === 0,
+        { timeoutMs: 40_000 },
+      );
       const handedUpstream = new Set<string>();
       for (const id of allHandedOut)
         handedUpstream.add((await ids.resolve(Number(id), ownerOf(key)))!.upstreamId);

@@ -5,9 +5,11 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { rawRequest } from "../helpers/gateway.js";
-import { httpCall, pollUntil, type SpawnedGateway, spawnGateway } from "../helpers/ops.js";
+import { httpCall } from "../helpers/ops.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Two gateways on one Redis: one replica at a time refreshes a key (a lease in Redis), both answer
@@ -101,7 +103,7 @@ describe("the tracker with two replicas on one Redis", () => {
     const oldest = (await sb.control.activations(key)).at(-1)!; // newest first: the first bought
     await sb.control.deliverSms({ activationId: oldest.id }, "Your code is 50505");
     for (const r of replicas) {
-      await pollUntil("the code on a replica", async () =>
+      await waitFor("the code on a replica", async () =>
         (await legacy(r, { api_key: key, action: "getStatus", id })) === "STATUS_OK:50505" ? true : undefined,
       );
     }
@@ -118,7 +120,7 @@ describe("the tracker with two replicas on one Redis", () => {
     killed.child.kill("SIGKILL");
     await killed.exited;
     const killedAt = Date.now();
-    await pollUntil("the survivor holds the lease", async () =>
+    await waitFor("the survivor holds the lease", async () =>
       (await leaseOf(key)) === instances[1 - holderIndex] ? true : undefined,
     );
     const takeoverMs = Date.now() - killedAt;
@@ -126,7 +128,7 @@ describe("the tracker with two replicas on one Redis", () => {
     expect(takeoverMs).toBeLessThan(10 * (3 * INTERVAL_MS + 1000));
     const upstreamIds = (await sb.control.activations(key)).map((a) => a.id);
     await sb.control.deliverSms({ activationId: upstreamIds.at(-2)! }, "Your code is 60606");
-    await pollUntil("the code on the survivor", async () =>
+    await waitFor("the code on the survivor", async () =>
       (await legacy(survivor, { api_key: key, action: "getStatus", id })) === "STATUS_OK:60606"
         ? true
         : undefined,

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
-import { seededRandom } from "../helpers/fleet.js";
 import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { pollUntil } from "../helpers/ops.js";
+import { seededRandom } from "../helpers/random.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * The activation tracker (docs/architecture.md): polls are answered from one live-list read per key
@@ -110,13 +110,10 @@ describe("every lifecycle path ends right through the tracker", () => {
     (await gw.running.deps.ids.resolve(Number(id), ownerOf(key)))!.upstreamId;
   /** Polls getStatus until it answers `want` (the tracker shows a change within an interval). */
   const statusBecomes = (id: string, want: string) =>
-    pollUntil(
+    waitFor(
       `getStatus ${id} = ${want}`,
       async () => ((await call({ action: "getStatus", id })) === want ? true : undefined),
-      {
-        attempts: 200,
-        everyMs: 50,
-      },
+      { timeoutMs: 10_000, everyMs: 50 },
     );
 
   beforeAll(async () => {
@@ -222,7 +219,7 @@ describe("a 429 storm and an outage of the list", () => {
     it(`${name}: polls answered from the last state, the refresher backs off, and recovers within 2 refreshes`, async () => {
       const { id } = parseAccessNumber(await call({ action: "getNumber", service: "tg", country: "62" }));
       const upstreamId = (await gw.running.deps.ids.resolve(Number(id), ownerOf(key)))!.upstreamId;
-      await pollUntil("a refresh", async () => ((await count(sb, LIST)) > 0 ? true : undefined));
+      await waitFor("a refresh", async () => ((await count(sb, LIST)) > 0 ? true : undefined));
       await sb.control.setFaults([{ route: LIST, phase: "before", ...fault }]);
       await sb.control.resetStats();
       const answers = new Set<string>();
@@ -238,7 +235,7 @@ describe("a 429 storm and an outage of the list", () => {
       await sb.control.clearFaults();
       await sb.control.deliverSms({ activationId: upstreamId }, "Your code is 77777");
       const listsBefore = await count(sb, LIST);
-      await pollUntil("the code after recovery", async () =>
+      await waitFor("the code after recovery", async () =>
         (await call({ action: "getStatus", id })) === "STATUS_OK:77777" ? true : undefined,
       );
       expect((await count(sb, LIST)) - listsBefore).toBeLessThanOrEqual(3); // recovered within 2 refreshes (+ the one that saw it)

@@ -1,26 +1,20 @@
 import { gunzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { describe, expect, it } from "vitest";
+import { parseAccessNumber, type TestGateway, usePair, withGatewayAndSandbox } from "../helpers/gateway.js";
+import { DEMO_API_KEY } from "../helpers/sandbox.js";
 
 /** legacy-protocol.md §1, rule by rule, over real HTTP. */
-let sb: TestSandbox;
-let gw: TestGateway;
-let key: string;
-
-beforeAll(async () => {
-  sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 0 } });
-  gw = await startTestGateway({ upstreamUrl: sb.baseUrl, env: { STATUS_CACHE_MS: "0" } });
-  key = sb.apiKey;
-});
-afterAll(async () => {
-  await gw.close();
-  await sb.close();
-});
+const key = DEMO_API_KEY;
+const pair = usePair(() =>
+  withGatewayAndSandbox({
+    sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
+    gateway: { env: { STATUS_CACHE_MS: "0" } },
+  }),
+);
 
 const H = "/stubs/handler_api.php";
 const text = async (path: string, o?: Parameters<TestGateway["raw"]>[1]) =>
-  (await gw.raw(path, o)).body.toString();
+  (await pair.gw.raw(path, o)).body.toString();
 
 describe("paths and methods", () => {
   it.each([
@@ -31,7 +25,7 @@ describe("paths and methods", () => {
     "/handler_api.php",
     "/handler_api.php/",
   ])("%s answers", async (path) => {
-    expect(await gw.call({ api_key: key, action: "getBalance" }, path)).toMatch(/^ACCESS_BALANCE:/);
+    expect(await pair.gw.call({ api_key: key, action: "getBalance" }, path)).toMatch(/^ACCESS_BALANCE:/);
   });
 
   it.each(["PUT", "DELETE", "PATCH"])("answers %s like a GET", async (method) => {
@@ -39,14 +33,14 @@ describe("paths and methods", () => {
   });
 
   it("reads a form body on POST, and the body wins over the query", async () => {
-    expect(await gw.post({ api_key: key, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
-    expect(await gw.post({ api_key: key }, { api_key: "wrong", action: "getBalance" })).toMatch(
+    expect(await pair.gw.post({ api_key: key, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+    expect(await pair.gw.post({ api_key: key }, { api_key: "wrong", action: "getBalance" })).toMatch(
       /^ACCESS_BALANCE:/,
     );
   });
 
   it("reads the query of a POST with an empty body", async () => {
-    expect(await gw.post("", { api_key: key, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+    expect(await pair.gw.post("", { api_key: key, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
   });
 
   it("reads a multipart form body, first duplicate winning", async () => {
@@ -86,7 +80,7 @@ describe("parameters", () => {
 
   it("quirks in a whole session: POST form, trailing-space names, undefined values, status=-1", async () => {
     const bought = parseAccessNumber(
-      await gw.post({
+      await pair.gw.post({
         "api_key ": key,
         "action ": "getNumber",
         service: "tg",
@@ -94,13 +88,13 @@ describe("parameters", () => {
         operator: "undefined",
       }),
     );
-    expect(await gw.post({ api_key: key, action: "getStatus", id: bought.id, maxPrice: "undefined" })).toBe(
-      "STATUS_WAIT_CODE",
-    );
-    expect(await gw.post({ api_key: key, action: "setStatus", id: bought.id, "status ": "-1" })).toBe(
+    expect(
+      await pair.gw.post({ api_key: key, action: "getStatus", id: bought.id, maxPrice: "undefined" }),
+    ).toBe("STATUS_WAIT_CODE");
+    expect(await pair.gw.post({ api_key: key, action: "setStatus", id: bought.id, "status ": "-1" })).toBe(
       "ACCESS_CANCEL",
     );
-    expect(await gw.post({ api_key: key, action: "getStatus", id: bought.id })).toBe("STATUS_CANCEL");
+    expect(await pair.gw.post({ api_key: key, action: "getStatus", id: bought.id })).toBe("STATUS_CANCEL");
   });
 });
 
@@ -120,10 +114,10 @@ describe("order of checks", () => {
 
   it("a wrong key on activation actions is BAD_KEY", async () => {
     const bad = "wrong-key-0000000000000000000000";
-    expect(await gw.call({ api_key: bad, action: "getNumber", service: "tg", country: "62" })).toBe(
+    expect(await pair.gw.call({ api_key: bad, action: "getNumber", service: "tg", country: "62" })).toBe(
       "BAD_KEY",
     );
-    expect(await gw.call({ api_key: bad, action: "getActiveActivations" })).toBe("BAD_KEY");
+    expect(await pair.gw.call({ api_key: bad, action: "getActiveActivations" })).toBe("BAD_KEY");
   });
 });
 
@@ -135,7 +129,7 @@ describe("answers", () => {
       `?api_key=${key}&action=getNumberV2&service=tg&country=62`,
       `?api_key=${key}&action=getStatus&id=99999`,
     ]) {
-      const res = await gw.raw(`${H}${query}`);
+      const res = await pair.gw.raw(`${H}${query}`);
       expect(res.status).toBe(200);
       expect(res.headers["content-type"]).toBe("text/plain; charset=utf-8");
       expect(res.headers["x-content-type-options"]).toBe("nosniff");
@@ -146,46 +140,48 @@ describe("answers", () => {
   });
 
   it("are gzipped however short when the client accepts gzip", async () => {
-    const res = await gw.raw(`${H}?action=getBalance`, { headers: { "accept-encoding": "gzip, json" } });
+    const res = await pair.gw.raw(`${H}?action=getBalance`, { headers: { "accept-encoding": "gzip, json" } });
     expect(res.headers["content-encoding"]).toBe("gzip");
     expect(gunzipSync(res.body).toString()).toBe("NO_KEY");
   });
 
   it("are not compressed otherwise", async () => {
-    const res = await gw.raw(`${H}?action=getBalance`, { headers: { "accept-encoding": "deflate, br" } });
+    const res = await pair.gw.raw(`${H}?action=getBalance`, {
+      headers: { "accept-encoding": "deflate, br" },
+    });
     expect(res.headers["content-encoding"]).toBeUndefined();
     expect(res.body.toString()).toBe("NO_KEY");
   });
 
   it("answer NO_ACTIVATION for ids a client cannot hold", async () => {
     for (const id of ["abc", "0", "-5", "2147483648", "99999999999", "1.5", "0x10"]) {
-      expect(await gw.call({ api_key: key, action: "getStatus", id })).toBe("NO_ACTIVATION");
+      expect(await pair.gw.call({ api_key: key, action: "getStatus", id })).toBe("NO_ACTIVATION");
     }
   });
 
   it("answer an oversized body with 413 and keep serving", async () => {
-    const res = await gw.raw(H, {
+    const res = await pair.gw.raw(H, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: `api_key=${key}&action=getBalance&pad=${"x".repeat(200_000)}`,
     });
     expect(res.status).toBe(413);
-    expect(await gw.call({ api_key: key, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
+    expect(await pair.gw.call({ api_key: key, action: "getBalance" })).toMatch(/^ACCESS_BALANCE:/);
   });
 });
 
 describe("other routes", () => {
   it("serve health and readiness as JSON", async () => {
-    const health = await gw.raw("/healthz");
+    const health = await pair.gw.raw("/healthz");
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body.toString())).toEqual({ status: "ok" });
-    const ready = await gw.raw("/readyz");
+    const ready = await pair.gw.raw("/readyz");
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body.toString()).status).toBe("ready");
   });
 
   it("answer unknown paths with a JSON 404", async () => {
-    const res = await gw.raw("/nope");
+    const res = await pair.gw.raw("/nope");
     expect(res.status).toBe(404);
   });
 });

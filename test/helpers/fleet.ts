@@ -7,18 +7,6 @@ import { expect } from "vitest";
 import { type FaultRule, faultRuleSchema } from "../../src/sandbox/faults.js";
 import type { TestSandbox } from "./sandbox.js";
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Purchase answers late (300 ms always, 1.5 s for a third: past a 1 s purchase deadline) or lost. */
 export const LATE_AND_LOST: FaultRule[] = [
   { route: "POST /api/v1/activations", phase: "after", latencyMs: 300, drop: 0.1 },

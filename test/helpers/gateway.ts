@@ -1,25 +1,58 @@
 /**
  * Starts a real gateway in-process on 127.0.0.1 (free port) in front of a given upstream, and
- * speaks the legacy protocol to it over HTTP.
+ * speaks the legacy protocol to it over HTTP. For tests about answers rather than transport,
+ * `harness.ts` assembles the same gateway without a listening socket.
  *
- *   const sb = await startTestSandbox({ clock: "real", config: { autoSms: false } });
- *   const gw = await startTestGateway({ upstreamUrl: sb.baseUrl });
- *   const body = await gw.call({ api_key: sb.apiKey, action: "getBalance" });
+ *   const { sb, gw, key, close } = await withGatewayAndSandbox({ sandbox: { config: { autoSms: false } } });
+ *   const { id, phone } = await buy(gw, key, "tg", "62");
+ *   await close();
  */
 import { mkdtempSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { loadConfig } from "../../src/config.js";
+import { afterAll, beforeAll } from "vitest";
+import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { type RunningGateway, startGateway } from "../../src/gateway/start.js";
+import type { GatewayDeps } from "../../src/legacy/context.js";
 import type { Logger } from "../../src/logger.js";
+import { startTestSandbox, type TestSandbox, type TestSandboxOptions } from "./sandbox.js";
 
-export interface TestGateway {
+/** Anything that answers legacy calls: a gateway over HTTP, in process, or a spawned one. */
+export interface LegacyClient {
+  /** GET (or its in-process equivalent) the legacy endpoint with these parameters; the body text. */
+  call(params: Record<string, string>): Promise<string>;
+}
+
+export interface TestGatewayOptions {
+  /** Settings on top of the test defaults (loopback, free port, silent logs, a fresh DATA_DIR). */
+  env?: Record<string, string>;
+  dataDir?: string;
+  log?: Logger;
+}
+
+/** The gateway settings tests start from: loopback, a free port, a fresh DATA_DIR, no logs. */
+export function testGatewayConfig(upstreamUrl: string, opts: TestGatewayOptions = {}) {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "gw-test-"));
+  const config: GatewayConfig = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    UPSTREAM_URL: upstreamUrl,
+    LOG_LEVEL: "silent",
+    ...opts.env,
+  });
+  return { config, dataDir, log: opts.log ?? pino({ level: "silent" }) };
+}
+
+export interface TestGateway extends LegacyClient {
   url: string;
   legacyUrl: string;
   dataDir: string;
   running: RunningGateway;
+  /** the gateway's parts (id store, upstream client, …) for white-box assertions */
+  deps: GatewayDeps;
   /** GET the legacy endpoint with these parameters; returns the body text. */
   call(params: Record<string, string>, path?: string): Promise<string>;
   /** POST a form body (and optional query string) to the legacy endpoint. */
@@ -38,22 +71,11 @@ export interface RawAnswer {
   body: Buffer;
 }
 
-export async function startTestGateway(opts: {
-  upstreamUrl: string;
-  env?: Record<string, string>;
-  dataDir?: string;
-  log?: Logger;
-}): Promise<TestGateway> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "gw-test-"));
-  const config = loadConfig({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    UPSTREAM_URL: opts.upstreamUrl,
-    LOG_LEVEL: "silent",
-    ...opts.env,
-  });
-  const running = await startGateway(config, { log: opts.log ?? pino({ level: "silent" }) });
+export async function startTestGateway(
+  opts: TestGatewayOptions & { upstreamUrl: string },
+): Promise<TestGateway> {
+  const { config, dataDir, log } = testGatewayConfig(opts.upstreamUrl, opts);
+  const running = await startGateway(config, { log });
   const legacyUrl = running.legacyUrl;
   const raw: TestGateway["raw"] = (pathAndQuery, o = {}) => rawRequest(`${running.url}${pathAndQuery}`, o);
   return {
@@ -61,6 +83,7 @@ export async function startTestGateway(opts: {
     legacyUrl,
     dataDir,
     running,
+    deps: running.deps,
     async call(params, path = "/stubs/handler_api.php") {
       const res = await raw(`${path}?${new URLSearchParams(params)}`);
       return res.body.toString("utf8");
@@ -103,6 +126,79 @@ export function rawRequest(
     req.on("error", reject);
     req.end(o.body);
   });
+}
+
+/** A sandbox and a gateway in front of it, with one close(). */
+export interface Pair<G> {
+  sb: TestSandbox;
+  gw: G;
+  /** the sandbox's first account key (the demo key unless `sandbox.config.accounts` says otherwise) */
+  key: string;
+  /** closes the gateway, then the sandbox */
+  close(): Promise<void>;
+}
+
+export interface PairOptions {
+  /** startTestSandbox's options: fake clock by default */
+  sandbox?: TestSandboxOptions;
+  gateway?: TestGatewayOptions;
+}
+
+/** Starts a sandbox, then `start` in front of it; closes the sandbox if the gateway fails to start. */
+export async function pairWith<G extends { close(): Promise<void> }>(
+  opts: PairOptions,
+  start: (sb: TestSandbox) => Promise<G>,
+): Promise<Pair<G>> {
+  const sb = await startTestSandbox(opts.sandbox);
+  let gw: G;
+  try {
+    gw = await start(sb);
+  } catch (err) {
+    await sb.close();
+    throw err;
+  }
+  return {
+    sb,
+    gw,
+    key: sb.apiKey,
+    async close() {
+      await gw.close();
+      await sb.close();
+    },
+  };
+}
+
+/**
+ * One pair for a whole test file: started before its tests, closed after them. The fields are
+ * filled in by `beforeAll`, so read them inside tests and hooks, not at the file's top level.
+ *
+ *   const pair = usePair(() => startHarness({ sandbox: { config: { autoSms: false } } }));
+ *   it("…", async () => expect(await pair.gw.call({ action: "getCountries" })).toMatch(/^\{/));
+ */
+export function usePair<G>(start: () => Promise<Pair<G>>): Pair<G> {
+  const pair = {} as Pair<G>;
+  beforeAll(async () => {
+    Object.assign(pair, await start());
+  });
+  afterAll(async () => {
+    await pair.close?.();
+  });
+  return pair;
+}
+
+/** A sandbox and a gateway over real HTTP in front of it. */
+export function withGatewayAndSandbox(opts: PairOptions = {}): Promise<Pair<TestGateway>> {
+  return pairWith(opts, (sb) => startTestGateway({ ...opts.gateway, upstreamUrl: sb.baseUrl }));
+}
+
+/** `getNumber` with `key`; the id and phone of its ACCESS_NUMBER answer, or a failed expectation. */
+export async function buy(
+  gw: LegacyClient,
+  key: string,
+  service = "tg",
+  country = "62",
+): Promise<{ id: string; phone: string }> {
+  return parseAccessNumber(await gw.call({ api_key: key, action: "getNumber", service, country }));
 }
 
 /** `ACCESS_NUMBER:<id>:<phone>` → id and phone, or a failed expectation. */

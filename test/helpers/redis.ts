@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "./wait.js";
 
 export interface RedisServer {
   url: string;
@@ -95,13 +96,12 @@ function freePort(): Promise<number> {
 }
 
 async function waitForPong(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited early:\n${output()}`);
-    if (await pongs(port)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`redis-server did not answer PING on port ${port} within 10 s:\n${output()}`);
+  const outcome = await waitFor(`redis-server to answer PING on port ${port}`, async () =>
+    child.exitCode !== null ? "exited" : (await pongs(port)) && "ready",
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}:\n${output()}`);
+  });
+  if (outcome === "exited") throw new Error(`redis-server exited early:\n${output()}`);
 }
 
 function pongs(port: number): Promise<boolean> {

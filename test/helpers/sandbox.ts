@@ -8,10 +8,12 @@
  *   await sb.close();
  */
 
+import type { Logger } from "pino";
 import { FakeClock } from "../../src/sandbox/clock.js";
 import { DEMO_API_KEY, type SandboxConfig, sandboxConfig } from "../../src/sandbox/config.js";
 import type { FaultRuleInput } from "../../src/sandbox/faults.js";
 import { startSandbox } from "../../src/sandbox/server.js";
+import { seededRandom } from "./random.js";
 
 export { DEMO_API_KEY, FakeClock };
 
@@ -20,8 +22,13 @@ export interface TestSandboxOptions {
   config?: Partial<SandboxConfig>;
   /** "fake" (default): time moves only with advance(); "real": wall clock; or your own FakeClock. */
   clock?: "fake" | "real" | FakeClock;
-  /** Seedable randomness (phone numbers, codes, ids, fault draws). */
+  /**
+   * Randomness for phone numbers, codes, ids and fault draws: seeded from the run's TEST_SEED by
+   * default (each sandbox of a test file its own stream), or your own.
+   */
   random?: () => number;
+  /** The sandbox's logger (silent by default); at debug it logs every request once answered. */
+  logger?: Logger;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely; the upstream schemas check them where it matters
@@ -104,6 +111,9 @@ async function request(url: string, options: RequestOptions, defaultKey: string 
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
+/** Sandboxes started by this test file so far: each gets its own seeded stream. */
+let started = 0;
+
 export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
   const config = sandboxConfig(options.config);
   const clock =
@@ -112,7 +122,14 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
       : options.clock instanceof FakeClock
         ? options.clock
         : new FakeClock();
-  const running = await startSandbox(config, { port: 0, host: "127.0.0.1", clock, random: options.random });
+  const random = options.random ?? seededRandom(started++);
+  const running = await startSandbox(config, {
+    port: 0,
+    host: "127.0.0.1",
+    clock,
+    random,
+    ...(options.logger && { logger: options.logger }),
+  });
   const apiKey = config.accounts[0]?.apiKey ?? DEMO_API_KEY;
   const raw = (path: string, o: RequestOptions = {}) => request(`${running.url}${path}`, o, null);
   const control: SandboxControl = {

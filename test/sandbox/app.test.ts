@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createSandboxApp } from "../../src/sandbox/app.js";
 import { FakeClock } from "../../src/sandbox/clock.js";
 import { DEMO_API_KEY, sandboxConfig } from "../../src/sandbox/config.js";
+import { faultRuleSchema } from "../../src/sandbox/faults.js";
 
 const headers = { "x-api-key": DEMO_API_KEY, "content-type": "application/json" };
 const purchase = { method: "POST", headers, body: JSON.stringify({ serviceCode: "tg", countryIso: "ID" }) };
@@ -42,20 +43,7 @@ describe("createSandboxApp in process (no server)", () => {
 
   it("a dropped connection without a socket degrades to a bodiless 500", async () => {
     const { app, close } = createSandboxApp(
-      sandboxConfig({
-        faults: [
-          {
-            route: "GET /api/v1/countries",
-            phase: "before",
-            latencyMs: 0,
-            latencyChance: 1,
-            error500: 0,
-            bare503: 0,
-            error429: 0,
-            drop: 1,
-          },
-        ],
-      }),
+      sandboxConfig({ faults: [faultRuleSchema.parse({ route: "GET /api/v1/countries", drop: 1 })] }),
       { clock: new FakeClock() },
     );
     const res = await app.request("/api/v1/countries");

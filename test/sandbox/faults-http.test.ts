@@ -1,6 +1,11 @@
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { faultRuleSchema } from "../../src/sandbox/faults.js";
 import { errorBodySchema } from "../../src/upstream/schemas.js";
+import { PURCHASE_ROUTE } from "../helpers/faults.js";
+import { mulberry32 } from "../helpers/random.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 const PURCHASE = { serviceCode: "tg", countryIso: "TR" };
 
@@ -74,11 +79,13 @@ describe("fault injection over HTTP", () => {
 
   it("adds latency (real time) before or after the handler", async () => {
     sb = await startTestSandbox();
-    await sb.control.setFaults([{ route: "GET /api/v1/countries", phase: "after", latencyMs: 150 }]);
-    const started = performance.now();
+    const latencyMs = 150;
+    await sb.control.setFaults([{ route: "GET /api/v1/countries", phase: "after", latencyMs }]);
+    const started = performance.now(); // the real clock: the sandbox's fake one does not move here
     const res = await sb.api("/countries", { key: null });
     expect(res.status).toBe(200);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    // a delay is never shorter than asked (timers may fire a millisecond early); no upper bound
+    expect(performance.now() - started).toBeGreaterThanOrEqual(latencyMs - 2);
   });
 
   it("matches by route pattern: a rule for /activations/:id does not hit /activations/:id/complete", async () => {
@@ -132,31 +139,13 @@ describe("fault injection over HTTP", () => {
 
   it("takes its initial rules from the config (SANDBOX_FAULTS)", async () => {
     sb = await startTestSandbox({
-      config: {
-        faults: [
-          {
-            route: "GET /api/v1/countries",
-            phase: "before",
-            latencyMs: 0,
-            latencyChance: 1,
-            error500: 0,
-            bare503: 1,
-            error429: 0,
-            drop: 0,
-          },
-        ],
-      },
+      config: { faults: [faultRuleSchema.parse({ route: "GET /api/v1/countries", bare503: 1 })] },
     });
     expect((await sb.api("/countries", { key: null })).status).toBe(503);
   });
 
   it("with a probability, faults some requests and not others", async () => {
-    let seed = 9;
-    const random = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
-    sb = await startTestSandbox({ random });
+    sb = await startTestSandbox({ random: mulberry32(9) });
     await sb.control.setFaults([{ route: "GET /api/v1/countries", error500: 0.5 }]);
     const statuses = [];
     for (let i = 0; i < 40; i++) statuses.push((await sb.api("/countries", { key: null })).status);
@@ -169,29 +158,53 @@ describe("latency and a caller that gives up", () => {
   let sb: TestSandbox;
   afterEach(() => sb.close());
 
-  const buyWithTimeout = (ms: number) =>
-    fetch(`${sb.baseUrl}/activations`, {
+  /** What the sandbox logs once it has answered a request (debug level). */
+  let answered: { method: string; path: string; status: number }[] = [];
+  const start = () => {
+    answered = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => answered.push(JSON.parse(line)) });
+    return startTestSandbox({ logger });
+  };
+
+  /** The purchase's latency: far longer than the caller needs to see its request arrive and give up. */
+  const LATENCY_MS = 1000;
+
+  /** Sends a purchase and gives up (aborts) as soon as the sandbox has received it. */
+  async function buyAndGiveUp(): Promise<void> {
+    const caller = new AbortController();
+    const sent = fetch(`${sb.baseUrl}/activations`, {
       method: "POST",
       headers: { "x-api-key": sb.apiKey, "content-type": "application/json" },
       body: JSON.stringify(PURCHASE),
-      signal: AbortSignal.timeout(ms),
+      signal: caller.signal,
     });
-  const settle = () => new Promise((r) => setTimeout(r, 350));
+    await waitFor(
+      "the purchase to reach the sandbox",
+      async () => ((await sb.control.stats()).requests["POST /api/v1/activations"] ?? 0) > 0,
+      { everyMs: 5 },
+    );
+    caller.abort();
+    await expect(sent).rejects.toThrow();
+  }
+  const purchaseAnswered = () =>
+    waitFor("the sandbox to finish the purchase request", () =>
+      answered.find((l) => l.method === "POST" && l.path === "/api/v1/activations"),
+    );
 
   it("before: the purchase never happens when the caller times out during the latency", async () => {
-    sb = await startTestSandbox();
-    await sb.control.setFaults([{ route: "POST /api/v1/activations", phase: "before", latencyMs: 250 }]);
-    await expect(buyWithTimeout(50)).rejects.toThrow();
-    await settle();
+    sb = await start();
+    await sb.control.setFaults([{ route: PURCHASE_ROUTE, phase: "before", latencyMs: LATENCY_MS }]);
+    await buyAndGiveUp();
+    expect((await purchaseAnswered()).status).toBe(499); // the handler never ran
     expect(await sb.control.activations()).toEqual([]);
     expect((await sb.api("/wallet/balance")).body.balance).toBe("100.00");
   });
 
   it("after: the purchase exists although the caller timed out waiting for the answer", async () => {
-    sb = await startTestSandbox();
-    await sb.control.setFaults([{ route: "POST /api/v1/activations", phase: "after", latencyMs: 250 }]);
-    await expect(buyWithTimeout(50)).rejects.toThrow();
-    await settle();
+    sb = await start();
+    await sb.control.setFaults([{ route: PURCHASE_ROUTE, phase: "after", latencyMs: LATENCY_MS }]);
+    await buyAndGiveUp();
+    await purchaseAnswered();
     expect(await sb.control.activations()).toHaveLength(1);
   });
 });

@@ -2,14 +2,9 @@ import { isValidPhoneNumber } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
 import { Catalog } from "../../src/sandbox/catalog.js";
 import { isValidMobileFor, randomMobileNumber } from "../../src/sandbox/phone.js";
+import { mulberry32 } from "../helpers/random.js";
 
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 16807) % 2147483647;
-    return state / 2147483647;
-  };
-}
+const seeded = mulberry32;
 
 describe("randomMobileNumber", () => {
   const catalog = Catalog.load();

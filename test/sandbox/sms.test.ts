@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { extractCode, generateSms } from "../../src/sandbox/sms.js";
+import { mulberry32 } from "../helpers/random.js";
 
 describe("sms", () => {
   it("generates 4–6 digit codes that appear in the text and are what extractCode finds", () => {
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
+    const random = mulberry32(42);
     for (const [code, name] of [
       ["tg", "Telegram"],
       ["wa", "WhatsApp"],

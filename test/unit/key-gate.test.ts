@@ -1,23 +1,33 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { KeyGate } from "../../src/upstream/key-gate.js";
+import { seededRandom } from "../helpers/random.js";
 
 describe("KeyGate", () => {
   it("never lets more than maxConcurrent calls of one key run at once", async () => {
-    const gate = new KeyGate({ maxConcurrent: 3, maxQueued: 100 });
-    let active = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 40 }, async () => {
-        const release = await gate.acquire("k");
-        if (!release) throw new Error("queue full");
-        active += 1;
-        peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, Math.random() * 3));
-        active -= 1;
-        release();
-      }),
-    );
-    expect(peak).toBe(3);
+    // calls that take 0–3 ms each (seeded), on the fake clock
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const random = seededRandom();
+      const gate = new KeyGate({ maxConcurrent: 3, maxQueued: 100 });
+      let active = 0;
+      let peak = 0;
+      const calls = Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const release = await gate.acquire("k");
+          if (!release) throw new Error("queue full");
+          active += 1;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, Math.floor(random() * 4)));
+          active -= 1;
+          release();
+        }),
+      );
+      await vi.runAllTimersAsync();
+      await calls;
+      expect(peak).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps keys independent and refuses when a key's queue is full", async () => {

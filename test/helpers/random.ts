@@ -1,0 +1,31 @@
+/**
+ * Seeded randomness for tests. One seed for the whole run: `TEST_SEED` from the environment, else a
+ * fixed default, so a run is reproducible; test/setup.ts hands the same seed to fast-check and
+ * prints it when a test fails.
+ */
+
+export const TEST_SEED = (() => {
+  const given = process.env.TEST_SEED;
+  if (given === undefined || given === "") return 20_260_101;
+  const seed = Number(given);
+  if (!Number.isSafeInteger(seed))
+    throw new Error(`TEST_SEED must be an integer, got ${JSON.stringify(given)}`);
+  return seed;
+})();
+
+/** mulberry32: a tiny, fast PRNG with a 32-bit state; numbers in [0, 1) like Math.random. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A PRNG seeded from the run's seed; `salt` gives independent streams to separate users. */
+export function seededRandom(salt = 0): () => number {
+  return mulberry32((TEST_SEED ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0);
+}
