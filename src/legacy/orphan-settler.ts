@@ -167,6 +167,15 @@ export class OrphanSettler {
         otherReplicaWaiting ||= verdict === "live-replica";
         continue;
       }
+      this.opts.log.debug(
+        {
+          intentId: intent.intentId,
+          own: intent.instance === this.opts.purchases.instance,
+          instanceLive: intent.instance === undefined ? null : live.has(intent.instance),
+          ageMs: this.now() - intent.createdAt,
+        },
+        "settling a purchase intent",
+      );
       byOwner.set(intent.owner, [...(byOwner.get(intent.owner) ?? []), intent]);
     }
     const results: SettleResult[] = [];
@@ -194,7 +203,7 @@ export class OrphanSettler {
   ): "orphan" | "in-flight" | "live-replica" {
     const { purchases } = this.opts;
     if (intent.instance === purchases.instance)
-      return purchases.isInFlight(intent.intentId) ? "in-flight" : "orphan";
+      return purchases.wasLeftOpen(intent.intentId) ? "orphan" : "in-flight";
     const age = this.now() - intent.createdAt;
     if (intent.instance === undefined) {
       // recorded before intents named their process: after the purchase deadline
@@ -219,7 +228,7 @@ export class OrphanSettler {
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "unauthorized") {
         // A key the upstream refuses has nothing to settle and never will.
-        for (const intent of intents) await this.opts.ids.closeIntent(intent.intentId);
+        for (const intent of intents) await this.close(intent);
         return intents.map(() => "refused");
       }
       this.opts.log.warn({ err: String(err) }, "orphan sweep could not list activations");
@@ -269,7 +278,7 @@ export class OrphanSettler {
       }
       if (!mapped && !(await ids.upsert(activation.id, intent.owner)).created) continue; // claimed meanwhile
       if (!isWaitingForCode(activation)) {
-        await ids.closeIntent(intent.intentId);
+        await this.close(intent);
         return "kept";
       }
       await ids.markIntentClaimed(intent.intentId, activation.id);
@@ -284,7 +293,7 @@ export class OrphanSettler {
     const reachedBack =
       listed.complete || (typeof oldest === "string" && Date.parse(oldest) < intent.upstreamTime);
     if (reachedBack) {
-      await ids.closeIntent(intent.intentId);
+      await this.close(intent);
       return "nothing";
     }
     return this.giveUpIfOld(intent, "pending");
@@ -298,23 +307,23 @@ export class OrphanSettler {
     seen: Activation | undefined,
     retryAt: number[],
   ): Promise<SettleResult> {
-    const { ids, upstream, log } = this.opts;
+    const { upstream, log } = this.opts;
     let activation = seen;
     try {
       activation ??= await upstream.getActivation(key, activationId);
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "not_found") {
-        await ids.closeIntent(intent.intentId);
+        await this.close(intent);
         return "nothing";
       }
       return "failed";
     }
     if (ENDED.has(activation.status)) {
-      await ids.closeIntent(intent.intentId);
+      await this.close(intent);
       return "refunded";
     }
     if (!isWaitingForCode(activation)) {
-      await ids.closeIntent(intent.intentId);
+      await this.close(intent);
       return "kept";
     }
     const cancellableAt = activation.cancellableAt ? Date.parse(activation.cancellableAt) : 0;
@@ -329,7 +338,7 @@ export class OrphanSettler {
       log.warn({ intentId: intent.intentId, kind }, "orphan cancel failed");
       return "failed"; // a 409 (a code arrived meanwhile) is seen on the next try
     }
-    await ids.closeIntent(intent.intentId);
+    await this.close(intent);
     log.info({ intentId: intent.intentId }, "orphaned purchase cancelled for a refund");
     return "cancelled";
   }
@@ -337,8 +346,13 @@ export class OrphanSettler {
   /** Keeps an intent for a later sweep, unless it is older than anything the upstream still holds. */
   private async giveUpIfOld(intent: PurchaseIntent, result: SettleResult): Promise<SettleResult> {
     if (this.now() - intent.createdAt < this.opts.giveUpAfterMs) return result;
-    await this.opts.ids.closeIntent(intent.intentId);
+    await this.close(intent);
     return "nothing";
+  }
+
+  private async close(intent: PurchaseIntent): Promise<void> {
+    await this.opts.ids.closeIntent(intent.intentId);
+    this.opts.purchases.settled(intent.intentId);
   }
 
   private async pruneNowAndThen(): Promise<void> {

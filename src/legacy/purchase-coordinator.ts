@@ -19,6 +19,8 @@ export class PurchaseCoordinator {
   /** purchases in flight by slot, each with the earliest upstream `createdAt` its activation can have */
   private readonly inFlight = new Map<string, Map<Promise<unknown>, number>>();
   private readonly openIntents = new Set<string>();
+  /** intents a purchase of this process ended with still open: the settler's to settle */
+  private readonly leftOpenIntents = new LRUCache<string, true>({ max: 100_000 });
   private readonly claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 });
   private leftOpen: () => void = () => undefined;
 
@@ -38,12 +40,23 @@ export class PurchaseCoordinator {
 
   intentEnded(intentId: string, { stillOpen }: { stillOpen: boolean }): void {
     this.openIntents.delete(intentId);
-    if (stillOpen) this.leftOpen();
+    if (!stillOpen) return;
+    this.leftOpenIntents.set(intentId, true);
+    this.leftOpen();
   }
 
-  /** Is a purchase of this process still working on this intent? */
-  isInFlight(intentId: string): boolean {
-    return this.openIntents.has(intentId);
+  /**
+   * Did a purchase of this process end and leave this intent open? Only then is one of this
+   * process's intents an orphan: an intent a sweep read as open may have been closed since (its
+   * purchase answered meanwhile), and is then neither in flight nor left open.
+   */
+  wasLeftOpen(intentId: string): boolean {
+    return this.leftOpenIntents.has(intentId);
+  }
+
+  /** The settler closed it. */
+  settled(intentId: string): void {
+    this.leftOpenIntents.delete(intentId);
   }
 
   /**

@@ -128,7 +128,7 @@ async function buyWithIntent(ctx: ActionContext, order: Order, intents: Purchase
   try {
     const { created, ...bought } = await attempt;
     if (created) {
-      await ctx.deps.tracker?.remember(ctx.key, bought.activation);
+      await seedTracker(ctx, bought.activation);
       await intents.deliver(intent);
       return bought;
     }
@@ -154,9 +154,21 @@ async function buyWithIntent(ctx: ActionContext, order: Order, intents: Purchase
   await Promise.allSettled(purchases.othersInFlight(slot, attempt));
   const found = await reconcile(ctx, order, { ...intent, until }, failure);
   if (!found) throw failure; // the intent stays open: the settler maps and refunds what was created
-  await ctx.deps.tracker?.remember(ctx.key, found.activation);
+  await seedTracker(ctx, found.activation);
   await intents.deliver(intent);
   return found;
+}
+
+/**
+ * The first polls need no upstream read: the tracker starts from the purchase's own answer. Best
+ * effort: a tracker that cannot store it reads it on the first poll instead; the purchase stands.
+ */
+async function seedTracker(ctx: ActionContext, activation: Activation): Promise<void> {
+  try {
+    await ctx.deps.tracker?.remember(ctx.key, activation);
+  } catch (err) {
+    ctx.log.warn({ err: String(err) }, "tracker not seeded with a purchase");
+  }
 }
 
 /**

@@ -51,13 +51,17 @@ const caller =
   (params) =>
     gw.call({ api_key: key, ...params }).catch(() => undefined);
 
-/** From 4 s on, for 3 s: every poll fails and most purchase answers are lost after the commit. */
+/**
+ * From 4 s on, for 3 s: half the purchases fail before the upstream acts (outages: they open the
+ * breaker) and most others lose their answer after the commit (reconciled through the open breaker).
+ */
 async function outageMidRun(): Promise<Set<string>> {
   const states = new Set<string>();
   await new Promise((r) => setTimeout(r, 4000));
   const outage = [
-    { route: "GET /api/v1/activations/:id", phase: "before", error500: 1 },
+    { route: "POST /api/v1/activations", phase: "before", error500: 0.5 },
     { route: "POST /api/v1/activations", phase: "after", drop: 0.7 },
+    { route: "GET /api/v1/activations/:id", phase: "before", error500: 1 },
   ].map((rule) => faultRuleSchema.parse(rule));
   await sb.control.setFaults(outage);
   const until = Date.now() + 3000;
