@@ -33,7 +33,8 @@ export type SettleResult =
   | "refused" // the upstream refuses the key (401/403): nothing can be settled with it
   | "pending" // not yet: the cool-down, or the purchase's window is still open
   | "unknown_key" // the owner's key was not seen since this process started
-  | "failed"; // the upstream failed: retried
+  | "failed" // the upstream failed: retried
+  | "delivered"; // its answer had reached the client; only the intent was left to close
 
 export interface SweepSummary {
   results: SettleResult[];
@@ -160,7 +161,16 @@ export class OrphanSettler {
     const byOwner = new Map<string, PurchaseIntent[]>();
     let waiting = 0;
     let otherReplicaWaiting = false;
+    const results: SettleResult[] = [];
     for (const intent of intents) {
+      if (
+        intent.instance === this.opts.purchases.instance &&
+        this.opts.purchases.wasDelivered(intent.intentId)
+      ) {
+        await this.close(intent);
+        results.push("delivered");
+        continue;
+      }
       const verdict = this.orphanhood(intent, live);
       if (verdict !== "orphan") {
         waiting += 1;
@@ -178,7 +188,6 @@ export class OrphanSettler {
       );
       byOwner.set(intent.owner, [...(byOwner.get(intent.owner) ?? []), intent]);
     }
-    const results: SettleResult[] = [];
     const retryAt: number[] = [];
     for (const [owner, ownIntents] of byOwner) {
       for (const result of await this.settleOwner(owner, ownIntents, retryAt)) {

@@ -21,6 +21,8 @@ export class PurchaseCoordinator {
   private readonly openIntents = new Set<string>();
   /** intents a purchase of this process ended with still open: the settler's to settle */
   private readonly leftOpenIntents = new LRUCache<string, true>({ max: 100_000 });
+  /** intents whose answer was delivered but whose close failed */
+  private readonly deliveredIntents = new LRUCache<string, true>({ max: 100_000 });
   private readonly claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 });
   private leftOpen: () => void = () => undefined;
 
@@ -54,9 +56,24 @@ export class PurchaseCoordinator {
     return this.leftOpenIntents.has(intentId);
   }
 
+  /**
+   * The intent's answer reached its client but the intent could not be closed (the store failed):
+   * the settler closes it, and must not refund what the client holds.
+   */
+  intentDelivered(intentId: string): void {
+    this.openIntents.delete(intentId);
+    this.deliveredIntents.set(intentId, true);
+    this.leftOpen();
+  }
+
+  wasDelivered(intentId: string): boolean {
+    return this.deliveredIntents.has(intentId);
+  }
+
   /** The settler closed it. */
   settled(intentId: string): void {
     this.leftOpenIntents.delete(intentId);
+    this.deliveredIntents.delete(intentId);
   }
 
   /**

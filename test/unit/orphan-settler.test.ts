@@ -155,6 +155,26 @@ describe("which intents are settled at once", () => {
     expect(up.cancelled).toEqual(["a1"]);
   });
 
+  it("an intent whose answer reached its client but could not be closed is closed, refunding nothing", async () => {
+    const coordinator = new PurchaseCoordinator("this-process");
+    await store.addIntent({
+      intentId: "answered",
+      owner: OWNER,
+      serviceCode: "tg",
+      countryIso: "TR",
+      upstreamTime: T0,
+      createdAt: now,
+      instance: "this-process",
+    });
+    await store.upsert("a1", OWNER, { intentId: "answered" });
+    up.pages = [[activation("a1", T0 + 1000)]];
+    coordinator.intentStarted("answered");
+    coordinator.intentDelivered("answered");
+    expect((await settler({ purchases: coordinator }).sweep()).results).toEqual(["delivered"]);
+    expect(up.cancelled).toEqual([]);
+    expect(await store.openIntents()).toEqual([]);
+  });
+
   it("one that received a code first is kept (its charge is final) and the intent closed", async () => {
     await orphanIntent();
     up.pages = [[activation("a1", T0 + 1000, { status: "RECEIVED", smsCode: "12345" })]];
