@@ -42,6 +42,8 @@ beforeAll(async () => {
     DATA_DIR: mkdtempSync(join(tmpdir(), "gw-ops-keys-data-")),
     LOG_LEVEL: "debug",
     STATUS_CACHE_MS: "0",
+    // no background list reads: every upstream call the sandbox counts is one a request made
+    TRACK_INTERVAL_MS: "0",
   });
 });
 afterAll(async () => {
