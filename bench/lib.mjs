@@ -34,7 +34,7 @@ export function snapshotDist() {
   mkdirSync(dir, { recursive: true });
   cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
   symlinkSync(join(ROOT, "fixtures"), join(dir, "fixtures"));
-  for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "shared/owner.js"]) {
+  for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "common/owner.js"]) {
     if (!existsSync(join(dir, "dist", f))) throw new Error(`dist/${f} is missing: run npm run build`);
   }
   const remove = () => rmSync(dir, { recursive: true, force: true });
