@@ -1,7 +1,8 @@
 // Profiles the gateway under one bench load and prints its top self-time functions.
 //   node bench/profile.mjs [getStatus|getStatusCached|getPrices] [seconds]
 // getStatus: shield off (STATUS_CACHE_MS=0), the translation path of scenarios 1 and 2;
-// getStatusCached: shield at 1 s (the storm's path); getPrices: the warm catalogue.
+// getStatusCached: shield at 1 s (the storm's path); getPrices: the warm catalogue. The tracker is
+// off (TRACK_INTERVAL_MS=0) in every case: these are the per-activation read paths.
 // The gateway runs with --cpu-prof; the .cpuprofile is summarised by function and by file/package.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -22,7 +23,11 @@ try {
   const gw = await start.startGateway(
     "gateway",
     sandbox,
-    { DATA_DIR: join(dir, "data"), STATUS_CACHE_MS: what === "getStatusCached" ? "1000" : "0" },
+    {
+      DATA_DIR: join(dir, "data"),
+      STATUS_CACHE_MS: what === "getStatusCached" ? "1000" : "0",
+      TRACK_INTERVAL_MS: "0", // the per-activation read path, not the tracker's
+    },
     ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
   );
   procs.push(gw);

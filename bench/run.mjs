@@ -74,14 +74,15 @@ async function main() {
   try {
     const sandbox = await procs.startSandbox("sandbox");
     started.push(sandbox);
-    const gw = await procs.startGateway("gateway", sandbox, { STATUS_CACHE_MS: "0" });
+    // scenarios 1 and 2 measure the per-activation read path: tracker and shield off
+    const gw = await procs.startGateway("gateway", sandbox, { STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" });
     started.push(gw);
     const bare = await procs.startBare();
     started.push(bare);
     const acts = [];
     for (let i = 0; i < 20; i++) acts.push(await buy(gw, sandbox));
     log(
-      `processes: sandbox pid ${sandbox.pid}, gateway pid ${gw.pid} (STATUS_CACHE_MS=0), bare app pid ${bare.pid}; ${acts.length} activations bought`,
+      `processes: sandbox pid ${sandbox.pid}, gateway pid ${gw.pid} (STATUS_CACHE_MS=0, TRACK_INTERVAL_MS=0), bare app pid ${bare.pid}; ${acts.length} activations bought`,
     );
     const ctx = { sandbox, gw, bare, acts, procs, dist, S, row: table.row };
     for (const [n, key, title, { run }] of SCENARIOS) {
