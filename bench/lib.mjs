@@ -34,11 +34,11 @@ export function snapshotDist() {
   mkdirSync(dir, { recursive: true });
   cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
   symlinkSync(join(ROOT, "fixtures"), join(dir, "fixtures"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.on("exit", remove); // also when the run is interrupted or dist/ is incomplete
   for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "common/owner.js"]) {
     if (!existsSync(join(dir, "dist", f))) throw new Error(`dist/${f} is missing: run npm run build`);
   }
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  process.on("exit", remove); // also when the run is interrupted
   return { dist: join(dir, "dist"), remove };
 }
 
