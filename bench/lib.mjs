@@ -34,11 +34,11 @@ export function snapshotDist() {
   mkdirSync(dir, { recursive: true });
   cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
   symlinkSync(join(ROOT, "fixtures"), join(dir, "fixtures"));
-  for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "shared/owner.js"]) {
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.on("exit", remove); // also when the run is interrupted or dist/ is incomplete
+  for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "common/owner.js"]) {
     if (!existsSync(join(dir, "dist", f))) throw new Error(`dist/${f} is missing: run npm run build`);
   }
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  process.on("exit", remove); // also when the run is interrupted
   return { dist: join(dir, "dist"), remove };
 }
 
@@ -284,10 +284,23 @@ export async function json(url, opts = {}) {
  * Open loop at a fixed rate: request i is sent at start + i / rate (whatever the answers do), on a
  * keep-alive agent of `connections` sockets; latency is measured from the send to the last byte.
  * `target(i)` → { url, headers? }; `check(body)` → true when the answer is valid; `offsetMs`
- * delays the schedule (two loads run side by side, interleaved).
+ * delays the schedule (two loads run side by side, interleaved). `agentOf(i)` instead of
+ * `connections`: the caller's keep-alive agents (one per key, kept across calls); `onAnswer(i,
+ * status, body, sentAt, doneAt)` sees every answer (performance.now() times).
  */
-export async function paced({ rate, durationMs, connections, target, check = () => true, offsetMs = 0 }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+export async function paced({
+  rate,
+  durationMs,
+  connections,
+  target,
+  check = () => true,
+  offsetMs = 0,
+  agentOf,
+  onAnswer,
+}) {
+  const agent = agentOf
+    ? undefined
+    : new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const total = Math.round((rate * durationMs) / 1000);
   const latencies = new Float64Array(total);
   let done = 0;
@@ -301,14 +314,16 @@ export async function paced({ rate, durationMs, connections, target, check = () 
     const fire = (i) => {
       const { url, headers } = target(i);
       const t0 = performance.now();
-      const req = http.request(url, { headers, agent }, (res) => {
+      const req = http.request(url, { headers, agent: agent ?? agentOf(i) }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (c) => {
           body += c;
         });
         res.on("end", () => {
-          latencies[i] = performance.now() - t0;
+          const t1 = performance.now();
+          latencies[i] = t1 - t0;
+          onAnswer?.(i, res.statusCode, body, t0, t1);
           if (res.statusCode !== 200 || !check(body)) {
             invalid++;
             if (samples.length < 5) samples.push(`${res.statusCode} ${body.slice(0, 120)}`);
@@ -334,7 +349,7 @@ export async function paced({ rate, durationMs, connections, target, check = () 
     tick();
   });
   const elapsedS = (performance.now() - start) / 1000;
-  agent.destroy();
+  agent?.destroy();
   const ok = Array.from(latencies).filter((x) => !Number.isNaN(x));
   return {
     sent: total,

@@ -1,12 +1,17 @@
 // Profiles the gateway under one bench load and prints its top self-time functions.
-//   node bench/profile.mjs [getStatus|getStatusCached|getPrices] [seconds]
+//   node bench/profile.mjs [getStatus|getStatusCached|getPrices|fleet] [seconds]
 // getStatus: shield off (STATUS_CACHE_MS=0), the translation path of scenarios 1 and 2;
-// getStatusCached: shield at 1 s (the storm's path); getPrices: the warm catalogue.
+// getStatusCached: shield at 1 s (the storm's path); getPrices: the warm catalogue. The tracker is
+// off (TRACK_INTERVAL_MS=0) in these: they are the per-activation read paths. fleet: scenario 7's
+// load on the tracker (20 keys × 50 activations, each polled every second, open loop, one agent per
+// key; no SMS), the activations seeded as scenario 8 does (so that no purchase is in the profile:
+// each one's first poll is a first-sight read).
 // The gateway runs with --cpu-prof; the .cpuprofile is summarised by function and by file/package.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { benchProcesses, buy, cannon, json, KEY, log, snapshotDist } from "./lib.mjs";
+import { agentsPerKey, fleetKeys, seedFleet, startFleetSandbox } from "./fleet.mjs";
+import { benchProcesses, buy, cannon, json, KEY, log, paced, snapshotDist } from "./lib.mjs";
 
 const what = process.argv[2] ?? "getStatus";
 const seconds = Number(process.argv[3] ?? 10);
@@ -17,28 +22,57 @@ const profDir = join(dir, "prof");
 const procs = [];
 try {
   const start = benchProcesses(snap.dist);
-  const sandbox = await start.startSandbox("sandbox");
+  const fleetKeyList = fleetKeys("prof", 20);
+  const sandbox =
+    what === "fleet"
+      ? await startFleetSandbox(start, "sandbox", fleetKeyList)
+      : await start.startSandbox("sandbox");
   procs.push(sandbox);
+  const fleet =
+    what === "fleet" && (await seedFleet(sandbox, snap.dist, join(dir, "data"), fleetKeyList, 50));
   const gw = await start.startGateway(
     "gateway",
     sandbox,
-    { DATA_DIR: join(dir, "data"), STATUS_CACHE_MS: what === "getStatusCached" ? "1000" : "0" },
+    {
+      DATA_DIR: join(dir, "data"),
+      STATUS_CACHE_MS: what === "getStatusCached" ? "1000" : "0",
+      // the per-activation read path, not the tracker's (but for the fleet)
+      TRACK_INTERVAL_MS: what === "fleet" ? "1000" : "0",
+    },
     ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
   );
   procs.push(gw);
-  // as in the bench: requests spread over 20 activations (concurrent reads of one are coalesced)
-  const ids = [];
-  for (let i = 0; i < 20; i++) ids.push((await buy(gw, sandbox)).id);
-  let n = 0;
-  const path =
-    what === "getPrices"
-      ? () => "/stubs/handler_api.php?action=getPrices&service=tg&country=62"
-      : () => `/stubs/handler_api.php?api_key=${KEY}&action=getStatus&id=${ids[n++ % ids.length]}`;
-  log(`profiling ${what}: ${gw.url}${path()} … — autocannon, 10 connections, ${seconds} s`);
-  const r = await cannon({ url: gw.url, path, connections: 10, durationS: seconds });
-  log(
-    `${r.good} answers, ${Math.round(r.rps)} req/s; sandbox stats: ${JSON.stringify((await json(`${sandbox.url}/sandbox/stats`)).requests)}`,
-  );
+  if (fleet) {
+    const { acts } = fleet;
+    const agents = agentsPerKey(fleetKeyList);
+    const urls = acts.map((x) => gw.call({ api_key: x.key, action: "getStatus", id: x.id }));
+    log(`profiling the fleet: ${acts.length} activations polled every second, ${seconds} s`);
+    const r = await paced({
+      rate: acts.length,
+      durationMs: seconds * 1000,
+      target: (i) => ({ url: urls[i % acts.length] }),
+      agentOf: (i) => agents[acts[i % acts.length].k],
+      check: (b) => b === "STATUS_WAIT_CODE",
+    });
+    for (const a of agents) a.destroy();
+    log(
+      `${r.answered} answers (${r.invalid} invalid), ${Math.round(r.answersPerS)}/s; sandbox stats: ${JSON.stringify((await json(`${sandbox.url}/sandbox/stats`)).requests)}`,
+    );
+  } else {
+    // as in the bench: requests spread over 20 activations (concurrent reads of one are coalesced)
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push((await buy(gw, sandbox)).id);
+    let n = 0;
+    const path =
+      what === "getPrices"
+        ? () => "/stubs/handler_api.php?action=getPrices&service=tg&country=62"
+        : () => `/stubs/handler_api.php?api_key=${KEY}&action=getStatus&id=${ids[n++ % ids.length]}`;
+    log(`profiling ${what}: ${gw.url}${path()} … — autocannon, 10 connections, ${seconds} s`);
+    const r = await cannon({ url: gw.url, path, connections: 10, durationS: seconds });
+    log(
+      `${r.good} answers, ${Math.round(r.rps)} req/s; sandbox stats: ${JSON.stringify((await json(`${sandbox.url}/sandbox/stats`)).requests)}`,
+    );
+  }
   await gw.stop(); // SIGTERM → graceful exit → the profile is written
   procs.pop();
   const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));

@@ -4,7 +4,8 @@
 // Each scenario is a module in bench/scenarios/ exporting run(context); this file starts the
 // shared processes, runs the scenarios in order, prints the table and writes
 // bench/results/latest.json.
-// Options: --only=1,2,… runs some scenarios; --quick shortens every phase (for trying the script).
+// Options: --only=1,2,… runs some scenarios (numbers or keys: --only=4,fleet); --quick shortens every
+// phase (for trying the script).
 import { renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,8 @@ import { benchProcesses, buy, createTable, log, ROOT, removeTmpDirs, round, snap
 import * as addedLatency from "./scenarios/added-latency.mjs";
 import * as cachedCatalogue from "./scenarios/cached-catalogue.mjs";
 import * as coldCatalogue from "./scenarios/cold-catalogue.mjs";
+import * as fleet from "./scenarios/fleet.mjs";
+import * as fleet10k from "./scenarios/fleet10k.mjs";
 import * as memory from "./scenarios/memory.mjs";
 import * as pollingStorm from "./scenarios/polling-storm.mjs";
 import * as translationCost from "./scenarios/translation-cost.mjs";
@@ -24,6 +27,8 @@ const SCENARIOS = [
   [4, "pollingStorm", "polling storm", pollingStorm],
   [5, "coldCatalogue", "cold catalogue", coldCatalogue],
   [6, "memory", "memory and id-store lookups", memory],
+  [7, "fleet", "fleet: 20 keys × 50 activations polled every second, tracker vs shield", fleet],
+  [8, "fleet10k", "fleet of 10k: 100 keys × 100 activations polled every 5 s", fleet10k],
 ];
 
 const args = process.argv.slice(2);
@@ -31,9 +36,9 @@ const only = args
   .find((a) => a.startsWith("--only="))
   ?.slice(7)
   .split(",")
-  .map(Number);
+  .map((x) => x.trim());
 const QUICK = args.includes("--quick");
-const runs = (n) => !only || only.includes(n);
+const runs = (n, key) => !only || only.includes(String(n)) || only.includes(key);
 const S = QUICK ? 0.3 : 1; // duration scale
 
 const T0 = Date.now();
@@ -74,18 +79,19 @@ async function main() {
   try {
     const sandbox = await procs.startSandbox("sandbox");
     started.push(sandbox);
-    const gw = await procs.startGateway("gateway", sandbox, { STATUS_CACHE_MS: "0" });
+    // scenarios 1 and 2 measure the per-activation read path: tracker and shield off
+    const gw = await procs.startGateway("gateway", sandbox, { STATUS_CACHE_MS: "0", TRACK_INTERVAL_MS: "0" });
     started.push(gw);
     const bare = await procs.startBare();
     started.push(bare);
     const acts = [];
     for (let i = 0; i < 20; i++) acts.push(await buy(gw, sandbox));
     log(
-      `processes: sandbox pid ${sandbox.pid}, gateway pid ${gw.pid} (STATUS_CACHE_MS=0), bare app pid ${bare.pid}; ${acts.length} activations bought`,
+      `processes: sandbox pid ${sandbox.pid}, gateway pid ${gw.pid} (STATUS_CACHE_MS=0, TRACK_INTERVAL_MS=0), bare app pid ${bare.pid}; ${acts.length} activations bought`,
     );
     const ctx = { sandbox, gw, bare, acts, procs, dist, S, row: table.row };
     for (const [n, key, title, { run }] of SCENARIOS) {
-      if (!runs(n)) continue;
+      if (!runs(n, key)) continue;
       const t = Date.now();
       log(`scenario ${n}: ${title}`);
       try {

@@ -43,7 +43,8 @@ export async function run({ procs, row }) {
     const calls = native(after);
     const services = (await json(`${sandbox.apiBase}/services`, { headers: { "x-api-key": KEY } })).data
       .length;
-    const valid = isJson(first.body) && /"tg_0":\d+/.test(first.body);
+    // stock as decimal strings ({"tg_0":"120",…}), as the real service sends it
+    const valid = isJson(first.body) && /"tg_0":"\d+"/.test(first.body);
     const out = {
       method: `fresh DATA_DIR, sandbox with fault rule {"route":"*","phase":"before","latencyMs":${latencyMs}}; wall time of the first getNumbersStatus&country=0; native calls from /sandbox/stats (including any the gateway made at start-up)`,
       available: valid,

@@ -9,7 +9,7 @@ import { buy, fmt, freePort, KEY, log, paced, percentile, round, rssMb, sleep, t
 export async function run({ sandbox, bare, procs, dist, S, row }) {
   const N = 100_000;
   const { openSqliteIdStore } = await import(pathToFileURL(join(dist, "store/sqlite.js")).href);
-  const { ownerOf } = await import(pathToFileURL(join(dist, "shared/owner.js")).href);
+  const { ownerOf } = await import(pathToFileURL(join(dist, "common/owner.js")).href);
   const owner = ownerOf(KEY);
   const seeded = tmp("seeded");
   log(`  seeding ${N} ids into ${seeded}/ids.sqlite`);

@@ -22,7 +22,11 @@ export async function run({ sandbox, procs, S, row }) {
   const pollers = 500;
   const everyMs = 250;
   const seconds = 20 * S;
-  const gw = await procs.startGateway("gateway-storm", sandbox, { STATUS_CACHE_MS: String(ttlMs) });
+  // the shield's path: the tracker off (it would answer every poll without an upstream read)
+  const gw = await procs.startGateway("gateway-storm", sandbox, {
+    STATUS_CACHE_MS: String(ttlMs),
+    TRACK_INTERVAL_MS: "0",
+  });
   try {
     log(`  buying ${activations} activations`);
     const acts = [];
