@@ -23,6 +23,7 @@ import type { SandboxSettings } from "../sandbox/config.js";
 import { type RunningSandbox, startSandbox } from "../sandbox/server.js";
 import { ConfigError } from "../settings.js";
 import type { IdStore } from "../store/id-store.js";
+import { withRecordCache } from "../store/record-cache.js";
 import { openSqliteIdStore } from "../store/sqlite.js";
 import { openRedisTrackerStore } from "../tracker/redis-store.js";
 import { MemoryTrackerStore } from "../tracker/store.js";
@@ -250,7 +251,9 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   const metrics = createMetrics({ actions: ACTIONS.keys() });
   const owners = new OwnerHashes();
   const resolveKey = opts.resolveKey ?? gatewayKeyResolver(config, log);
-  const ids = metrics.instrumentIdStore(await openIdStore(config));
+  const ids = withRecordCache(metrics.instrumentIdStore(await openIdStore(config)), {
+    onRead: (hit) => (hit ? metrics.cacheHit("records") : metrics.cacheMiss("records")),
+  });
   const target = await startUpstreamTarget(config, opts.sandbox);
   const upstream = createUpstreamClient(config, target.url, metrics, owners);
   const catalog = createCatalog(config, upstream, log, metrics);

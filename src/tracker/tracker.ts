@@ -9,8 +9,11 @@ import type { Listing, Tracked, TrackerStore } from "./store.js";
 const TERMINAL = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
 /** The live list the refresher reads. */
 const LIVE = ["WAITING", "RECEIVED"];
-/** A poll re-touches an activation at most this often (a Redis write per poll would be waste). */
-const TOUCH_EVERY_MS = 1000;
+/**
+ * A poll re-touches an activation at most this often: the touch only keeps it inside TRACK_IDLE_S,
+ * and a store write per poll would be waste (with Redis, a round trip).
+ */
+const TOUCH_FRACTION_OF_IDLE = 0.1;
 
 export const isTerminal = (a: Pick<Activation, "status">) => TERMINAL.has(a.status);
 
@@ -259,7 +262,8 @@ export class ActivationTracker {
   private async touch(keyId: string, upstreamId: string, force = false): Promise<void> {
     const slot = `${keyId}\u0000${upstreamId}`;
     const now = this.now();
-    if (!force && now - (this.lastTouch.get(slot) ?? 0) < TOUCH_EVERY_MS) return;
+    const every = this.opts.settings.idleMs * TOUCH_FRACTION_OF_IDLE;
+    if (!force && now - (this.lastTouch.get(slot) ?? 0) < every) return;
     this.lastTouch.set(slot, now);
     if (this.lastTouch.size > 200_000) this.lastTouch.clear();
     await this.opts.store.touch(keyId, [upstreamId], now);
