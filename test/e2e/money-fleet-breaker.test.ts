@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ownerOf } from "../../src/common/owner.js";
 import { faultRuleSchema } from "../../src/sandbox/faults.js";
-import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet } from "../helpers/fleet.js";
+import {
+  callerOf,
+  expectMoneySettled,
+  FLEET_GATEWAY_ENV,
+  LATE_AND_LOST,
+  runFleet,
+  startFleetSandbox,
+} from "../helpers/fleet.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { seededRandom } from "../helpers/random.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { waitFor } from "../helpers/wait.js";
+import type { TestSandbox } from "../helpers/sandbox.js";
 
 /**
  * The fleet of money-fleet.test.ts with the circuit breaker forced open mid-run: polls fail and
@@ -13,43 +18,20 @@ import { waitFor } from "../helpers/wait.js";
  * money go through the open breaker; whatever they cannot settle at once is settled within seconds.
  */
 const KEY = "fleet-breaker-key-0000000000000000";
-const SEED = 11291;
 let sb: TestSandbox;
 let gw: TestGateway;
 
 beforeAll(async () => {
-  sb = await startTestSandbox({
-    clock: "real",
-    random: seededRandom(SEED),
-    config: {
-      accounts: [{ apiKey: KEY, balance: "10000.00" }],
-      autoSms: true,
-      smsDelayMs: 4000,
-      cancelCooldownS: 0,
-      rateLimitPerS: 100_000,
-      faults: LATE_AND_LOST,
-    },
-  });
+  sb = await startFleetSandbox(KEY, { salt: 5 });
   gw = await startTestGateway({
     upstreamUrl: sb.baseUrl,
-    env: {
-      PURCHASE_TIMEOUT_MS: "1000",
-      ORPHAN_SWEEP_S: "5",
-      CATALOG_RATE_PER_S: "1000",
-      BREAKER_THRESHOLD: "3",
-      BREAKER_COOLDOWN_MS: "1500",
-    },
+    env: { ...FLEET_GATEWAY_ENV, BREAKER_THRESHOLD: "3", BREAKER_COOLDOWN_MS: "1500" },
   });
 });
 afterAll(async () => {
   await gw?.close();
   await sb?.close();
 });
-
-const caller =
-  (key: string): LegacyCall =>
-  (params) =>
-    gw.call({ api_key: key, ...params }).catch(() => undefined);
 
 /**
  * From 4 s on, for 3 s: half the purchases fail before the upstream acts (outages: they open the
@@ -79,27 +61,14 @@ describe("the breaker forced open mid-run", () => {
       runFleet({
         buyers: 8,
         durationMs: 15_000,
-        buyerCall: caller(KEY),
-        monitorCall: caller(KEY),
-        random: seededRandom(SEED + 1),
+        buyerCall: callerOf(gw, KEY),
+        monitorCall: callerOf(gw, KEY),
+        random: seededRandom(6),
       }),
       outageMidRun(),
     ]);
     expect(breakerStates.has("open")).toBe(true);
     expect(fleet.handed.size).toBeGreaterThan(10);
-    const { ids } = gw.running.deps;
-    await waitFor(
-      "every purchase intent settled",
-      async () => ((await ids.openIntents()).length === 0 ? true : undefined),
-      { timeoutMs: 60000, everyMs: 100 },
-    );
-    const owner = ownerOf(KEY);
-    const money = await checkMoney(
-      sb,
-      KEY,
-      fleet,
-      async (id) => (await ids.resolve(Number(id), owner))?.upstreamId,
-    );
-    expect(money.handed + money.refundedUnhanded).toBe(money.sold);
+    await expectMoneySettled(sb, gw.running.deps.ids, fleet, { upstreamKey: KEY });
   }, 120_000);
 });

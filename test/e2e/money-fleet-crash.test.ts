@@ -1,16 +1,21 @@
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ownerOf } from "../../src/common/owner.js";
 import { faultRuleSchema } from "../../src/sandbox/faults.js";
 import { openSqliteIdStore, type SqliteIdStore } from "../../src/store/sqlite.js";
-import { checkMoney, LATE_AND_LOST, type LegacyCall, runFleet } from "../helpers/fleet.js";
+import {
+  expectMoneySettled,
+  LATE_AND_LOST,
+  type LegacyCall,
+  runFleet,
+  startFleetSandbox,
+} from "../helpers/fleet.js";
 import { rawRequest } from "../helpers/gateway.js";
+import { freePort } from "../helpers/net.js";
 import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { seededRandom } from "../helpers/random.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import type { TestSandbox } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -20,7 +25,6 @@ import { waitFor } from "../helpers/wait.js";
  * activation sold is handed to exactly one bot or refunded.
  */
 const KEY = "fleet-crash-key-00000000000000000";
-const SEED = 777;
 let sb: TestSandbox;
 let gateway: SpawnedGateway | undefined;
 let store: SqliteIdStore | undefined;
@@ -29,31 +33,8 @@ let env: Record<string, string>;
 /** purchase intents the killed process left open */
 let openAtCrash = 0;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  sb = await startTestSandbox({
-    clock: "real",
-    random: seededRandom(SEED),
-    config: {
-      accounts: [{ apiKey: KEY, balance: "10000.00" }],
-      autoSms: true,
-      smsDelayMs: 6000,
-      cancelCooldownS: 0,
-      rateLimitPerS: 100_000,
-      faults: LATE_AND_LOST,
-    },
-  });
+  sb = await startFleetSandbox(KEY, { salt: 7, smsDelayMs: 6000 });
   env = {
     UPSTREAM_URL: sb.baseUrl,
     PORT: String(await freePort()),
@@ -82,13 +63,17 @@ const call: LegacyCall = async (params) => {
   }
 };
 
-/** At 6 s, with purchases committed upstream and their answers still on the way: SIGKILL, restart. */
+/** At 6 s, once a purchase is committed upstream with its answer still on the way: SIGKILL, restart. */
 async function crashAndRestart(): Promise<void> {
   await new Promise((r) => setTimeout(r, 6000));
-  await sb.control.setFaults([
-    faultRuleSchema.parse({ route: "POST /api/v1/activations", phase: "after", latencyMs: 3000 }),
-  ]);
-  await new Promise((r) => setTimeout(r, 700));
+  const slow = faultRuleSchema.parse({ route: "POST /api/v1/activations", phase: "after", latencyMs: 5000 });
+  await sb.control.setFaults([slow]);
+  // Kill once a purchase was committed upstream since: its answer is still 5 s away.
+  const before = (await sb.control.stats()).purchases;
+  await waitFor(
+    "a purchase committed and unanswered",
+    async () => (await sb.control.stats()).purchases > before,
+  );
   const running = gateway!;
   running.child.kill("SIGKILL");
   await running.exited;
@@ -107,27 +92,14 @@ describe("kill -9 of the gateway mid-run", () => {
         durationMs: 15_000,
         buyerCall: call,
         monitorCall: call,
-        random: seededRandom(SEED + 1),
+        random: seededRandom(8),
       }),
       crashAndRestart(),
     ]);
     expect(fleet.handed.size).toBeGreaterThan(10);
     expect(fleet.tokens.get("(no answer)") ?? 0).toBeGreaterThan(0); // the crash was felt
     store = openSqliteIdStore({ dataDir });
-    const ids = store;
-    await waitFor(
-      "every purchase intent settled",
-      async () => ((await ids.openIntents()).length === 0 ? true : undefined),
-      { timeoutMs: 60000, everyMs: 100 },
-    );
-    const owner = ownerOf(KEY);
-    const money = await checkMoney(
-      sb,
-      KEY,
-      fleet,
-      async (id) => (await ids.resolve(Number(id), owner))?.upstreamId,
-    );
-    expect(money.handed + money.refundedUnhanded).toBe(money.sold);
+    await expectMoneySettled(sb, store, fleet, { upstreamKey: KEY });
     expect(openAtCrash).toBeGreaterThan(0); // the crash did leave purchases unanswered
   }, 120_000);
 });

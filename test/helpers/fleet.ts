@@ -4,8 +4,13 @@
  * Afterwards `checkMoney` compares what the sandbox sold with what the bots were handed.
  */
 import { expect } from "vitest";
+import { ownerOf } from "../../src/common/owner.js";
 import { type FaultRule, faultRuleSchema } from "../../src/sandbox/faults.js";
+import type { IdStore } from "../../src/store/id-store.js";
+import { seededRandom } from "./random.js";
 import type { TestSandbox } from "./sandbox.js";
+import { startTestSandbox } from "./sandbox.js";
+import { waitFor } from "./wait.js";
 
 /** Purchase answers late (300 ms always, 1.5 s for a third: past a 1 s purchase deadline) or lost. */
 export const LATE_AND_LOST: FaultRule[] = [
@@ -15,6 +20,38 @@ export const LATE_AND_LOST: FaultRule[] = [
 
 /** GET the legacy endpoint with these parameters; undefined when the connection failed. */
 export type LegacyCall = (params: Record<string, string>) => Promise<string | undefined>;
+
+/** A key's calls through `gw`; a failed connection is "no answer" (nothing was handed over). */
+export const callerOf =
+  (gw: { call(params: Record<string, string>): Promise<string> }, key: string): LegacyCall =>
+  (params) =>
+    gw.call({ api_key: key, ...params }).catch(() => undefined);
+
+/** The fleet tests' gateway: a 1 s purchase deadline (so answers late by 1.5 s are lost), sweeps every 5 s. */
+export const FLEET_GATEWAY_ENV = {
+  PURCHASE_TIMEOUT_MS: "1000",
+  ORPHAN_SWEEP_S: "5",
+  CATALOG_RATE_PER_S: "1000",
+};
+
+/**
+ * The fleet tests' sandbox: one account, real clock, seeded randomness, an SMS `smsDelayMs` after
+ * each purchase, no cancel cool-down (an orphan can be refunded before its SMS), LATE_AND_LOST.
+ */
+export function startFleetSandbox(apiKey: string, opts: { salt: number; smsDelayMs?: number }) {
+  return startTestSandbox({
+    clock: "real",
+    random: seededRandom(opts.salt),
+    config: {
+      accounts: [{ apiKey, balance: "10000.00" }],
+      autoSms: true,
+      smsDelayMs: opts.smsDelayMs ?? 4000,
+      cancelCooldownS: 0,
+      rateLimitPerS: 100_000,
+      faults: LATE_AND_LOST,
+    },
+  });
+}
 
 export interface FleetOptions {
   buyers: number;
@@ -124,6 +161,31 @@ export function listedIds(answer: string | undefined): string[] {
   const json = JSON.parse(answer) as { activeActivations?: { activationId: string }[] } | { id: number }[];
   if (Array.isArray(json)) return json.map((h) => String(h.id));
   return (json.activeActivations ?? []).map((a) => a.activationId);
+}
+
+/**
+ * Waits until the gateway settled every purchase intent, then checks the money: every activation
+ * sold to `upstreamKey` handed to exactly one bot (of `buyerKey`) or refunded.
+ */
+export async function expectMoneySettled(
+  sb: TestSandbox,
+  ids: IdStore,
+  fleet: FleetResult,
+  keys: { upstreamKey: string; buyerKey?: string },
+) {
+  await waitFor("every purchase intent settled", async () => (await ids.openIntents()).length === 0, {
+    timeoutMs: 60_000,
+    everyMs: 100,
+  });
+  const owner = ownerOf(keys.buyerKey ?? keys.upstreamKey);
+  const money = await checkMoney(
+    sb,
+    keys.upstreamKey,
+    fleet,
+    async (id) => (await ids.resolve(Number(id), owner))?.upstreamId,
+  );
+  expect(money.handed + money.refundedUnhanded).toBe(money.sold);
+  return money;
 }
 
 const REFUNDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
