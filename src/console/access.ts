@@ -38,7 +38,7 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   );
   c.header("x-frame-options", "DENY");
   c.header("x-content-type-options", "nosniff");
-  c.header("referrer-policy", "no-referrer");
+  c.header("referrer-policy", "same-origin"); // no-referrer would make form posts say `Origin: null`
   c.header("cache-control", "no-store");
 };
 

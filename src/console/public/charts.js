@@ -59,17 +59,28 @@
     );
     parts.push(node("text", { class: "axis", x: W - RIGHT, y: H - 4, "text-anchor": "end" }, "now"));
     for (const line of lines) {
+      // A run of one point (a lone second with calls) is drawn as a dot: a zero-length round cap.
       let d = "";
-      let pen = "M";
+      let dots = "";
+      let run = "";
+      let points = 0;
+      const endRun = () => {
+        if (points === 1) dots += `${run}h0.01`;
+        else d += run;
+        run = "";
+        points = 0;
+      };
       for (const [t, v] of line.values) {
         if (t < t0) continue;
         if (v === null) {
-          pen = "M";
+          endRun();
           continue;
         }
-        d += `${pen}${x(t).toFixed(1)} ${y(v).toFixed(1)}`;
-        pen = "L";
+        run += `${points === 0 ? "M" : "L"}${x(t).toFixed(1)} ${y(v).toFixed(1)}`;
+        points += 1;
       }
+      endRun();
+      if (dots) parts.push(node("path", { class: `${line.cls} dot`, d: dots }));
       if (d) parts.push(node("path", { class: line.cls, d, "data-series": line.cls }));
     }
     const title = svg.querySelector("title");

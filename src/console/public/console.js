@@ -56,7 +56,7 @@
     const focused = document.activeElement;
     const key = focused && container.contains(focused) ? focused.dataset.focus : undefined;
     render();
-    if (key) container.querySelector(`[data-focus="${CSS.escape(key)}"]`)?.focus();
+    if (key) container.querySelector(`[data-focus="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
   }
 
   // ---- the server ----------------------------------------------------------------------------
