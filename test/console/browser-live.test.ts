@@ -170,9 +170,13 @@ describe("the console follows a bot live", () => {
     }
     const stream = await fetch(`${gw.url}/console/api/stream`);
     const reader = stream.body!.getReader();
-    const { value } = await reader.read();
+    let snapshot = "";
+    while (!snapshot.includes("\n\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      snapshot += new TextDecoder().decode(value);
+    }
     await reader.cancel();
-    const snapshot = new TextDecoder().decode(value);
     expect(snapshot).toMatch(/^event: snapshot\n/);
     expect(snapshot).toContain("getNumber");
     expect(snapshot).not.toContain(KEY);

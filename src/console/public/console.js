@@ -90,9 +90,12 @@
       state.activations = new Map(data.activations.map((a) => [a.id, a]));
       state.points = data.series;
       state.keys = data.keys;
-      state.missed = 0;
       learn(data.requests);
-      renderAll();
+      renderFilters();
+      if (!state.paused) renderTraffic(); // a reconnect while paused leaves the table as it was
+      renderActivations();
+      renderCharts();
+      renderKeys();
       setConnection(state.paused ? "paused" : "live", state.paused ? "paused" : "live");
     });
     source.addEventListener("requests", (e) => {
@@ -412,14 +415,6 @@
         $("sb-top-up-key"),
         rows.map((k) => [k.key, k.who]),
       );
-  }
-
-  function renderAll() {
-    renderFilters();
-    renderTraffic();
-    renderActivations();
-    renderCharts();
-    renderKeys();
   }
 
   // ---- sandbox controls ----------------------------------------------------------------------
