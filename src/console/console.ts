@@ -28,9 +28,12 @@ export class GatewayConsole {
   readonly data: ConsoleData;
   readonly routes: Hono<ConsoleEnv>;
   readonly streams = new ConsoleStreams();
+  /** who may open it: CONSOLE_TOKEN holders, or loopback clients */
+  readonly access: AccessMode["kind"];
   private readonly ticker: Ticker;
 
   constructor(opts: ConsoleOptions) {
+    this.access = opts.access.kind;
     this.data = new ConsoleData(opts);
     this.ticker = new Ticker(this.data.recorder, this.data.series, opts.upstreamTotals, opts.now);
     this.routes = consoleRoutes({

@@ -46,6 +46,8 @@ export interface RunningGateway {
   sandbox?: { url: string; apiBase: string; demoKeys: string[] };
   /** set with KEYS_FILE: bots present gateway keys (the upstream keys, demo keys included, are refused) */
   gatewayKeys?: { file: string; active: number };
+  /** set when the operator console is on: who may open it */
+  console?: { url: string; access: "token" | "loopback" };
   deps: GatewayDeps;
   close(graceMs?: number): Promise<void>;
 }
@@ -376,6 +378,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     ...(config.KEYS_FILE && {
       gatewayKeys: { file: config.KEYS_FILE, active: activeKeys(config.KEYS_FILE) },
     }),
+    ...(gateway.console && { console: { url: `${server.url}/console`, access: gateway.console.access } }),
     deps: gateway.deps,
     async close(graceMs) {
       await gateway.console?.close(); // its event streams would hold the graceful close open
