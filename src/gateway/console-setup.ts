@@ -48,6 +48,8 @@ export async function setUpConsole(
     upstreamKeyOf: (owner) => deps.keyRing.keyOf(owner),
     sandbox,
     upstreamTotals: () => wiring.metrics.upstreamTotals(),
+    // The activations panel's webhook column: give `webhookState: (owner, numericId) => …` (a short
+    // state such as "delivered" or "retrying 2/5") once webhooks are wired; without it the column is empty.
   });
   gatewayConsole.start();
   wiring.log.info(
