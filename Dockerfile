@@ -29,6 +29,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/fixtures ./fixtures
+# The console's static page, read from src/ by dist/console/assets.js (no front-end build).
+COPY --from=build /app/src/console/public ./src/console/public
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data

@@ -46,6 +46,15 @@ export const GATEWAY_SETTINGS = {
   TRACK_STALE_S: int(1, 3600).default(30).describe("seconds, 1–3600"),
   TRACK_MAX_PAGES: int(1, 100).default(10).describe("an integer 1–100 (pages of 100 per refresh)"),
   BODY_LIMIT_BYTES: int(1024, 10_485_760).default(65_536).describe("bytes, 1024–10485760"),
+  CONSOLE: z
+    .enum(["auto", "off"])
+    .default("auto")
+    .describe("auto (on with CONSOLE_TOKEN, or for loopback with the embedded sandbox) or off"),
+  CONSOLE_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,256}$/)
+    .optional()
+    .describe("16–256 printable ASCII characters without spaces"),
 } as const;
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof GATEWAY_SETTINGS>>;

@@ -11,6 +11,8 @@ export interface LegacyRequestEvent {
   reqId: string;
   /** hash of the presented key ("" without one) */
   owner: string;
+  /** the label of the presented gateway key (KEYS_FILE), when it has one */
+  who?: string | undefined;
   action: string | undefined;
   /** the request's parameters, `api_key` removed */
   params: Record<string, string>;

@@ -246,6 +246,24 @@ export function createMetrics(opts: MetricsOptions = {}) {
       sizes = read;
     },
     orphanCancel: (result: string) => m.orphanCancels.inc({ result: word(result) }),
+    /** Every native call so far, over all routes (the console reads it once a second for its charts). */
+    async upstreamTotals() {
+      let ok = 0;
+      let failed = 0;
+      for (const v of (await m.upstreamCalls.get()).values) {
+        if (v.labels.outcome === "ok") ok += v.value;
+        else failed += v.value;
+      }
+      const byLe = new Map<number, number>();
+      for (const v of (await m.upstreamLatency.get()).values) {
+        if (!v.metricName?.endsWith("_bucket")) continue;
+        const bound = (v.labels as { le?: string | number }).le;
+        const le = bound === "+Inf" ? Number.POSITIVE_INFINITY : Number(bound);
+        byLe.set(le, (byLe.get(le) ?? 0) + v.value);
+      }
+      const buckets = [...byLe].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
+      return { ok, failed, buckets };
+    },
   };
   return metrics;
 }

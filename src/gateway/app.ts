@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getPath } from "hono/utils/url";
 import type { Logger } from "pino";
+import type { ConsoleEnv } from "../console/access.js";
 import { homePageHtml, homePageText } from "./home-page.js";
 import { LEGACY_PATHS, type LegacyRouteOptions, legacyHandler } from "./legacy-route.js";
 
@@ -16,8 +17,8 @@ export interface GatewayAppOptions extends LegacyRouteOptions {
   bodyLimitBytes: number;
   readiness: () => Promise<Readiness>;
   metrics?: { contentType: string; render: () => Promise<string> };
-  /** the operator console is served at `/console` (the home page mentions it); default false */
-  consoleEnabled?: boolean;
+  /** the operator console's routes, served under `/console` (the home page mentions it) */
+  console?: Hono<ConsoleEnv> | undefined;
 }
 
 /**
@@ -42,7 +43,7 @@ export function createGatewayApp(opts: GatewayAppOptions): Hono {
     app.all(path, legacy);
   }
 
-  const home = { metrics: opts.metrics !== undefined, consoleEnabled: opts.consoleEnabled ?? false };
+  const home = { metrics: opts.metrics !== undefined, consoleEnabled: opts.console !== undefined };
   const homeText = homePageText(home);
   const homeHtml = homePageHtml(home);
   app.get("/", (c) =>
@@ -59,6 +60,7 @@ export function createGatewayApp(opts: GatewayAppOptions): Hono {
     const { contentType, render } = opts.metrics;
     app.get("/metrics", async (c) => c.body(await render(), 200, { "content-type": contentType }));
   }
+  if (opts.console) app.route("/console", opts.console);
   app.notFound((c) => c.json({ error: "not found" }, 404));
   // Only reached outside the legacy paths (the legacy handler never throws).
   app.onError((err, c) => {

@@ -1,6 +1,6 @@
 import type { RunningGateway } from "./start.js";
 
-type BannerFacts = Pick<RunningGateway, "legacyUrl" | "upstreamUrl" | "sandbox" | "gatewayKeys">;
+type BannerFacts = Pick<RunningGateway, "legacyUrl" | "upstreamUrl" | "sandbox" | "gatewayKeys" | "console">;
 
 /**
  * The start-up banner: where the gateway answers, what it calls, and which keys bots can use. With
@@ -14,6 +14,10 @@ export function bannerLines(g: BannerFacts): string[] {
     `  upstream:        ${g.upstreamUrl}${g.sandbox ? " (embedded sandbox)" : ""}`,
   ];
   if (g.sandbox) lines.push(`  sandbox control: ${g.sandbox.url}/sandbox/`);
+  if (g.console)
+    lines.push(
+      `  console:         ${g.console.url} (${g.console.access === "token" ? "log in with CONSOLE_TOKEN" : "from this machine only"})`,
+    );
   if (g.gatewayKeys) {
     const { active } = g.gatewayKeys;
     lines.push(`  gateway keys in force: ${active} active (npm run -s keys -- list)`);

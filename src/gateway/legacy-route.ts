@@ -19,6 +19,8 @@ export interface LegacyRouteOptions extends LegacyHandlerOptions {
   /** observers of each request (the console) */
   events?: GatewayEvents | undefined;
   onAnswer?: (action: string, token: string, seconds: number) => void;
+  /** the label of a presented gateway key, for observers (KEYS_FILE) */
+  labelOf?: ((presented: string) => string | undefined) | undefined;
 }
 
 type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
@@ -155,10 +157,12 @@ export function legacyHandler(opts: LegacyRouteOptions) {
     const response = renderAnswer(answer, header(c, "accept-encoding"), requestId);
     reportDelivery(c, scope.onAnswered);
     if (opts.events?.listening("request")) {
+      const presented = owner === "" ? undefined : params?.get("api_key");
       opts.events.emit("request", {
         at: Date.now(),
         reqId: requestId,
         owner,
+        who: presented === undefined ? undefined : opts.labelOf?.(presented),
         action,
         // no parameter named like a key (api_key, apikey, key …) ever leaves the process
         params: Object.fromEntries([...(params ?? [])].filter(([name]) => !/key/i.test(name))),

@@ -6,10 +6,11 @@ import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import { DirectoryError, ensureDirectory } from "../common/atomic-file.js";
 import { OwnerHashes } from "../common/owner.js";
 import type { GatewayConfig } from "../config.js";
+import type { GatewayConsole } from "../console/console.js";
 import { GatewayEvents } from "../events.js";
 import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
 import { loadKeyResolver, readKeyFile } from "../keys/key-file.js";
-import type { KeyResolver } from "../keys/resolver.js";
+import type { KeyResolver, LabelledKeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
 import { KeyRing } from "../legacy/key-ring.js";
@@ -35,6 +36,7 @@ import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
 import type { Activation } from "../upstream/schemas.js";
 import { StatusShield } from "../upstream/status-shield.js";
 import { createGatewayApp, type Readiness } from "./app.js";
+import { setUpConsole } from "./console-setup.js";
 import { listen } from "./server.js";
 
 export interface RunningGateway {
@@ -45,6 +47,8 @@ export interface RunningGateway {
   sandbox?: { url: string; apiBase: string; demoKeys: string[] };
   /** set with KEYS_FILE: bots present gateway keys (the upstream keys, demo keys included, are refused) */
   gatewayKeys?: { file: string; active: number };
+  /** set when the operator console is on: who may open it */
+  console?: { url: string; access: "token" | "loopback" };
   deps: GatewayDeps;
   close(graceMs?: number): Promise<void>;
 }
@@ -54,8 +58,6 @@ export interface StartOptions {
   /** the embedded sandbox's settings: required when UPSTREAM_URL is unset */
   sandbox?: SandboxSettings;
   resolveKey?: KeyResolver;
-  /** the operator console is served (the home page links it); default false */
-  consoleEnabled?: boolean;
 }
 
 /** SQLite in DATA_DIR, or Redis with REDIS_URL (replicas). */
@@ -238,6 +240,8 @@ export interface AssembledGateway {
   deps: GatewayDeps;
   upstreamUrl: string;
   sandbox?: RunningSandbox | undefined;
+  /** the operator console, when it is on (README "Console") */
+  console?: GatewayConsole | undefined;
   /** stops the background work and closes the stores (not the server: it has none) */
   close(): Promise<void>;
 }
@@ -311,6 +315,14 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   keyRing.onNewOwner(() => settler.nudge());
   settler.start();
   tracker?.start();
+  const gatewayConsole = await setUpConsole(config, {
+    upstreamUrl: target.url,
+    embeddedSandbox: target.sandbox !== undefined,
+    events,
+    deps,
+    metrics,
+    log,
+  });
   const app = createGatewayApp({
     deps,
     actions: ACTIONS,
@@ -322,7 +334,8 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
     readiness: readinessCheck(ids, upstream, purchases.instance),
     events,
-    consoleEnabled: opts.consoleEnabled ?? false,
+    labelOf: (resolveKey as Partial<LabelledKeyResolver> | undefined)?.labelOf,
+    console: gatewayConsole?.routes,
   });
   const { sandbox } = target;
   return {
@@ -330,7 +343,9 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     deps,
     upstreamUrl: target.url,
     sandbox,
+    console: gatewayConsole,
     async close() {
+      await gatewayConsole?.close();
       await settler.stop();
       await tracker?.close();
       await catalogWatch.close();
@@ -366,8 +381,10 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     ...(config.KEYS_FILE && {
       gatewayKeys: { file: config.KEYS_FILE, active: activeKeys(config.KEYS_FILE) },
     }),
+    ...(gateway.console && { console: { url: `${server.url}/console`, access: gateway.console.access } }),
     deps: gateway.deps,
     async close(graceMs) {
+      await gateway.console?.close(); // its event streams would hold the graceful close open
       await server.close(graceMs);
       await gateway.close();
     },

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
-import type { KeyResolver } from "./resolver.js";
+import type { LabelledKeyResolver } from "./resolver.js";
 
 /**
  * The gateway keys file (KEYS_FILE): which keys bots may present, and the upstream key the gateway
@@ -130,9 +130,9 @@ export function revokeKey(file: KeyFile, id: string, now = new Date()): { file: 
   return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
 }
 
-/** Active keys only: hash of the gateway key → upstream key. */
-function activeTable(file: KeyFile): Map<string, string> {
-  return new Map(file.keys.filter((k) => k.revokedAt === null).map((k) => [k.hash, k.upstreamKey]));
+/** Active keys only: hash of the gateway key → its entry. */
+function activeTable(file: KeyFile): Map<string, KeyEntry> {
+  return new Map(file.keys.filter((k) => k.revokedAt === null).map((k) => [k.hash, k]));
 }
 
 export interface KeyResolverOptions {
@@ -151,7 +151,7 @@ export interface KeyResolverOptions {
  * most once per `checkIntervalMs` on the request path. Presented keys are only ever hashed and
  * looked up by hash; unknown and revoked keys resolve to undefined.
  */
-export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): KeyResolver {
+export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): LabelledKeyResolver {
   const interval = opts.checkIntervalMs ?? 1000;
   const now = opts.now ?? Date.now;
   // Taken before each read, so a write that races the read is seen at the next check.
@@ -184,8 +184,10 @@ export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): Ke
     }
   };
 
-  return (presented) => {
+  const entryOf = (presented: string) => {
     if (now() - checkedAt >= interval) refresh();
     return table.get(hashKey(presented));
   };
+  const resolve = (presented: string) => entryOf(presented)?.upstreamKey;
+  return Object.assign(resolve, { labelOf: (presented: string) => entryOf(presented)?.label || undefined });
 }

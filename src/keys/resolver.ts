@@ -4,6 +4,14 @@
  */
 export type KeyResolver = (presented: string) => string | undefined;
 
+/**
+ * A resolver over gateway keys that can also name a presented key: its `label` in the keys file
+ * ("" or undefined when it has none, or the key is unknown). The console shows it as "who".
+ */
+export interface LabelledKeyResolver extends KeyResolver {
+  labelOf(presented: string): string | undefined;
+}
+
 /** Upstream keys are printable ASCII (they travel in an HTTP header); anything else cannot be one. */
 const PLAUSIBLE_KEY = /^[\x21-\x7e]{1,256}$/;
 

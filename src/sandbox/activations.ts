@@ -199,6 +199,17 @@ export class Activations {
     }, this.deps.config.smsDelayMs);
   }
 
+  /**
+   * Ends the activation's window now (the control route), exactly as its expiry would: a code ever
+   * received makes the charge final (COMPLETED), none means EXPIRED and a refund. 409 when ended.
+   */
+  expireNow(activation: Activation): Activation {
+    if (isEnded(activation)) throw conflict(`Activation is ${activation.status} and cannot expire`);
+    this.clearTimer(activation, "expiryTimer");
+    this.expire(activation);
+    return activation;
+  }
+
   /** The window closed: a code ever received makes the charge final (COMPLETED); none means EXPIRED + refund. */
   private expire(activation: Activation): void {
     activation.expiryTimer = null;

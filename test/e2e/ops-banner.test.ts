@@ -32,6 +32,9 @@ describe("start-up banner (compiled process, embedded sandbox)", () => {
     gw = await spawnGateway(env());
     expect(gw.stdout()).toContain(`  sandbox api key: ${DEMO_API_KEY}\n`);
     expect(gw.stdout()).not.toMatch(/gateway keys/);
+    expect(gw.stdout()).toMatch(
+      /\n {2}console: +http:\/\/127\.0\.0\.1:\d+\/console \(from this machine only\)\n/,
+    );
     expect((await balance(DEMO_API_KEY)).body).toBe("ACCESS_BALANCE:100.00");
   });
 

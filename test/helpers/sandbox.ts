@@ -75,7 +75,11 @@ export interface TestSandbox {
 export interface SandboxControl {
   /** Creates or resets an account (balance, ledger and activations). */
   account(apiKey: string, balance: string, options?: { blocked?: boolean }): Promise<HttpResult>;
+  /** Adds `amount` to an account's balance (a DEPOSIT); answers the balance, never the key. */
+  topUp(apiKey: string, amount: string): Promise<HttpResult>;
   deliverSms(target: { activationId: string } | { phoneNumber: string }, text?: string): Promise<HttpResult>;
+  /** Ends an activation's window now, as its expiry would. */
+  expire(activationId: string): Promise<HttpResult>;
   setFaults(rules: FaultRuleInput[]): Promise<HttpResult>;
   clearFaults(): Promise<HttpResult>;
   setOffer(
@@ -134,6 +138,8 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
   const raw = (path: string, o: RequestOptions = {}) => request(`${running.url}${path}`, o, null);
   const control: SandboxControl = {
     account: (key, balance, o = {}) => raw("/sandbox/accounts", { json: { apiKey: key, balance, ...o } }),
+    topUp: (key, amount) => raw("/sandbox/accounts/top-up", { json: { apiKey: key, amount } }),
+    expire: (id) => raw(`/sandbox/activations/${encodeURIComponent(id)}/expire`, { method: "POST" }),
     deliverSms: (target, text) =>
       raw("/sandbox/sms", { json: { ...target, ...(text === undefined ? {} : { text }) } }),
     setFaults: (rules) => raw("/sandbox/faults", { method: "PUT", json: { rules } }),

@@ -109,6 +109,21 @@ describe("loadKeyResolver", () => {
     expect(resolve("")).toBeUndefined();
   });
 
+  it("labelOf names an active key by its label; unlabelled, unknown and revoked keys have none", () => {
+    const path = tempPath();
+    const a = addKey(emptyKeyFile(), { upstreamKey: "upstream-a", label: "bot A" });
+    const b = addKey(a.file, { upstreamKey: "upstream-b" });
+    writeKeyFile(path, b.file);
+    let clock = 0;
+    const resolve = loadKeyResolver(path, { now: () => clock });
+    expect(resolve.labelOf(a.gatewayKey)).toBe("bot A");
+    expect(resolve.labelOf(b.gatewayKey)).toBeUndefined();
+    expect(resolve.labelOf("upstream-a")).toBeUndefined();
+    writeKeyFile(path, revokeKey(b.file, a.entry.id).file);
+    clock += 1000;
+    expect(resolve.labelOf(a.gatewayKey)).toBeUndefined();
+  });
+
   it("fails at load when the file is missing or invalid", () => {
     expect(() => loadKeyResolver(tempPath())).toThrow(KeyFileError);
     const path = tempPath();

@@ -20,6 +20,14 @@ const accountBody = z.strictObject({
   blocked: z.boolean().optional(),
 });
 
+const topUpBody = z.strictObject({
+  apiKey: z.string().min(1),
+  amount: z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v))
+    .refine((v) => isMoney(v) && parseMoney(v) > 0, "must be a positive amount with at most 2 decimals"),
+});
+
 const smsBody = z
   .strictObject({
     activationId: z.string().min(1).optional(),
@@ -62,12 +70,14 @@ const versionQuery = z.strictObject({
 export const CONTROL_ROUTES = [
   "GET  /sandbox                      this list",
   'POST /sandbox/accounts             {"apiKey","balance"[,"blocked"]} create or reset an account',
+  'POST /sandbox/accounts/top-up      {"apiKey","amount"} add to an account\'s balance (a DEPOSIT)',
   'POST /sandbox/sms                  {"activationId"}|{"phoneNumber"} [,"text"] deliver an SMS now',
   'PUT  /sandbox/faults               {"rules":[…]} set fault injection ({"rules":[]} clears)',
   "GET  /sandbox/faults               current fault rules",
   'PUT  /sandbox/offers               {"serviceCode","countryIso"[,"price"][,"stock"]} change an offer',
   "GET  /sandbox/catalog/version      catalogue version (offer changes); gateways long-poll it",
   "GET  /sandbox/activations          every activation of every account (?apiKey= filters)",
+  "POST /sandbox/activations/:id/expire end the activation's window now (EXPIRED + refund, or COMPLETED)",
   "GET  /sandbox/stats                purchases, refunds, requests per route",
   "POST /sandbox/stats/reset          zero the counters",
 ];
@@ -93,6 +103,15 @@ export function controlRoutes(state: SandboxState): Hono<SandboxEnv> {
       },
       created ? 201 : 200,
     );
+  });
+
+  // The answer never carries the key: a console in front of the sandbox may pass it on.
+  control.post("/accounts/top-up", async (c) => {
+    const body = await readValidBody(c, topUpBody);
+    const account = accounts.find(body.apiKey);
+    if (!account) throw notFound("Account not found");
+    account.wallet.deposit(parseMoney(body.amount));
+    return c.json({ balance: formatMoney(account.wallet.balanceCents), currency: catalog.currency });
   });
 
   control.post("/sms", async (c) => {
@@ -169,6 +188,13 @@ export function controlRoutes(state: SandboxState): Hono<SandboxEnv> {
         createdAt: isoSeconds(a.createdAt),
       }));
     return c.json({ data });
+  });
+
+  control.post("/activations/:id/expire", (c) => {
+    const activation = activations.findAny(c.req.param("id"));
+    if (!activation) throw notFound("Activation not found");
+    activations.expireNow(activation);
+    return c.json(activationJson(activation, clock.now(), catalog.currency));
   });
 
   control.get("/stats", (c) => c.json(stats.toJson()));

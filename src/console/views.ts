@@ -1,0 +1,141 @@
+import type { LegacyRequestEvent } from "../events.js";
+import type { CountryTable } from "../mapping/countries.js";
+import type { BoardEntry } from "./activation-board.js";
+import type { KeysSeen } from "./keys-seen.js";
+import { type TokenClass, tokenClass } from "./token-class.js";
+
+/**
+ * What the page and the data API show of a request and of an activation. Built only from what the
+ * gateway's events carry (docs: README "Console"): owner hashes become a label or a short prefix,
+ * parameters arrive without any key-named parameter, activations carry no key at all.
+ */
+export interface RequestRow {
+  seq: number;
+  at: number;
+  reqId: string;
+  who: string;
+  /** the key's reference (a prefix of its owner hash), for filters and sandbox actions */
+  key: string;
+  action: string;
+  params: Record<string, string>;
+  calls: { method: string; route: string; status: number | null; outcome: string; ms: number }[];
+  /** where an answer that made no native call came from */
+  source: string | null;
+  token: string;
+  class: TokenClass;
+  /** the body when short, else the token or a JSON summary */
+  summary: string;
+  /** the answer body (JSON bodies shortened to 4 KiB) */
+  answer: string;
+  ms: number;
+  cause: string | null;
+}
+
+export interface ActivationRow {
+  id: number;
+  who: string;
+  key: string;
+  service: { code: string | null; name: string | null };
+  country: { id: number | null; iso: string | null; name: string | null };
+  phone: string;
+  status: string;
+  code: string | null;
+  cost: string;
+  createdAt: string | null;
+  receivedAt: string | null;
+  live: boolean;
+  /** the webhook delivery state of this activation (filled in once webhooks exist) */
+  webhook: string | null;
+  version: number;
+}
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+const SHORT_ANSWER = 48;
+
+export function requestRow(seq: number, e: LegacyRequestEvent, keys: KeysSeen): RequestRow {
+  const cls = tokenClass(e.token, e.answer);
+  return {
+    seq,
+    at: e.at,
+    reqId: e.reqId,
+    who: e.who || keys.whoOf(e.owner),
+    key: keys.refOf(e.owner),
+    action: e.action ?? "",
+    params: e.params,
+    calls: e.calls.map((call) => {
+      const space = call.route.indexOf(" ");
+      return {
+        method: space < 0 ? "" : call.route.slice(0, space),
+        route: space < 0 ? call.route : call.route.slice(space + 1),
+        status: call.status ?? null,
+        outcome: call.outcome,
+        ms: round1(call.ms),
+      };
+    }),
+    source: e.calls.length > 0 ? null : (e.source ?? (cls === "success" ? "cache" : null)),
+    token: e.token,
+    class: cls,
+    summary: summarize(e.token, e.answer),
+    answer: e.answer,
+    ms: round1(e.ms),
+    cause: e.cause ?? null,
+  };
+}
+
+/** A JSON answer in a few words: `{status: success, activeActivations: [3]}`; text as it is when short. */
+export function summarize(token: string, answer: string): string {
+  if (token !== "JSON") return answer.length <= SHORT_ANSWER ? answer : token;
+  let value: unknown;
+  try {
+    value = JSON.parse(answer);
+  } catch {
+    return `JSON (${answer.length} chars)`;
+  }
+  if (Array.isArray(value)) return `[${value.length} item${value.length === 1 ? "" : "s"}]`;
+  if (typeof value !== "object" || value === null) return String(value);
+  const entries = Object.entries(value);
+  const shown = entries.slice(0, 4).map(([k, v]) => `${k}: ${brief(v)}`);
+  if (entries.length > 4) shown.push(`+${entries.length - 4}`);
+  return `{${shown.join(", ")}}`;
+}
+
+function brief(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.length}]`;
+  if (v !== null && typeof v === "object") return "{…}";
+  const text = String(v);
+  return text.length > 16 ? `${text.slice(0, 15)}…` : text;
+}
+
+export interface ActivationViewDeps {
+  keys: KeysSeen;
+  countries: CountryTable;
+  serviceNames: ReadonlyMap<string, string>;
+  webhookState?: ((owner: string, numericId: number) => string | undefined) | undefined;
+}
+
+export function activationRow(entry: BoardEntry, deps: ActivationViewDeps): ActivationRow {
+  const a = entry.activation;
+  const countryId = entry.countryId ?? (a.countryIso ? deps.countries.idOfIso(a.countryIso) : undefined);
+  const country = countryId === undefined ? undefined : deps.countries.byLegacyId(countryId);
+  const code = a.serviceCode ?? null;
+  return {
+    id: entry.numericId,
+    who: deps.keys.whoOf(entry.owner),
+    key: deps.keys.refOf(entry.owner),
+    service: { code, name: (code && deps.serviceNames.get(code)) || null },
+    country: {
+      id: countryId ?? null,
+      iso: a.countryIso ?? country?.iso ?? null,
+      name: country?.nameEn ?? null,
+    },
+    phone: a.phoneNumber,
+    status: a.status,
+    code: a.smsCode ?? null,
+    cost: a.userCost,
+    createdAt: a.createdAt ?? null,
+    receivedAt: a.receivedAt ?? null,
+    live: entry.endedAt === undefined,
+    webhook: deps.webhookState?.(entry.owner, entry.numericId) ?? null,
+    version: entry.version,
+  };
+}
