@@ -414,7 +414,11 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
 
     async webhookBacklog() {
       const results = throwIfFailed(
-        await redis.multi().zcard(key.webhooksPending).zrange(key.webhooksPending, "0", "0", "WITHSCORES").exec(),
+        await redis
+          .multi()
+          .zcard(key.webhooksPending)
+          .zrange(key.webhooksPending, "0", "0", "WITHSCORES")
+          .exec(),
       );
       const oldest = results[1]?.[1] as string[];
       return {

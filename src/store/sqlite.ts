@@ -208,9 +208,7 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     webhookBacklog: db.prepare<[], { n: number; oldest: number | null }>(
       "SELECT count(*) AS n, min(created_at) AS oldest FROM webhooks WHERE state = 'pending'",
     ),
-    pruneWebhooks: db.prepare<[number]>(
-      "DELETE FROM webhooks WHERE state <> 'pending' AND finished_at < ?",
-    ),
+    pruneWebhooks: db.prepare<[number]>("DELETE FROM webhooks WHERE state <> 'pending' AND finished_at < ?"),
     ping: db.prepare("SELECT 1"),
   };
 
@@ -348,13 +346,13 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
           return stmt.releaseWebhook.run(target).changes === 1;
         case "retry":
           return (
-            stmt.retryWebhook.run({ ...target, attempts: outcome.attempts, nextAt: outcome.nextAt }).changes ===
-            1
+            stmt.retryWebhook.run({ ...target, attempts: outcome.attempts, nextAt: outcome.nextAt })
+              .changes === 1
           );
         default:
           return (
-            stmt.endWebhook.run({ ...target, state: outcome.state, attempts: outcome.attempts, now }).changes ===
-            1
+            stmt.endWebhook.run({ ...target, state: outcome.state, attempts: outcome.attempts, now })
+              .changes === 1
           );
       }
     },
