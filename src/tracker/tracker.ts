@@ -60,6 +60,8 @@ interface KnownKey {
   refreshing?: Promise<void> | undefined;
   /** after a 429: no refresh before this */
   waitUntil: number;
+  /** some of its activations are pinned until this time (webhooks): refreshed, polled or not */
+  pinnedUntil: number;
 }
 
 /**
@@ -147,6 +149,19 @@ export class ActivationTracker {
     return listing.activations;
   }
 
+  /**
+   * Keeps refreshing this activation until `until` (its expiry) or until it ends, whether anyone
+   * polls it or not, beyond TRACK_IDLE_S: a webhook owner's SMS may come long after the purchase
+   * (docs/legacy-protocol.md §8). An ended activation is no longer read, pinned or not.
+   */
+  async pin(key: string, upstreamId: string, until: number): Promise<void> {
+    const keyId = this.know(key);
+    const known = this.keys.get(keyId)!;
+    known.pinnedUntil = Math.max(known.pinnedUntil, until);
+    // tracked while touched within TRACK_IDLE_S: a touch dated `until - idle` lasts until `until`
+    await this.opts.store.touch(keyId, [upstreamId], Math.max(this.now(), until - this.opts.settings.idleMs));
+  }
+
   /** A listing the caller made itself: kept for the next callers, its states tracked. */
   async listed(key: string, activations: Activation[], complete: boolean): Promise<void> {
     const keyId = this.know(key);
@@ -158,7 +173,7 @@ export class ActivationTracker {
   private tick(): void {
     const idleSince = this.now() - this.opts.settings.idleMs;
     for (const [keyId, known] of this.keys) {
-      if (known.touchedAt < idleSince && known.listedAt < idleSince) {
+      if (known.touchedAt < idleSince && known.listedAt < idleSince && known.pinnedUntil < this.now()) {
         this.keys.delete(keyId);
         this.liveCounts.delete(keyId);
         void this.opts.store.expire(keyId, idleSince).catch(() => undefined);
@@ -238,7 +253,7 @@ export class ActivationTracker {
       known.touchedAt = this.now();
       if (known.key !== key) known.key = key;
     } else {
-      this.keys.set(keyId, { key, touchedAt: this.now(), listedAt: 0, waitUntil: 0 });
+      this.keys.set(keyId, { key, touchedAt: this.now(), listedAt: 0, waitUntil: 0, pinnedUntil: 0 });
     }
     return keyId;
   }
