@@ -8,7 +8,7 @@ import { OwnerHashes } from "../common/owner.js";
 import type { GatewayConfig } from "../config.js";
 import { GatewayEvents } from "../events.js";
 import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
-import { loadKeyResolver, readKeyFile } from "../keys/key-file.js";
+import { loadKeyResolver, readKeyFile, watchKeyFile } from "../keys/key-file.js";
 import type { KeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
@@ -33,6 +33,8 @@ import { KeyGate } from "../upstream/key-gate.js";
 import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
 import type { Activation } from "../upstream/schemas.js";
 import { StatusShield } from "../upstream/status-shield.js";
+import { fixedWebhook, keyFileWebhooks, noWebhooks, type WebhookDirectory } from "../webhooks/directory.js";
+import { startWebhooks } from "../webhooks/wiring.js";
 import { createGatewayApp, type Readiness } from "./app.js";
 import { listen } from "./server.js";
 
@@ -154,6 +156,15 @@ function gatewayKeyResolver(config: GatewayConfig, log: Logger): KeyResolver | u
     onReload: (keys) => log.info({ keys }, "gateway keys reloaded"),
     onReloadError: (err) => log.warn({ err }, "gateway keys file reload failed; keeping the previous keys"),
   });
+}
+
+/** Who has a webhook: per gateway key (KEYS_FILE), else WEBHOOK_URL for every key, else nobody. */
+function webhookDirectory(config: GatewayConfig): WebhookDirectory {
+  // the key resolver reports the file's reload errors; this watcher keeps its last good copy too
+  if (config.KEYS_FILE) return keyFileWebhooks(watchKeyFile(config.KEYS_FILE));
+  if (config.WEBHOOK_URL && config.WEBHOOK_SECRET)
+    return fixedWebhook({ url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET });
+  return noWebhooks;
 }
 
 /** Keys in force at start-up, for the banner (the file was read once already: it is valid). */
@@ -308,6 +319,24 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   keyRing.onNewOwner(() => settler.nudge());
   settler.start();
   tracker?.start();
+  const webhookOwners = webhookDirectory(config);
+  const webhooks = startWebhooks({
+    ids,
+    events,
+    directory: webhookOwners,
+    countries: deps.countries,
+    tracker,
+    upstreamKeyOf: (owner) => keyRing.keyOf(owner) ?? webhookOwners.upstreamKeyOf(owner),
+    instance: purchases.instance,
+    settings: {
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      retryS: config.WEBHOOK_RETRY_S,
+      perReceiver: config.WEBHOOK_CONCURRENCY,
+    },
+    log,
+    onResult: (result) => metrics.webhookResult(result),
+  });
+  metrics.webhookBacklog(() => ids.webhookBacklog());
   const app = createGatewayApp({
     deps,
     actions: ACTIONS,
@@ -328,6 +357,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     upstreamUrl: target.url,
     sandbox,
     async close() {
+      await webhooks.close();
       await settler.stop();
       await tracker?.close();
       await catalogWatch.close();

@@ -69,6 +69,12 @@ export interface WebhookDelivery {
   attempts: number;
 }
 
+/**
+ * How long a finished delivery is remembered (so the same code seen again is not enqueued again);
+ * the webhooks layer enqueues no code received more than half of this ago.
+ */
+export const WEBHOOK_RETENTION_MS = 48 * 60 * 60_000;
+
 /** How an attempt ended, for `finishWebhook`. */
 export type WebhookOutcome =
   | { state: "delivered" | "given_up" | "dropped"; attempts: number }

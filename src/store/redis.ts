@@ -7,6 +7,7 @@ import {
   MAX_LEGACY_ID,
   type OrderClaim,
   type PurchaseIntent,
+  WEBHOOK_RETENTION_MS,
   type WebhookDelivery,
 } from "./id-store.js";
 
@@ -145,12 +146,6 @@ else
 end
 return 1
 `;
-
-/**
- * How long a finished delivery is remembered, so that the same code seen again is not enqueued
- * again (the webhooks layer enqueues nothing older than half of this).
- */
-export const WEBHOOK_RETENTION_MS = 48 * 60 * 60_000;
 
 /** How long a closed intent is kept (for inspection) before Redis forgets it. */
 const CLOSED_INTENT_TTL_S = 24 * 60 * 60;
