@@ -128,11 +128,16 @@ export class ActivationTracker {
     return { activation, fromTracker: false };
   }
 
-  /** A state the gateway was just given (a purchase's answer, a write's): kept and tracked at once. */
+  /**
+   * A state the gateway was just given (a purchase's answer, a write's): kept and tracked at once,
+   * and shown by the key's cached live listing (a number just bought is listed, a cancelled one
+   * is not), which may be up to two intervals older than it.
+   */
   async remember(key: string, activation: Activation): Promise<void> {
     const keyId = this.know(key);
     await this.touch(keyId, activation.id, true);
     await this.record(keyId, [{ activation, seenAt: this.now() }]);
+    await this.amendListing(keyId, activation);
   }
 
   /**
@@ -167,6 +172,18 @@ export class ActivationTracker {
     const keyId = this.know(key);
     const at = this.now();
     await this.opts.store.putListing(keyId, { at, complete, activations });
+  }
+
+  private async amendListing(keyId: string, activation: Activation): Promise<void> {
+    const listing = await this.opts.store.getListing(keyId);
+    if (!listing) return;
+    const live = LIVE.includes(activation.status);
+    const others = listing.activations.filter((a) => a.id !== activation.id);
+    if (!live && others.length === listing.activations.length) return;
+    await this.opts.store.putListing(keyId, {
+      ...listing,
+      activations: live ? [activation, ...others] : others,
+    });
   }
 
   /** One pass: every key due is refreshed (each at most once at a time). */
