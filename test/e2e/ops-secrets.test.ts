@@ -156,6 +156,15 @@ describe.each(["debug", "trace"])("a full session at LOG_LEVEL=%s leaks no api k
   });
 
   it("no api key in any log line (stdout or stderr)", async () => {
+    // a request's log line is written as it is answered: the pipe may deliver the last one later
+    const logged = () =>
+      gw
+        .stdout()
+        .split("\n")
+        .filter((l) => l.includes('"msg":"legacy request"')).length;
+    await pollUntil("every request's log line", async () =>
+      logged() >= Object.keys(answers).length + extraPolls ? true : undefined,
+    );
     const out = gw.stdout();
     const err = gw.stderr();
     const lines = `${out}\n${err}`.split("\n").filter((l) => l.trim() !== "");
