@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { bool, httpUrl, int, parseSettings } from "./settings.js";
+import { bool, ConfigError, httpUrl, int, parseSettings } from "./settings.js";
+
+/** `10,60,300`: whole seconds, 1–86400 each, at most 20 (the webhook back-off schedule). */
+const secondsList = z
+  .string()
+  .regex(/^\d{1,5}(,\d{1,5}){0,19}$/)
+  .transform((text) => text.split(",").map(Number))
+  .pipe(z.array(z.number().int().min(1).max(86_400)));
 
 /**
  * Every gateway setting, from the environment only, validated once (docs/architecture.md decision 5).
@@ -55,11 +62,39 @@ export const GATEWAY_SETTINGS = {
     .regex(/^[\x21-\x7e]{16,256}$/)
     .optional()
     .describe("16–256 printable ASCII characters without spaces"),
+  WEBHOOK_URL: httpUrl
+    .optional()
+    .describe("an http(s) URL (without KEYS_FILE: where every key's SMS are POSTed)"),
+  WEBHOOK_SECRET: z
+    .string()
+    .min(16)
+    .max(256)
+    .optional()
+    .describe("a signing secret of 16–256 characters (required with WEBHOOK_URL)"),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5000).describe("milliseconds, 100–60000"),
+  WEBHOOK_RETRY_S: secondsList
+    .default([10, 60, 300, 1800, 7200])
+    .describe("comma-separated seconds, e.g. 10,60,300,1800,7200 (1–86400 each, at most 20)"),
+  WEBHOOK_CONCURRENCY: int(1, 64).default(4).describe("an integer 1–64 (deliveries in flight per receiver)"),
 } as const;
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof GATEWAY_SETTINGS>>;
 
 /** Parses the environment; a bad value throws one line naming the variable and the expected form. */
 export function loadConfig(env: Record<string, string | undefined>): GatewayConfig {
-  return parseSettings(GATEWAY_SETTINGS, env);
+  const config = parseSettings(GATEWAY_SETTINGS, env);
+  checkWebhookSettings(config);
+  return config;
+}
+
+/** WEBHOOK_URL applies without KEYS_FILE (with it, webhooks are set per gateway key) and needs a secret. */
+function checkWebhookSettings(config: GatewayConfig): void {
+  if (config.WEBHOOK_URL && config.KEYS_FILE)
+    throw new ConfigError(
+      "Invalid WEBHOOK_URL: with KEYS_FILE, webhooks are set per gateway key (npm run -s keys -- webhook ID URL)",
+    );
+  if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET)
+    throw new ConfigError(`Invalid WEBHOOK_SECRET: expected ${GATEWAY_SETTINGS.WEBHOOK_SECRET.description}`);
+  if (config.WEBHOOK_SECRET && !config.WEBHOOK_URL)
+    throw new ConfigError("Invalid WEBHOOK_SECRET: set only with WEBHOOK_URL");
 }

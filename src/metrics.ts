@@ -5,6 +5,7 @@ import type { BreakerState } from "./upstream/breaker.js";
 import type { UpstreamCallEvent } from "./upstream/call-guard.js";
 import type { UpstreamErrorKind } from "./upstream/errors.js";
 import type { ShieldEvents } from "./upstream/status-shield.js";
+import type { DeliveryResult } from "./webhooks/dispatcher.js";
 
 /**
  * Prometheus metrics on a registry of their own (plus the default process metrics).
@@ -75,8 +76,20 @@ const ID_STORE_OPS = new Set<string>([
   "addIntent",
   "closeIntent",
   "openIntents",
+  "enqueueWebhook",
+  "claimWebhooks",
+  "finishWebhook",
+  "webhookBacklog",
+  "pruneWebhooks",
   "ping",
 ] satisfies (keyof IdStore)[]);
+
+const WEBHOOK_RESULTS = new Set<string>([
+  "delivered",
+  "retried",
+  "given_up",
+  "dropped",
+] satisfies DeliveryResult[]);
 
 /**
  * Names chosen by our own code (cache names, results, upstream names): short lower-case words.
@@ -158,6 +171,16 @@ const DEFINITIONS = {
     "tracker_state_age_seconds",
     "Age of the tracked state a poll or listing was answered from (lag behind the upstream)",
   ),
+  webhookDeliveries: counter(
+    "webhook_deliveries_total",
+    "Webhook attempts by result: delivered, retried (failed, tried again later), given_up, dropped",
+    ["result"],
+  ),
+  webhookPending: gauge("webhook_pending", "Webhook deliveries in the outbox not yet delivered or given up"),
+  webhookOldest: gauge(
+    "webhook_oldest_pending_seconds",
+    "Age of the oldest pending webhook delivery (0 when none is pending)",
+  ),
 } as const;
 
 type Instruments = { [K in keyof typeof DEFINITIONS]: ReturnType<(typeof DEFINITIONS)[K]> };
@@ -185,6 +208,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     outcome: (outcome: string) => known(OUTCOMES, outcome),
   };
   let sizes: (() => { keys: number; live: number }) | undefined;
+  let backlog: (() => Promise<{ pending: number; oldestCreatedAt?: number | undefined }>) | undefined;
   const idStoreOp = (op: string, seconds: number) =>
     m.idStoreLatency.observe({ op: known(ID_STORE_OPS, op) }, seconds);
 
@@ -194,11 +218,20 @@ export function createMetrics(opts: MetricsOptions = {}) {
     contentType: registry.contentType,
     labels,
     /** the text exposition */
-    render: () => {
+    render: async () => {
       if (sizes) {
         const { keys, live } = sizes();
         m.trackerKeys.set(keys);
         m.trackerLive.set(live);
+      }
+      if (backlog) {
+        const read = await backlog().catch(() => undefined); // the store's failure shows in /readyz
+        if (read) {
+          m.webhookPending.set(read.pending);
+          m.webhookOldest.set(
+            read.oldestCreatedAt === undefined ? 0 : (Date.now() - read.oldestCreatedAt) / 1000,
+          );
+        }
       }
       return registry.metrics();
     },
@@ -263,6 +296,12 @@ export function createMetrics(opts: MetricsOptions = {}) {
       }
       const buckets = [...byLe].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
       return { ok, failed, buckets };
+    },
+    /** One webhook attempt's result (usable as the dispatcher's `onResult`). */
+    webhookResult: (result: string) => m.webhookDeliveries.inc({ result: known(WEBHOOK_RESULTS, result) }),
+    /** The outbox's backlog, read when /metrics is rendered. */
+    webhookBacklog(read: () => Promise<{ pending: number; oldestCreatedAt?: number | undefined }>) {
+      backlog = read;
     },
   };
   return metrics;

@@ -9,7 +9,7 @@ import type { GatewayConfig } from "../config.js";
 import type { GatewayConsole } from "../console/console.js";
 import { GatewayEvents } from "../events.js";
 import { loadCountryTable, loadLegacyKeyLists } from "../fixtures.js";
-import { loadKeyResolver, readKeyFile } from "../keys/key-file.js";
+import { loadKeyResolver, readKeyFile, watchKeyFile } from "../keys/key-file.js";
 import type { KeyResolver, LabelledKeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
@@ -35,6 +35,8 @@ import { KeyGate } from "../upstream/key-gate.js";
 import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
 import type { Activation } from "../upstream/schemas.js";
 import { StatusShield } from "../upstream/status-shield.js";
+import { fixedWebhook, keyFileWebhooks, noWebhooks, type WebhookDirectory } from "../webhooks/directory.js";
+import { startWebhooks } from "../webhooks/wiring.js";
 import { createGatewayApp, type Readiness } from "./app.js";
 import { setUpConsole } from "./console-setup.js";
 import { listen } from "./server.js";
@@ -157,6 +159,15 @@ function gatewayKeyResolver(config: GatewayConfig, log: Logger): KeyResolver | u
     onReload: (keys) => log.info({ keys }, "gateway keys reloaded"),
     onReloadError: (err) => log.warn({ err }, "gateway keys file reload failed; keeping the previous keys"),
   });
+}
+
+/** Who has a webhook: per gateway key (KEYS_FILE), else WEBHOOK_URL for every key, else nobody. */
+function webhookDirectory(config: GatewayConfig): WebhookDirectory {
+  // the key resolver reports the file's reload errors; this watcher keeps its last good copy too
+  if (config.KEYS_FILE) return keyFileWebhooks(watchKeyFile(config.KEYS_FILE));
+  if (config.WEBHOOK_URL && config.WEBHOOK_SECRET)
+    return fixedWebhook({ url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET });
+  return noWebhooks;
 }
 
 /** Keys in force at start-up, for the banner (the file was read once already: it is valid). */
@@ -315,6 +326,24 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   keyRing.onNewOwner(() => settler.nudge());
   settler.start();
   tracker?.start();
+  const webhookOwners = webhookDirectory(config);
+  const webhooks = startWebhooks({
+    ids,
+    events,
+    directory: webhookOwners,
+    countries: deps.countries,
+    tracker,
+    upstreamKeyOf: (owner) => keyRing.keyOf(owner) ?? webhookOwners.upstreamKeyOf(owner),
+    instance: purchases.instance,
+    settings: {
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      retryS: config.WEBHOOK_RETRY_S,
+      perReceiver: config.WEBHOOK_CONCURRENCY,
+    },
+    log,
+    onResult: (result) => metrics.webhookResult(result),
+  });
+  metrics.webhookBacklog(() => ids.webhookBacklog());
   const gatewayConsole = await setUpConsole(config, {
     upstreamUrl: target.url,
     embeddedSandbox: target.sandbox !== undefined,
@@ -346,6 +375,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     console: gatewayConsole,
     async close() {
       await gatewayConsole?.close();
+      await webhooks.close();
       await settler.stop();
       await tracker?.close();
       await catalogWatch.close();

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
+import { ownerOf } from "../common/owner.js";
 import type { LabelledKeyResolver } from "./resolver.js";
 
 /**
@@ -13,13 +14,42 @@ import type { LabelledKeyResolver } from "./resolver.js";
 
 const HASH = /^[0-9a-f]{64}$/;
 
+/** Only http and https receivers, with a host (docs/legacy-protocol.md §8). */
+export const webhookUrlSchema = z.url({ protocol: /^https?$/, hostname: /.+/ });
+
+export function isWebhookUrl(text: string): boolean {
+  return webhookUrlSchema.safeParse(text).success;
+}
+
+/** A receiver's host, the only part of its URL ever shown or logged (the rest may carry a token). */
+export function webhookHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "?";
+  }
+}
+
 export const keyEntrySchema = z.object({
   id: z.string().regex(/^[a-z0-9_-]{1,32}$/),
   hash: z.string().regex(HASH, "a SHA-256 hex digest"),
+  /**
+   * the gateway's owner hash of the gateway key (`ownerOf`), which activations are stored under:
+   * how a webhook finds its key. Keys issued before webhooks lack it until `keys webhook` links them.
+   */
+  owner: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
   upstreamKey: z.string().min(1),
   label: z.string().default(""),
   createdAt: z.string(),
   revokedAt: z.string().nullable().default(null),
+  /** where the gateway POSTs this key's SMS, and the secret it signs them with */
+  webhook: z
+    .object({ url: webhookUrlSchema, secret: z.string().min(16) })
+    .nullable()
+    .default(null),
 });
 export type KeyEntry = z.infer<typeof keyEntrySchema>;
 
@@ -46,6 +76,11 @@ export const emptyKeyFile = (): KeyFile => ({ version: 1, keys: [] });
 
 export function hashKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+/** A webhook signing secret: `whsec_` and 48 hex characters (192 random bits). */
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString("hex")}`;
 }
 
 /** 32 lower-case hex characters: the shape of an SMS-Activate key, which every client accepts. */
@@ -103,9 +138,11 @@ export function writeKeyFile(path: string, file: KeyFile): void {
 
 export function addKey(
   file: KeyFile,
-  opts: { upstreamKey: string; label?: string; now?: Date; gatewayKey?: string },
+  opts: { upstreamKey: string; label?: string; now?: Date; gatewayKey?: string; webhookUrl?: string },
 ): { file: KeyFile; entry: KeyEntry; gatewayKey: string } {
   if (opts.upstreamKey.trim() === "") throw new KeyFileError("the upstream key is empty");
+  if (opts.webhookUrl !== undefined && !isWebhookUrl(opts.webhookUrl))
+    throw new KeyFileError("the webhook URL must be an http:// or https:// URL");
   const gatewayKey = opts.gatewayKey ?? generateGatewayKey();
   const taken = new Set(file.keys.map((k) => k.id));
   let id: string;
@@ -114,10 +151,12 @@ export function addKey(
   const entry: KeyEntry = {
     id,
     hash: hashKey(gatewayKey),
+    owner: ownerOf(gatewayKey),
     upstreamKey: opts.upstreamKey.trim(),
     label: opts.label ?? "",
     createdAt: (opts.now ?? new Date()).toISOString(),
     revokedAt: null,
+    webhook: opts.webhookUrl === undefined ? null : { url: opts.webhookUrl, secret: generateWebhookSecret() },
   };
   if (file.keys.some((k) => k.hash === entry.hash)) throw new KeyFileError("this gateway key exists already");
   return { file: { ...file, keys: [...file.keys, entry] }, entry, gatewayKey };
@@ -130,28 +169,62 @@ export function revokeKey(file: KeyFile, id: string, now = new Date()): { file: 
   return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
 }
 
+/**
+ * Sets (a new secret each time) or removes (`null`) a key's webhook. A key issued before webhooks
+ * has no owner hash: its gateway key, given once, links it (checked against the stored hash).
+ */
+export function setWebhook(
+  file: KeyFile,
+  id: string,
+  url: string | null,
+  opts: { gatewayKey?: string } = {},
+): { file: KeyFile; entry: KeyEntry } {
+  const found = file.keys.find((k) => k.id === id);
+  if (!found) throw new KeyFileError(`no key with id ${JSON.stringify(id)}`);
+  if (found.revokedAt !== null) throw new KeyFileError(`${id} is revoked`);
+  let owner = found.owner;
+  if (opts.gatewayKey !== undefined) {
+    if (hashKey(opts.gatewayKey) !== found.hash)
+      throw new KeyFileError(`that is not the gateway key of ${id}`);
+    owner = ownerOf(opts.gatewayKey);
+  }
+  if (url !== null && owner === undefined) {
+    throw new KeyFileError(
+      `${id} was issued before webhooks: give its gateway key once with --gateway-key - (read from stdin) to link it`,
+    );
+  }
+  if (url !== null && !isWebhookUrl(url))
+    throw new KeyFileError("the webhook URL must be an http:// or https:// URL");
+  const entry: KeyEntry = {
+    ...found,
+    ...(owner !== undefined && { owner }),
+    webhook: url === null ? null : { url, secret: generateWebhookSecret() },
+  };
+  return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
+}
+
 /** Active keys only: hash of the gateway key → its entry. */
 function activeTable(file: KeyFile): Map<string, KeyEntry> {
   return new Map(file.keys.filter((k) => k.revokedAt === null).map((k) => [k.hash, k]));
 }
 
-export interface KeyResolverOptions {
+export interface KeyFileWatchOptions {
   /** how often at most the file's mtime is checked (default 1000 ms) */
   checkIntervalMs?: number;
   now?: () => number;
   /** a reload that failed (the previous keys stay in force); the message carries no key */
   onReloadError?: (message: string) => void;
   /** a reload that succeeded */
-  onReload?: (activeKeys: number) => void;
+  onReload?: (file: KeyFile) => void;
 }
 
 /**
- * A `KeyResolver` over a keys file. Reads the file now (throws KeyFileError if it is missing or
+ * The keys file as it is now. Reads the file at once (throws KeyFileError if it is missing or
  * invalid, so start-up fails), then re-reads it when its mtime, size or inode changed, checking at
- * most once per `checkIntervalMs` on the request path. Presented keys are only ever hashed and
- * looked up by hash; unknown and revoked keys resolve to undefined.
+ * most once per `checkIntervalMs` when asked. A file that becomes unreadable or invalid leaves the
+ * previous contents in force.
  */
-export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): LabelledKeyResolver {
+export function watchKeyFile(path: string, opts: KeyFileWatchOptions = {}): () => KeyFile {
   const interval = opts.checkIntervalMs ?? 1000;
   const now = opts.now ?? Date.now;
   // Taken before each read, so a write that races the read is seen at the next check.
@@ -164,7 +237,7 @@ export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): La
     }
   };
   let seen = signature();
-  let table = activeTable(readKeyFile(path));
+  let file = readKeyFile(path);
   let checkedAt = now();
   let lastError: string | undefined;
 
@@ -173,10 +246,10 @@ export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): La
     try {
       const current = signature();
       if (current === seen) return;
-      table = activeTable(readKeyFile(path));
+      file = readKeyFile(path);
       seen = current;
       lastError = undefined;
-      opts.onReload?.(table.size);
+      opts.onReload?.(file);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (message !== lastError) opts.onReloadError?.(message); // once per problem, not every second
@@ -184,8 +257,36 @@ export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): La
     }
   };
 
-  const entryOf = (presented: string) => {
+  return () => {
     if (now() - checkedAt >= interval) refresh();
+    return file;
+  };
+}
+
+export interface KeyResolverOptions extends Omit<KeyFileWatchOptions, "onReload"> {
+  /** a reload that succeeded */
+  onReload?: (activeKeys: number) => void;
+}
+
+/**
+ * A `KeyResolver` over a keys file (see `watchKeyFile`: read now, re-read when it changes, checked
+ * at most once per `checkIntervalMs` on the request path). Presented keys are only ever hashed and
+ * looked up by hash; unknown and revoked keys resolve to undefined.
+ */
+export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): LabelledKeyResolver {
+  const { onReload, ...watch } = opts;
+  const current = watchKeyFile(path, {
+    ...watch,
+    ...(onReload && { onReload: (file: KeyFile) => onReload(activeTable(file).size) }),
+  });
+  let file: KeyFile | undefined;
+  let table = new Map<string, KeyEntry>();
+  const entryOf = (presented: string) => {
+    const latest = current();
+    if (latest !== file) {
+      file = latest;
+      table = activeTable(latest);
+    }
     return table.get(hashKey(presented));
   };
   const resolve = (presented: string) => entryOf(presented)?.upstreamKey;

@@ -50,6 +50,48 @@ export interface PurchaseIntent {
   claimedUpstreamId?: string | undefined;
 }
 
+/**
+ * One webhook delivery in the outbox (docs/legacy-protocol.md §8): one code an activation received,
+ * to be POSTed to its owner's receiver. It holds the payload and the owner hash, never a secret or a
+ * receiver URL (both are looked up when it is sent).
+ */
+export interface WebhookDelivery {
+  /** stable across retries (the `X-Webhook-Id` header); derived from the activation and its code */
+  deliveryId: string;
+  owner: string;
+  /** deliveries of one activation are attempted one at a time, in the order they were enqueued */
+  upstreamId: string;
+  /** the JSON body */
+  payload: string;
+  /** ms since epoch, when it was enqueued */
+  createdAt: number;
+  /** attempts made so far */
+  attempts: number;
+}
+
+/**
+ * How long a finished delivery is remembered (so the same code seen again is not enqueued again);
+ * the webhooks layer enqueues no code received more than half of this ago.
+ */
+export const WEBHOOK_RETENTION_MS = 48 * 60 * 60_000;
+
+/** How an attempt ended, for `finishWebhook`. */
+export type WebhookOutcome =
+  | { state: "delivered" | "given_up" | "dropped"; attempts: number }
+  | { state: "retry"; attempts: number; nextAt: number }
+  /** not attempted (the receiver is busy): claimable again at once */
+  | { state: "released" };
+
+export interface WebhookClaim {
+  instance: string;
+  now: number;
+  /** the claim lapses after this long unless finished (a replica that died mid-attempt) */
+  leaseMs: number;
+  limit: number;
+  /** owners not to claim for now (their receiver is busy here) */
+  skipOwners?: readonly string[];
+}
+
 export interface IdStore {
   /**
    * Map an upstream activation to a numeric id. Idempotent: the same upstreamId always gets the
@@ -98,6 +140,27 @@ export interface IdStore {
    * only its own heartbeats: every other instance is a dead predecessor.
    */
   liveInstances(): Promise<Set<string>>;
+
+  /**
+   * Adds a delivery to the webhook outbox, pending and due at once. Idempotent by `deliveryId`, for
+   * as long as finished deliveries are kept: answers false when it was there already.
+   */
+  enqueueWebhook(delivery: Omit<WebhookDelivery, "attempts">): Promise<boolean>;
+  /**
+   * Claims up to `limit` due deliveries for `instance`: only the oldest pending delivery of each
+   * activation, none held by another instance's unexpired claim (SQLite, which serves one process,
+   * also frees the claims of instances without a live heartbeat at once).
+   */
+  claimWebhooks(claim: WebhookClaim): Promise<WebhookDelivery[]>;
+  /**
+   * Ends an attempt. `delivered` applies to a pending delivery whoever holds it; the other outcomes
+   * only while `instance` holds its claim. Answers whether it applied.
+   */
+  finishWebhook(deliveryId: string, instance: string, outcome: WebhookOutcome, now: number): Promise<boolean>;
+  /** Pending deliveries, and when the oldest was enqueued (for metrics). */
+  webhookBacklog(): Promise<{ pending: number; oldestCreatedAt?: number | undefined }>;
+  /** Forgets deliveries finished before this time; returns how many (a store may expire them itself). */
+  pruneWebhooks(finishedBefore: number): Promise<number>;
 
   /** Throws when the store cannot serve (for /readyz). */
   ping(): Promise<void>;

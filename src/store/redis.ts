@@ -7,6 +7,8 @@ import {
   MAX_LEGACY_ID,
   type OrderClaim,
   type PurchaseIntent,
+  WEBHOOK_RETENTION_MS,
+  type WebhookDelivery,
 } from "./id-store.js";
 
 export interface RedisIdStoreOptions {
@@ -34,8 +36,15 @@ export interface RedisIdStore extends IdStore {
  *                            claimedUpstreamId?, closedAt? (expires CLOSED_INTENT_TTL_S after closing)
  *   intents:open             sorted set of open intent ids by createdAt
  *   instances                sorted set of gateway processes by the time their heartbeat lapses
+ *   wh:<deliveryId>          hash: owner, upstreamId, payload, createdAt, seq, attempts, nextAt, state,
+ *                            claimedBy, leaseUntil, finishedAt? (expires WEBHOOK_RETENTION after it ends)
+ *   wh:seq                   enqueue order (INCR)
+ *   wh:queue:<upstreamId>    sorted set of an activation's pending deliveries by seq (its head is next)
+ *   wh:ready                 sorted set of activations with a pending delivery, by when their head can
+ *                            be claimed (its nextAt, or while claimed its leaseUntil)
+ *   wh:pending               sorted set of pending deliveries by createdAt (the backlog)
  *
- * The upsert script builds the `id:<n>` key inside Lua, so this store needs a single Redis (or a
+ * The upsert and webhook scripts build keys inside Lua, so this store needs a single Redis (or a
  * primary with replicas), not Redis Cluster.
  */
 const UPSERT_LUA = `
@@ -60,12 +69,95 @@ redis.call('SET', KEYS[1], n)
 return {tostring(n), '1', ARGV[3], ARGV[4], ARGV[5], ARGV[7]}
 `;
 
+/** ARGV: prefix, id, owner, upstreamId, payload, createdAt */
+const WEBHOOK_ENQUEUE_LUA = `
+local p, id, up, created = ARGV[1], ARGV[2], ARGV[4], ARGV[6]
+local h = p .. 'wh:' .. id
+if redis.call('EXISTS', h) == 1 then return 0 end
+local seq = redis.call('INCR', p .. 'wh:seq')
+redis.call('HSET', h, 'owner', ARGV[3], 'upstreamId', up, 'payload', ARGV[5], 'createdAt', created,
+  'seq', seq, 'attempts', 0, 'nextAt', created, 'state', 'pending', 'claimedBy', '', 'leaseUntil', 0)
+local q = p .. 'wh:queue:' .. up
+redis.call('ZADD', q, seq, id)
+redis.call('ZADD', p .. 'wh:pending', created, id)
+if redis.call('ZCARD', q) == 1 then redis.call('ZADD', p .. 'wh:ready', created, up) end
+return 1
+`;
+
+/** ARGV: prefix, instance, now, leaseUntil, limit, scanMax, skipped owners… */
+const WEBHOOK_CLAIM_LUA = `
+local p, instance, now, leaseUntil = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local limit = tonumber(ARGV[5])
+local skip = {}
+for i = 7, #ARGV do skip[ARGV[i]] = true end
+local ready = p .. 'wh:ready'
+local out = {}
+for _, up in ipairs(redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, ARGV[6])) do
+  if #out >= limit then break end
+  local q = p .. 'wh:queue:' .. up
+  local head = redis.call('ZRANGE', q, 0, 0)[1]
+  if not head then
+    redis.call('ZREM', ready, up)
+  else
+    local h = p .. 'wh:' .. head
+    local f = redis.call('HMGET', h, 'owner', 'payload', 'createdAt', 'attempts', 'state')
+    if f[5] ~= 'pending' then
+      redis.call('ZREM', q, head)
+    elseif not skip[f[1]] then
+      redis.call('HSET', h, 'claimedBy', instance, 'leaseUntil', leaseUntil)
+      redis.call('ZADD', ready, leaseUntil, up)
+      out[#out + 1] = {head, f[1], up, f[2], f[3], f[4]}
+    end
+  end
+end
+return out
+`;
+
+/** ARGV: prefix, id, instance, outcome, now, attempts, nextAt, retentionMs */
+const WEBHOOK_FINISH_LUA = `
+local p, id, instance, outcome = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local h = p .. 'wh:' .. id
+local f = redis.call('HMGET', h, 'state', 'claimedBy', 'upstreamId', 'nextAt')
+if f[1] ~= 'pending' then return 0 end
+if outcome ~= 'delivered' and f[2] ~= instance then return 0 end
+local up = f[3]
+local ready = p .. 'wh:ready'
+if outcome == 'released' then
+  redis.call('HSET', h, 'claimedBy', '', 'leaseUntil', 0)
+  redis.call('ZADD', ready, f[4], up)
+  return 1
+end
+if outcome == 'retry' then
+  redis.call('HSET', h, 'attempts', ARGV[6], 'nextAt', ARGV[7], 'claimedBy', '', 'leaseUntil', 0)
+  redis.call('ZADD', ready, ARGV[7], up)
+  return 1
+end
+redis.call('HSET', h, 'state', outcome, 'attempts', ARGV[6], 'finishedAt', ARGV[5], 'claimedBy', '',
+  'leaseUntil', 0)
+redis.call('PEXPIRE', h, ARGV[8])
+redis.call('ZREM', p .. 'wh:pending', id)
+local q = p .. 'wh:queue:' .. up
+redis.call('ZREM', q, id)
+local nextId = redis.call('ZRANGE', q, 0, 0)[1]
+if nextId then
+  redis.call('ZADD', ready, redis.call('HGET', p .. 'wh:' .. nextId, 'nextAt') or ARGV[5], up)
+else
+  redis.call('ZREM', ready, up)
+end
+return 1
+`;
+
 /** How long a closed intent is kept (for inspection) before Redis forgets it. */
 const CLOSED_INTENT_TTL_S = 24 * 60 * 60;
 
 type UpsertReply = [string, "0" | "1", string | null, string | null, string | null, string | null];
 
+type ClaimReply = [string, string, string, string, string, string][];
+
 interface WithUpsert {
+  smsgwWebhookEnqueue(...args: (string | number)[]): Promise<number>;
+  smsgwWebhookClaim(...args: (string | number)[]): Promise<ClaimReply>;
+  smsgwWebhookFinish(...args: (string | number)[]): Promise<number>;
   smsgwUpsert(
     upKey: string,
     seqKey: string,
@@ -95,6 +187,9 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
   // without a listener ioredis logs every reconnect failure to stderr; ping() reports the state
   redis.on("error", () => {});
   redis.defineCommand("smsgwUpsert", { numberOfKeys: 2, lua: UPSERT_LUA });
+  redis.defineCommand("smsgwWebhookEnqueue", { numberOfKeys: 0, lua: WEBHOOK_ENQUEUE_LUA });
+  redis.defineCommand("smsgwWebhookClaim", { numberOfKeys: 0, lua: WEBHOOK_CLAIM_LUA });
+  redis.defineCommand("smsgwWebhookFinish", { numberOfKeys: 0, lua: WEBHOOK_FINISH_LUA });
   try {
     await redis.connect();
   } catch (err) {
@@ -111,6 +206,7 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     intent: (intentId: string) => `${prefix}intent:${intentId}`,
     openIntents: `${prefix}intents:open`,
     instances: `${prefix}instances`,
+    webhooksPending: `${prefix}wh:pending`,
   };
 
   async function recordOf(numericId: number | string): Promise<ActivationRecord | undefined> {
@@ -256,6 +352,78 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
         if (intent && (filter.owner === undefined || intent.owner === filter.owner)) intents.push(intent);
       });
       return intents;
+    },
+
+    async enqueueWebhook(d) {
+      const added = await scripts.smsgwWebhookEnqueue(
+        prefix,
+        d.deliveryId,
+        d.owner,
+        d.upstreamId,
+        d.payload,
+        d.createdAt,
+      );
+      return added === 1;
+    },
+
+    async claimWebhooks(claim) {
+      if (claim.limit <= 0) return [];
+      const skip = claim.skipOwners ?? [];
+      const rows = await scripts.smsgwWebhookClaim(
+        prefix,
+        claim.instance,
+        claim.now,
+        claim.now + claim.leaseMs,
+        claim.limit,
+        // heads of activations whose owner is skipped are passed over: look a little further
+        claim.limit + skip.length + 100,
+        ...skip,
+      );
+      return rows.map(
+        ([deliveryId, owner, upstreamId, payload, createdAt, attempts]): WebhookDelivery => ({
+          deliveryId,
+          owner,
+          upstreamId,
+          payload,
+          createdAt: Number(createdAt),
+          attempts: Number(attempts),
+        }),
+      );
+    },
+
+    async finishWebhook(deliveryId, instance, outcome, now) {
+      const attempts = outcome.state === "released" ? 0 : outcome.attempts;
+      const nextAt = outcome.state === "retry" ? outcome.nextAt : 0;
+      const applied = await scripts.smsgwWebhookFinish(
+        prefix,
+        deliveryId,
+        instance,
+        outcome.state,
+        now,
+        attempts,
+        nextAt,
+        WEBHOOK_RETENTION_MS,
+      );
+      return applied === 1;
+    },
+
+    async webhookBacklog() {
+      const results = throwIfFailed(
+        await redis
+          .multi()
+          .zcard(key.webhooksPending)
+          .zrange(key.webhooksPending, "0", "0", "WITHSCORES")
+          .exec(),
+      );
+      const oldest = results[1]?.[1] as string[];
+      return {
+        pending: Number(results[0]?.[1] ?? 0),
+        oldestCreatedAt: oldest.length === 2 ? Number(oldest[1]) : undefined,
+      };
+    },
+
+    async pruneWebhooks() {
+      return 0; // finished deliveries expire by themselves (WEBHOOK_RETENTION_MS)
     },
 
     async ping() {

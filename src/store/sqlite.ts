@@ -9,6 +9,7 @@ import {
   type OrderClaim,
   type PurchaseIntent,
   type UpsertResult,
+  type WebhookDelivery,
 } from "./id-store.js";
 
 export interface SqliteIdStoreOptions {
@@ -58,6 +59,23 @@ CREATE TABLE IF NOT EXISTS intents (
 );
 CREATE INDEX IF NOT EXISTS intents_open ON intents (created_at) WHERE closed_at IS NULL;
 CREATE INDEX IF NOT EXISTS intents_closed ON intents (closed_at) WHERE closed_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS webhooks (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id TEXT    NOT NULL UNIQUE,
+  owner       TEXT    NOT NULL,
+  upstream_id TEXT    NOT NULL,
+  payload     TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  next_at     INTEGER NOT NULL,
+  state       TEXT    NOT NULL DEFAULT 'pending',
+  claimed_by  TEXT,
+  lease_until INTEGER,
+  finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS webhooks_queue ON webhooks (upstream_id, seq) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhooks_due ON webhooks (next_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhooks_finished ON webhooks (finished_at) WHERE state <> 'pending';
 `;
 
 /** Columns added after the first release: added to older files on open. */
@@ -85,6 +103,17 @@ interface IntentRow {
   created_at: number;
   instance: string | null;
   claimed_upstream_id: string | null;
+}
+
+interface WebhookRow {
+  delivery_id: string;
+  owner: string;
+  upstream_id: string;
+  payload: string;
+  created_at: number;
+  attempts: number;
+  claimed_by: string | null;
+  lease_until: number | null;
 }
 
 export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
@@ -147,11 +176,64 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
          AND (@before IS NULL OR created_at < @before)
        ORDER BY created_at, rowid`,
     ),
+    enqueueWebhook: db.prepare<[string, string, string, string, number, number]>(
+      `INSERT INTO webhooks (delivery_id, owner, upstream_id, payload, created_at, next_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`,
+    ),
+    // the head (oldest pending delivery) of each activation that is due, oldest due first
+    dueWebhooks: db.prepare<{ now: number; skip: string }, WebhookRow>(
+      `SELECT w.delivery_id, w.owner, w.upstream_id, w.payload, w.created_at, w.attempts, w.claimed_by,
+              w.lease_until FROM webhooks w
+       WHERE w.state = 'pending' AND w.next_at <= @now
+         AND w.owner NOT IN (SELECT value FROM json_each(@skip))
+         AND w.seq = (SELECT min(e.seq) FROM webhooks e WHERE e.upstream_id = w.upstream_id AND e.state = 'pending')
+       ORDER BY w.next_at, w.seq`,
+    ),
+    leaseWebhook: db.prepare<[string, number, string]>(
+      "UPDATE webhooks SET claimed_by = ?, lease_until = ? WHERE delivery_id = ?",
+    ),
+    endWebhook: db.prepare<{ id: string; instance: string; state: string; attempts: number; now: number }>(
+      `UPDATE webhooks SET state = @state, attempts = @attempts, finished_at = @now, claimed_by = NULL,
+              lease_until = NULL
+       WHERE delivery_id = @id AND state = 'pending' AND (@state = 'delivered' OR claimed_by = @instance)`,
+    ),
+    retryWebhook: db.prepare<{ id: string; instance: string; attempts: number; nextAt: number }>(
+      `UPDATE webhooks SET attempts = @attempts, next_at = @nextAt, claimed_by = NULL, lease_until = NULL
+       WHERE delivery_id = @id AND state = 'pending' AND claimed_by = @instance`,
+    ),
+    releaseWebhook: db.prepare<{ id: string; instance: string }>(
+      `UPDATE webhooks SET claimed_by = NULL, lease_until = NULL
+       WHERE delivery_id = @id AND state = 'pending' AND claimed_by = @instance`,
+    ),
+    webhookBacklog: db.prepare<[], { n: number; oldest: number | null }>(
+      "SELECT count(*) AS n, min(created_at) AS oldest FROM webhooks WHERE state = 'pending'",
+    ),
+    pruneWebhooks: db.prepare<[number]>("DELETE FROM webhooks WHERE state <> 'pending' AND finished_at < ?"),
     ping: db.prepare("SELECT 1"),
   };
 
   /** One process per file: the heartbeats of this process are the only live ones. */
   const heartbeats = new Map<string, number>();
+
+  /** A claim stands while its lease runs and its instance is alive (every other one is a predecessor). */
+  const claimStands = (row: WebhookRow, instance: string, now: number) =>
+    row.claimed_by !== null &&
+    (row.lease_until ?? 0) > now &&
+    (row.claimed_by === instance || (heartbeats.get(row.claimed_by) ?? 0) > now);
+
+  const claimTx = db.transaction(
+    (instance: string, now: number, leaseMs: number, limit: number, skip: readonly string[]) => {
+      const claimed: WebhookDelivery[] = [];
+      if (limit <= 0) return claimed;
+      for (const row of stmt.dueWebhooks.iterate({ now, skip: JSON.stringify(skip) })) {
+        if (claimStands(row, instance, now)) continue;
+        claimed.push(toDelivery(row));
+        if (claimed.length >= limit) break;
+      }
+      for (const d of claimed) stmt.leaseWebhook.run(instance, now + leaseMs, d.deliveryId);
+      return claimed;
+    },
+  );
 
   const upsertTx = db.transaction(
     (upstreamId: string, owner: string, countryId: number | null, intentId: string | null): UpsertResult => {
@@ -246,6 +328,44 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
       return rows.map(toIntent);
     },
 
+    async enqueueWebhook(d) {
+      return (
+        stmt.enqueueWebhook.run(d.deliveryId, d.owner, d.upstreamId, d.payload, d.createdAt, d.createdAt)
+          .changes === 1
+      );
+    },
+
+    async claimWebhooks(claim) {
+      return claimTx.immediate(claim.instance, claim.now, claim.leaseMs, claim.limit, claim.skipOwners ?? []);
+    },
+
+    async finishWebhook(deliveryId, instance, outcome, now) {
+      const target = { id: deliveryId, instance };
+      switch (outcome.state) {
+        case "released":
+          return stmt.releaseWebhook.run(target).changes === 1;
+        case "retry":
+          return (
+            stmt.retryWebhook.run({ ...target, attempts: outcome.attempts, nextAt: outcome.nextAt })
+              .changes === 1
+          );
+        default:
+          return (
+            stmt.endWebhook.run({ ...target, state: outcome.state, attempts: outcome.attempts, now })
+              .changes === 1
+          );
+      }
+    },
+
+    async webhookBacklog() {
+      const row = stmt.webhookBacklog.get();
+      return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest ?? undefined };
+    },
+
+    async pruneWebhooks(finishedBefore) {
+      return stmt.pruneWebhooks.run(finishedBefore).changes;
+    },
+
     async countIds() {
       return stmt.countIds.get()?.n ?? 0;
     },
@@ -270,6 +390,17 @@ function toRecord(row: ActivationRow): ActivationRecord {
   if (row.country_id !== null) record.countryId = row.country_id;
   if (row.intent_id !== null) record.intentId = row.intent_id;
   return record;
+}
+
+function toDelivery(row: WebhookRow): WebhookDelivery {
+  return {
+    deliveryId: row.delivery_id,
+    owner: row.owner,
+    upstreamId: row.upstream_id,
+    payload: row.payload,
+    createdAt: row.created_at,
+    attempts: row.attempts,
+  };
 }
 
 function toIntent(row: IntentRow): PurchaseIntent {

@@ -23,8 +23,22 @@ end
 return 0
 `;
 
+/**
+ * A touch never moves an activation's time back (GT), and the set lives `ttl` past its latest
+ * time: an activation pinned into the future (webhooks) keeps it alive that long. ARGV: now, ttl,
+ * then score/id pairs.
+ */
+const TOUCH_LUA = `
+redis.call('ZADD', KEYS[1], 'GT', unpack(ARGV, 3))
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local ms = math.max(tonumber(ARGV[2]), tonumber(top[2]) + tonumber(ARGV[2]) - tonumber(ARGV[1]))
+redis.call('PEXPIRE', KEYS[1], math.floor(ms))
+return 1
+`;
+
 interface WithLease {
   smsgwLease(key: string, instance: string, ttlMs: number): Promise<number>;
+  smsgwTouch(key: string, now: number, ttlMs: number, ...pairs: (string | number)[]): Promise<number>;
 }
 
 function decode(text: string | null): Tracked | undefined {
@@ -53,6 +67,7 @@ export async function openRedisTrackerStore(opts: {
   });
   redis.on("error", () => undefined); // failures surface through the commands
   redis.defineCommand("smsgwLease", { numberOfKeys: 1, lua: LEASE_LUA });
+  redis.defineCommand("smsgwTouch", { numberOfKeys: 1, lua: TOUCH_LUA });
   await redis.connect();
   const scripts = redis as unknown as WithLease;
   const k = (keyId: string, part: string) => `${prefix}${keyId}:${part}`;
@@ -82,14 +97,8 @@ export async function openRedisTrackerStore(opts: {
     },
     async touch(keyId, upstreamIds, at) {
       if (upstreamIds.length === 0) return;
-      const key = k(keyId, "touch");
-      // GT: a touch never moves an activation's time back
       const pairs = upstreamIds.flatMap((id) => [at, id]);
-      await redis
-        .multi()
-        .zadd(key, "GT", ...pairs)
-        .pexpire(key, ttl)
-        .exec();
+      await scripts.smsgwTouch(k(keyId, "touch"), Date.now(), ttl, ...pairs);
     },
     async touched(keyId, since) {
       return redis.zrangebyscore(k(keyId, "touch"), since, "+inf");

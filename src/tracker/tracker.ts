@@ -63,6 +63,8 @@ interface KnownKey {
   refreshing?: Promise<void> | undefined;
   /** after a 429: no refresh before this */
   waitUntil: number;
+  /** some of its activations are pinned until this time (webhooks): refreshed, polled or not */
+  pinnedUntil: number;
 }
 
 /**
@@ -131,18 +133,14 @@ export class ActivationTracker {
 
   /**
    * A state the gateway was just given (a purchase's answer, a write's): kept and tracked at once,
-   * and reflected in the key's live listing, so a listing right after a purchase shows it.
+   * and shown by the key's cached live listing (a number just bought is listed, a cancelled one
+   * is not), which may be up to two intervals older than it.
    */
   async remember(key: string, activation: Activation): Promise<void> {
     const keyId = this.know(key);
     await this.touch(keyId, activation.id, true);
     await this.record(keyId, [{ activation, seenAt: this.now() }]);
-    const listing = await this.opts.store.getListing(keyId);
-    if (!listing) return;
-    const others = listing.activations.filter((a) => a.id !== activation.id);
-    // newest first, as the upstream lists them
-    const activations = LIVE.includes(activation.status) ? [activation, ...others] : others;
-    await this.opts.store.putListing(keyId, { ...listing, activations });
+    await this.amendListing(keyId, activation);
   }
 
   /**
@@ -159,6 +157,19 @@ export class ActivationTracker {
     return listing.activations;
   }
 
+  /**
+   * Keeps refreshing this activation until `until` (its expiry) or until it ends, whether anyone
+   * polls it or not, beyond TRACK_IDLE_S: a webhook owner's SMS may come long after the purchase
+   * (docs/legacy-protocol.md §8). An ended activation is no longer read, pinned or not.
+   */
+  async pin(key: string, upstreamId: string, until: number): Promise<void> {
+    const keyId = this.know(key);
+    const known = this.keys.get(keyId)!;
+    known.pinnedUntil = Math.max(known.pinnedUntil, until);
+    // tracked while touched within TRACK_IDLE_S: a touch dated `until - idle` lasts until `until`
+    await this.opts.store.touch(keyId, [upstreamId], Math.max(this.now(), until - this.opts.settings.idleMs));
+  }
+
   /** A listing the caller made itself: kept for the next callers, its states tracked. */
   async listed(key: string, activations: Activation[], complete: boolean): Promise<void> {
     await this.opts.store.putListing(this.know(key), { at: this.now(), complete, activations });
@@ -170,11 +181,23 @@ export class ActivationTracker {
     await Promise.allSettled([...this.keys.values()].map((k) => k.refreshing));
   }
 
+  private async amendListing(keyId: string, activation: Activation): Promise<void> {
+    const listing = await this.opts.store.getListing(keyId);
+    if (!listing) return;
+    const live = LIVE.includes(activation.status);
+    const others = listing.activations.filter((a) => a.id !== activation.id);
+    if (!live && others.length === listing.activations.length) return;
+    await this.opts.store.putListing(keyId, {
+      ...listing,
+      activations: live ? [activation, ...others] : others,
+    });
+  }
+
   /** One pass: every key due is refreshed (each at most once at a time). */
   private tick(): void {
     const idleSince = this.now() - this.opts.settings.idleMs;
     for (const [keyId, known] of this.keys) {
-      if (known.touchedAt < idleSince && known.listedAt < idleSince) {
+      if (known.touchedAt < idleSince && known.listedAt < idleSince && known.pinnedUntil < this.now()) {
         this.keys.delete(keyId);
         this.liveCounts.delete(keyId);
         void this.opts.store.expire(keyId, idleSince).catch(() => undefined);
@@ -254,7 +277,7 @@ export class ActivationTracker {
       known.touchedAt = this.now();
       if (known.key !== key) known.key = key;
     } else {
-      this.keys.set(keyId, { key, touchedAt: this.now(), listedAt: 0, waitUntil: 0 });
+      this.keys.set(keyId, { key, touchedAt: this.now(), listedAt: 0, waitUntil: 0, pinnedUntil: 0 });
     }
     return keyId;
   }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -40,9 +41,9 @@ describe("npm run keys (compiled CLI)", () => {
     outputs.push(listed.stdout, listed.stderr);
     expect(listed.status).toBe(0);
     const lines = listed.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^id\s+label\s+created\s+revoked$/);
+    expect(lines[0]).toMatch(/^id\s+label\s+created\s+revoked\s+webhook$/);
     expect(lines).toHaveLength(3);
-    const id = /^(gk_[0-9a-f]{8})\s+bot A\s+\d{4}-\d\d-\d\dT\S+\s+-$/.exec(lines[1]!)?.[1];
+    const id = /^(gk_[0-9a-f]{8})\s+bot A\s+\d{4}-\d\d-\d\dT\S+\s+-\s+-$/.exec(lines[1]!)?.[1];
     expect(id).toBeDefined();
 
     const revoked = keys(["revoke", id!, "--file", file]);
@@ -60,6 +61,74 @@ describe("npm run keys (compiled CLI)", () => {
       expect(out).not.toContain(UPSTREAM);
       if (out !== added.stdout) expect(out).not.toContain(gatewayKey);
     }
+  });
+
+  it("webhooks: add --webhook and webhook ID URL|none print the secret once and show only the host", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "keys-cli-")), "keys.json");
+    const hook = "https://bot.example/sms?token=s3cret-token";
+    const added = keys(["add", "--upstream-key", UPSTREAM, "--webhook", hook, "--file", file]);
+    expect(added.status, added.stderr).toBe(0);
+    const [gatewayKey, secret, ...more] = added.stdout.trim().split("\n");
+    expect(gatewayKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(secret).toMatch(/^whsec_[0-9a-f]{48}$/);
+    expect(more).toEqual([]);
+    expect(added.stderr).toMatch(/webhook to bot\.example;.*shown only this once/);
+    const stored = JSON.parse(readFileSync(file, "utf8")).keys[0];
+    expect(stored.webhook).toEqual({ url: hook, secret });
+
+    const id = stored.id as string;
+    const listed = keys(["list", "--file", file]);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+-\\s+\\S+\\s+-\\s+bot\\.example$`, "m"));
+
+    const changed = keys(["webhook", id, "http://127.0.0.1:9/hook", "--file", file]);
+    expect(changed.status, changed.stderr).toBe(0);
+    const newSecret = changed.stdout.trim();
+    expect(newSecret).toMatch(/^whsec_[0-9a-f]{48}$/);
+    expect(newSecret).not.toBe(secret);
+    expect(changed.stderr).toMatch(/webhook to 127\.0\.0\.1:9; the signing secret above/);
+    const removed = keys(["webhook", id, "none", "--file", file]);
+    expect(removed.status).toBe(0);
+    expect(JSON.parse(readFileSync(file, "utf8")).keys[0].webhook).toBeNull();
+
+    for (const bad of ["ftp://bot.example/", "bot.example/sms", "javascript:x"]) {
+      const refused = keys(["webhook", id, bad, "--file", file]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/http:\/\/ or https:\/\/ URL/);
+      expect(keys(["add", "--upstream-key", UPSTREAM, "--webhook", bad, "--file", file]).status).toBe(2);
+    }
+    expect(keys(["webhook", id, "--file", file]).status).toBe(2);
+    expect(keys(["webhook", "gk_00000000", hook, "--file", file]).status).toBe(1);
+    for (const out of [added.stderr, listed.stdout, listed.stderr, changed.stderr, removed.stdout]) {
+      expect(out).not.toContain("s3cret-token");
+      expect(out).not.toContain(UPSTREAM);
+    }
+  });
+
+  it("links a key issued before webhooks with its gateway key from stdin", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "keys-cli-")), "keys.json");
+    const added = keys(["add", "--upstream-key", UPSTREAM, "--file", file]);
+    const gatewayKey = added.stdout.trim();
+    const parsed = JSON.parse(readFileSync(file, "utf8"));
+    delete parsed.keys[0].owner; // as a file written before webhooks
+    writeFileSync(file, JSON.stringify(parsed));
+    const id = parsed.keys[0].id as string;
+    const unlinked = keys(["webhook", id, "https://bot.example/", "--file", file]);
+    expect(unlinked.status).toBe(1);
+    expect(unlinked.stderr).toMatch(/issued before webhooks.*--gateway-key -/);
+    const wrong = keys(
+      ["webhook", id, "https://bot.example/", "--gateway-key", "-", "--file", file],
+      {},
+      "0".repeat(32),
+    );
+    expect(wrong.status).toBe(1);
+    const linked = keys(
+      ["webhook", id, "https://bot.example/", "--gateway-key", "-", "--file", file],
+      {},
+      `${gatewayKey}\n`,
+    );
+    expect(linked.status, linked.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(file, "utf8")).keys[0].owner).toMatch(/^[0-9a-f]{40}$/);
+    expect(`${linked.stdout}${linked.stderr}`).not.toContain(gatewayKey);
   });
 
   it("usage errors exit 2, file errors exit 1, both on stderr", () => {

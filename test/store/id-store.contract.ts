@@ -322,6 +322,119 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
       });
     });
 
+    describe("webhook outbox", () => {
+      const T = Date.now();
+      const LEASE = 10_000;
+      const claim = (
+        store: IdStore,
+        instance: string,
+        now = T,
+        extra: { limit?: number; skip?: string[] } = {},
+      ) =>
+        store.claimWebhooks({
+          instance,
+          now,
+          leaseMs: LEASE,
+          limit: extra.limit ?? 10,
+          ...(extra.skip && { skipOwners: extra.skip }),
+        });
+      const ids = (list: { deliveryId: string }[]) => list.map((d) => d.deliveryId);
+
+      it("enqueues once per delivery id, also under 20 concurrent enqueues and after delivery", async () => {
+        const store = await openStore();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.enqueueWebhook(delivery("wh-1", "up-1", ALICE, T))),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const [claimed] = await claim(store, "gw-a");
+        expect(claimed).toEqual({ ...delivery("wh-1", "up-1", ALICE, T), attempts: 0 });
+        expect(await store.finishWebhook("wh-1", "gw-a", { state: "delivered", attempts: 1 }, T)).toBe(true);
+        expect(await store.enqueueWebhook(delivery("wh-1", "up-1", ALICE, T + 5))).toBe(false);
+        expect(await claim(store, "gw-a", T + 10)).toEqual([]);
+        expect(await store.webhookBacklog()).toEqual({ pending: 0, oldestCreatedAt: undefined });
+      });
+
+      it("hands out one delivery of an activation at a time, in the order they were enqueued", async () => {
+        const store = await openStore();
+        await store.enqueueWebhook(delivery("wh-a1", "up-a", ALICE, T));
+        await store.enqueueWebhook(delivery("wh-b1", "up-b", BOB, T + 1));
+        await store.enqueueWebhook(delivery("wh-a2", "up-a", ALICE, T + 2));
+        expect(ids(await claim(store, "gw-a", T + 5))).toEqual(["wh-a1", "wh-b1"]);
+        // a retry keeps the activation's later delivery waiting behind it
+        await store.finishWebhook("wh-a1", "gw-a", { state: "retry", attempts: 1, nextAt: T + 1000 }, T + 5);
+        expect(await claim(store, "gw-a", T + 999)).toEqual([]);
+        const again = await claim(store, "gw-a", T + 1000);
+        expect(again).toEqual([{ ...delivery("wh-a1", "up-a", ALICE, T), attempts: 1 }]);
+        await store.finishWebhook("wh-a1", "gw-a", { state: "given_up", attempts: 2 }, T + 1000);
+        expect(ids(await claim(store, "gw-a", T + 1001))).toEqual(["wh-a2"]);
+      });
+
+      it("lets no other instance claim a held delivery until its lease lapses", async () => {
+        const store = await openStore();
+        await store.heartbeat("gw-a", 60_000);
+        await store.heartbeat("gw-b", 60_000);
+        await store.enqueueWebhook(delivery("wh-1", "up-1", ALICE, T));
+        expect(ids(await claim(store, "gw-a"))).toEqual(["wh-1"]);
+        expect(await claim(store, "gw-b", T + LEASE - 1)).toEqual([]);
+        expect(await claim(store, "gw-a", T + LEASE - 1)).toEqual([]);
+        // only the holder may retry or release it; anyone's delivery counts
+        expect(await store.finishWebhook("wh-1", "gw-b", { state: "retry", attempts: 1, nextAt: T }, T)).toBe(
+          false,
+        );
+        expect(await store.finishWebhook("wh-1", "gw-b", { state: "released" }, T)).toBe(false);
+        expect(ids(await claim(store, "gw-b", T + LEASE))).toEqual(["wh-1"]);
+        expect(
+          await store.finishWebhook("wh-1", "gw-a", { state: "delivered", attempts: 1 }, T + LEASE),
+        ).toBe(true);
+        // the late holder's outcome no longer applies
+        expect(await store.finishWebhook("wh-1", "gw-b", { state: "retry", attempts: 2, nextAt: T }, T)).toBe(
+          false,
+        );
+        expect(await claim(store, "gw-b", T + 3 * LEASE)).toEqual([]);
+      });
+
+      it("hands a released delivery out again at once, and passes over skipped owners", async () => {
+        const store = await openStore();
+        await store.enqueueWebhook(delivery("wh-a", "up-a", ALICE, T));
+        await store.enqueueWebhook(delivery("wh-b", "up-b", BOB, T + 1));
+        expect(ids(await claim(store, "gw-a", T + 2, { skip: [ALICE] }))).toEqual(["wh-b"]);
+        expect(ids(await claim(store, "gw-a", T + 2, { limit: 1 }))).toEqual(["wh-a"]);
+        expect(await store.finishWebhook("wh-a", "gw-a", { state: "released" }, T + 2)).toBe(true);
+        expect(ids(await claim(store, "gw-a", T + 2))).toEqual(["wh-a"]);
+        expect(await claim(store, "gw-a", T + 2, { limit: 0 })).toEqual([]);
+      });
+
+      it("lets exactly one of two instances claim each of 30 deliveries when they race", async () => {
+        const store = await openStore();
+        await store.heartbeat("gw-a", 60_000);
+        await store.heartbeat("gw-b", 60_000);
+        for (let i = 0; i < 30; i++) await store.enqueueWebhook(delivery(`wh-${i}`, `up-${i}`, ALICE, T + i));
+        const rounds = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => claim(store, i % 2 ? "gw-a" : "gw-b", T + 100, { limit: 4 })),
+        );
+        const claimed = rounds.flatMap(ids);
+        expect(new Set(claimed).size).toBe(claimed.length);
+        expect(claimed.length).toBe(30);
+      });
+
+      it("reports the backlog, keeps pending deliveries across reopen and prunes finished ones", async () => {
+        const store = await openStore();
+        await store.enqueueWebhook(delivery("wh-1", "up-1", ALICE, T - 5000));
+        await store.enqueueWebhook(delivery("wh-2", "up-2", BOB, T - 1000));
+        await store.enqueueWebhook(delivery("wh-3", "up-3", BOB, T));
+        expect(await store.webhookBacklog()).toEqual({ pending: 3, oldestCreatedAt: T - 5000 });
+        await claim(store, "gw-a", T, { limit: 1 });
+        await store.finishWebhook("wh-1", "gw-a", { state: "dropped", attempts: 0 }, T);
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.webhookBacklog()).toEqual({ pending: 2, oldestCreatedAt: T - 1000 });
+        expect(ids(await claim(reopened, "gw-b", T + 1))).toEqual(["wh-2", "wh-3"]);
+        expect(await reopened.pruneWebhooks(T + 1)).toBe(hooks.expiresClosedIntents ? 0 : 1);
+        // pruned or expired later, a finished delivery is still not enqueued again before that
+        expect(await reopened.enqueueWebhook(delivery("wh-2", "up-2", BOB, T))).toBe(false);
+      });
+    });
+
     describe("health", () => {
       it("pings while open and rejects after close", async () => {
         const store = await openStore();
@@ -332,6 +445,10 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
       });
     });
   });
+}
+
+function delivery(deliveryId: string, upstreamId: string, owner: string, createdAt: number) {
+  return { deliveryId, owner, upstreamId, payload: `{"activationId":1,"id":"${deliveryId}"}`, createdAt };
 }
 
 function intent(owner: string, createdAt: number) {

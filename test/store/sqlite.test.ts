@@ -54,6 +54,29 @@ describe("SqliteIdStore", () => {
     db.close();
   });
 
+  it("frees a webhook claim of a predecessor at once: one process per file, its heartbeat is gone", async () => {
+    const dir = tempDir();
+    const now = Date.now();
+    const first = openSqliteIdStore({ dataDir: dir });
+    await first.heartbeat("gw-old", 60_000);
+    await first.enqueueWebhook({
+      deliveryId: "wh-1",
+      owner: "o",
+      upstreamId: "up-1",
+      payload: "{}",
+      createdAt: now,
+    });
+    const claim = { now, leaseMs: 60_000, limit: 5 };
+    expect(await first.claimWebhooks({ ...claim, instance: "gw-old" })).toHaveLength(1);
+    await first.close(); // as kill -9 would leave it: the claim is still in the file
+    const second = openSqliteIdStore({ dataDir: dir });
+    await second.heartbeat("gw-new", 60_000);
+    expect(await second.claimWebhooks({ ...claim, instance: "gw-new" })).toMatchObject([
+      { deliveryId: "wh-1" },
+    ]);
+    await second.close();
+  });
+
   it("keeps every id it handed out when the process is killed with SIGKILL", async () => {
     const compiled = resolve("dist/store/sqlite.js");
     if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first`);

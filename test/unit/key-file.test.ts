@@ -2,17 +2,22 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ownerOf } from "../../src/common/owner.js";
 import {
   addKey,
   emptyKeyFile,
   generateGatewayKey,
   hashKey,
+  isWebhookUrl,
   KeyFileError,
   loadKeyResolver,
   parseKeyFile,
   readKeyFile,
   readKeyFileOrEmpty,
   revokeKey,
+  setWebhook,
+  watchKeyFile,
+  webhookHost,
   writeKeyFile,
 } from "../../src/keys/key-file.js";
 
@@ -33,10 +38,12 @@ describe("key file format", () => {
     expect(entry).toEqual({
       id: expect.stringMatching(/^gk_[0-9a-f]{8}$/),
       hash: hashKey(gatewayKey),
+      owner: ownerOf(gatewayKey),
       upstreamKey: UPSTREAM,
       label: "bot A",
       createdAt: "2026-01-02T03:04:05.000Z",
       revokedAt: null,
+      webhook: null,
     });
     const text = JSON.stringify(file);
     expect(text).not.toContain(gatewayKey);
@@ -159,5 +166,71 @@ describe("loadKeyResolver", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/not valid JSON/);
     expect(errors[0]).not.toContain("upstream-a");
+  });
+});
+
+describe("webhooks in the key file", () => {
+  const URL_A = "https://bot.example/hook?token=t0ken";
+
+  it("adds a key with a webhook: its URL and a fresh secret, and the owner hash that finds it", () => {
+    const { file, entry, gatewayKey } = addKey(emptyKeyFile(), { upstreamKey: UPSTREAM, webhookUrl: URL_A });
+    expect(entry.owner).toBe(ownerOf(gatewayKey));
+    expect(entry.webhook).toEqual({ url: URL_A, secret: expect.stringMatching(/^whsec_[0-9a-f]{48}$/) });
+    expect(parseKeyFile(JSON.stringify(file))).toEqual(file);
+    const other = addKey(file, { upstreamKey: UPSTREAM, webhookUrl: URL_A });
+    expect(other.entry.webhook!.secret).not.toBe(entry.webhook!.secret);
+  });
+
+  it("sets a webhook with a new secret each time, removes it, and refuses what it cannot do", () => {
+    const added = addKey(emptyKeyFile(), { upstreamKey: UPSTREAM });
+    const id = added.entry.id;
+    const set = setWebhook(added.file, id, URL_A);
+    const again = setWebhook(set.file, id, "http://10.0.0.5:8000/sms");
+    expect(again.entry.webhook!.url).toBe("http://10.0.0.5:8000/sms");
+    expect(again.entry.webhook!.secret).not.toBe(set.entry.webhook!.secret);
+    expect(setWebhook(again.file, id, null).entry.webhook).toBeNull();
+    expect(() => setWebhook(added.file, "gk_nope", URL_A)).toThrow(KeyFileError);
+    expect(() => setWebhook(added.file, id, "ftp://bot.example/")).toThrow(/http/);
+    const revoked = revokeKey(added.file, id).file;
+    expect(() => setWebhook(revoked, id, URL_A)).toThrow(/revoked/);
+  });
+
+  it("links a key issued before webhooks when given its gateway key, and only that one", () => {
+    const added = addKey(emptyKeyFile(), { upstreamKey: UPSTREAM });
+    const { owner: _, ...legacy } = added.entry;
+    const old = { ...added.file, keys: [legacy] };
+    expect(() => setWebhook(old, legacy.id, URL_A)).toThrow(/--gateway-key/);
+    expect(() => setWebhook(old, legacy.id, URL_A, { gatewayKey: generateGatewayKey() })).toThrow(/not the/);
+    const linked = setWebhook(old, legacy.id, URL_A, { gatewayKey: added.gatewayKey });
+    expect(linked.entry.owner).toBe(ownerOf(added.gatewayKey));
+  });
+
+  it("accepts only http(s) URLs with a host, and shows only the host", () => {
+    for (const ok of [URL_A, "http://127.0.0.1:9000/x", "https://h.example"])
+      expect(isWebhookUrl(ok)).toBe(true);
+    for (const bad of [
+      "",
+      "bot.example/hook",
+      "ftp://h/x",
+      "javascript:alert(1)",
+      "file:///etc/passwd",
+      "http://",
+    ])
+      expect(isWebhookUrl(bad), bad).toBe(false);
+    expect(webhookHost(URL_A)).toBe("bot.example");
+    expect(webhookHost("http://127.0.0.1:9000/x?k=1")).toBe("127.0.0.1:9000");
+  });
+
+  it("watchKeyFile answers the same object until the file changes", () => {
+    const path = tempPath();
+    writeKeyFile(path, addKey(emptyKeyFile(), { upstreamKey: UPSTREAM }).file);
+    let t = 0;
+    const current = watchKeyFile(path, { now: () => t });
+    const first = current();
+    t += 1000;
+    expect(current()).toBe(first);
+    writeKeyFile(path, addKey(first, { upstreamKey: UPSTREAM }).file);
+    t += 1000;
+    expect(current().keys).toHaveLength(2);
   });
 });
