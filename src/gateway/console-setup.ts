@@ -32,6 +32,8 @@ export async function setUpConsole(
     deps: GatewayDeps;
     metrics: Metrics;
     log: Logger;
+    /** the activations panel's webhook column: the last delivery outcome of an activation */
+    webhookState?: (owner: string, numericId: number) => string | undefined;
   },
 ): Promise<GatewayConsole | undefined> {
   const access = consoleAccess(config, wiring.embeddedSandbox);
@@ -48,8 +50,7 @@ export async function setUpConsole(
     upstreamKeyOf: (owner) => deps.keyRing.keyOf(owner),
     sandbox,
     upstreamTotals: () => wiring.metrics.upstreamTotals(),
-    // The activations panel's webhook column: give `webhookState: (owner, numericId) => …` (a short
-    // state such as "delivered" or "retrying 2/5") once webhooks are wired; without it the column is empty.
+    webhookState: wiring.webhookState,
   });
   gatewayConsole.start();
   wiring.log.info(

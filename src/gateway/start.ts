@@ -35,6 +35,7 @@ import { KeyGate } from "../upstream/key-gate.js";
 import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
 import type { Activation } from "../upstream/schemas.js";
 import { StatusShield } from "../upstream/status-shield.js";
+import { DeliveryStates } from "../webhooks/delivery-states.js";
 import { fixedWebhook, keyFileWebhooks, noWebhooks, type WebhookDirectory } from "../webhooks/directory.js";
 import { startWebhooks } from "../webhooks/wiring.js";
 import { createGatewayApp, type Readiness } from "./app.js";
@@ -327,6 +328,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   settler.start();
   tracker?.start();
   const webhookOwners = webhookDirectory(config);
+  const webhookStates = new DeliveryStates();
   const webhooks = startWebhooks({
     ids,
     events,
@@ -341,7 +343,10 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
       perReceiver: config.WEBHOOK_CONCURRENCY,
     },
     log,
-    onResult: (result) => metrics.webhookResult(result),
+    onResult: (result, delivery) => {
+      metrics.webhookResult(result);
+      webhookStates.record(result, delivery);
+    },
   });
   metrics.webhookBacklog(() => ids.webhookBacklog());
   const gatewayConsole = await setUpConsole(config, {
@@ -351,6 +356,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     deps,
     metrics,
     log,
+    webhookState: (owner, numericId) => webhookStates.stateOf(owner, numericId),
   });
   const app = createGatewayApp({
     deps,

@@ -35,7 +35,11 @@ export interface DispatcherOptions {
   instance: string;
   settings: DispatcherSettings;
   log: Logger;
-  onResult?: (result: DeliveryResult) => void;
+  /** how each attempt ended, with the delivery it was (owner, payload, attempts made) */
+  onResult?: (
+    result: DeliveryResult,
+    delivery: Pick<WebhookDelivery, "owner" | "payload" | "attempts">,
+  ) => void;
   /** the HTTP POST (tests replace it) */
   post?: (url: string, opts: PostOptions) => Promise<SendResult>;
   now?: () => number;
@@ -103,7 +107,7 @@ export class WebhookDispatcher {
         { deliveryId: delivery.deliveryId },
         "webhook outbox unreachable: delivery not written",
       );
-      this.opts.onResult?.("dropped");
+      this.opts.onResult?.("dropped", { ...delivery, attempts: 0 });
       return;
     }
     this.unwritten.set(delivery.deliveryId, delivery);
@@ -209,7 +213,7 @@ export class WebhookDispatcher {
     if (!target) {
       await this.finish(delivery, { state: "dropped", attempts: delivery.attempts });
       this.opts.log.info({ deliveryId: delivery.deliveryId }, "webhook dropped: its key has no webhook now");
-      this.opts.onResult?.("dropped");
+      this.opts.onResult?.("dropped", delivery);
       return;
     }
     const receiver = receiverOf(target.url);
@@ -265,14 +269,14 @@ export class WebhookDispatcher {
     if (result.ok) {
       await this.finish(delivery, { state: "delivered", attempts });
       log.info(facts, "webhook delivered");
-      this.opts.onResult?.("delivered");
+      this.opts.onResult?.("delivered", { ...delivery, attempts });
       return;
     }
     const delay = retryDelayMs(settings.retryS, attempts, this.random);
     if (delay === undefined) {
       await this.finish(delivery, { state: "given_up", attempts });
       log.warn({ ...facts, reason: result.reason }, "webhook given up");
-      this.opts.onResult?.("given_up");
+      this.opts.onResult?.("given_up", { ...delivery, attempts });
       return;
     }
     await this.finish(delivery, { state: "retry", attempts, nextAt: this.now() + delay });
@@ -280,7 +284,7 @@ export class WebhookDispatcher {
       { ...facts, reason: result.reason, retryInS: Math.round(delay / 1000) },
       "webhook attempt failed",
     );
-    this.opts.onResult?.("retried");
+    this.opts.onResult?.("retried", { ...delivery, attempts });
   }
 
   private finish(delivery: WebhookDelivery, outcome: WebhookOutcome): Promise<boolean> {

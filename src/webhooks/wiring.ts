@@ -4,7 +4,7 @@ import type { CountryTable } from "../mapping/countries.js";
 import type { IdStore } from "../store/id-store.js";
 import type { ActivationTracker } from "../tracker/tracker.js";
 import type { WebhookDirectory } from "./directory.js";
-import { type DeliveryResult, type DispatcherSettings, WebhookDispatcher } from "./dispatcher.js";
+import { type DispatcherOptions, type DispatcherSettings, WebhookDispatcher } from "./dispatcher.js";
 import { WebhookSource } from "./source.js";
 
 export interface WebhooksWiring {
@@ -19,7 +19,7 @@ export interface WebhooksWiring {
   instance: string;
   settings: DispatcherSettings;
   log: Logger;
-  onResult?: (result: DeliveryResult) => void;
+  onResult?: DispatcherOptions["onResult"];
 }
 
 export interface RunningWebhooks {
