@@ -13,6 +13,7 @@ import { benchProcesses, buy, createTable, log, ROOT, removeTmpDirs, round, snap
 import * as addedLatency from "./scenarios/added-latency.mjs";
 import * as cachedCatalogue from "./scenarios/cached-catalogue.mjs";
 import * as coldCatalogue from "./scenarios/cold-catalogue.mjs";
+import * as consoleOverhead from "./scenarios/console-overhead.mjs";
 import * as fleet from "./scenarios/fleet.mjs";
 import * as fleet10k from "./scenarios/fleet10k.mjs";
 import * as memory from "./scenarios/memory.mjs";
@@ -29,6 +30,7 @@ const SCENARIOS = [
   [6, "memory", "memory and id-store lookups", memory],
   [7, "fleet", "fleet: 20 keys × 50 activations polled every second, tracker vs shield", fleet],
   [8, "fleet10k", "fleet of 10k: 100 keys × 100 activations polled every 5 s", fleet10k],
+  [9, "consoleOverhead", "console overhead: CPU per request, console off vs recording with a viewer", consoleOverhead],
 ];
 
 const args = process.argv.slice(2);

@@ -1,14 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addKey, emptyKeyFile, writeKeyFile } from "../../src/keys/key-file.js";
 import {
   callerOf,
   expectMoneySettled,
   FLEET_GATEWAY_ENV,
   runFleet,
   startFleetSandbox,
+  twoGatewayKeys,
 } from "../helpers/fleet.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { seededRandom } from "../helpers/random.js";
@@ -22,20 +19,14 @@ import type { TestSandbox } from "../helpers/sandbox.js";
 const UPSTREAM_KEY = "fleet-keys-upstream-00000000000000";
 let sb: TestSandbox;
 let gw: TestGateway;
-let buyerKey: string;
-let listerKey: string;
+let keys: ReturnType<typeof twoGatewayKeys>;
 
 beforeAll(async () => {
   sb = await startFleetSandbox(UPSTREAM_KEY, { salt: 3 });
-  const buyer = addKey(emptyKeyFile(), { upstreamKey: UPSTREAM_KEY, label: "buyer" });
-  const lister = addKey(buyer.file, { upstreamKey: UPSTREAM_KEY, label: "lister" });
-  const keysFile = join(mkdtempSync(join(tmpdir(), "fleet-keys-")), "keys.json");
-  writeKeyFile(keysFile, lister.file);
-  buyerKey = buyer.gatewayKey;
-  listerKey = lister.gatewayKey;
+  keys = twoGatewayKeys(UPSTREAM_KEY);
   gw = await startTestGateway({
     upstreamUrl: sb.baseUrl,
-    env: { ...FLEET_GATEWAY_ENV, KEYS_FILE: keysFile },
+    env: { ...FLEET_GATEWAY_ENV, KEYS_FILE: keys.keysFile },
   });
 });
 afterAll(async () => {
@@ -48,17 +39,21 @@ describe("two gateway keys on one upstream key: one buys, one lists", () => {
     const fleet = await runFleet({
       buyers: 6,
       durationMs: 15_000,
-      buyerCall: callerOf(gw, buyerKey),
-      monitorCall: callerOf(gw, listerKey),
+      buyerCall: callerOf(gw, keys.buyerKey),
+      monitorCall: callerOf(gw, keys.listerKey),
       random: seededRandom(4),
     });
     expect(fleet.handed.size).toBeGreaterThan(10);
     expect(fleet.monitorListings).toBeGreaterThan(10);
     expect([...fleet.monitorSaw]).toEqual([]);
     // and the buyer's own listing shows its own numbers
-    const own = await callerOf(gw, buyerKey)({ action: "getHistory" });
+    const own = await callerOf(gw, keys.buyerKey)({ action: "getHistory" });
     expect(JSON.parse(own!).length).toBeGreaterThan(0);
 
-    await expectMoneySettled(sb, gw.running.deps.ids, fleet, { upstreamKey: UPSTREAM_KEY, buyerKey });
+    await expectMoneySettled(sb, gw.running.deps.ids, fleet, {
+      upstreamKey: UPSTREAM_KEY,
+      buyerKey: keys.buyerKey,
+      buyerCall: callerOf(gw, keys.buyerKey),
+    });
   }, 120_000);
 });

@@ -41,6 +41,9 @@ describe("8 buyers and a monitor listing every 250 ms, purchase answers late or 
     expect(fleet.monitorListings).toBeGreaterThan(10);
     // No purchase ended in ERROR_SQL because a listing had taken it: each lost answer was
     // reconciled (handed to its bot), or refunded when it could not be.
-    await expectMoneySettled(sb, gw.running.deps.ids, fleet, { upstreamKey: KEY });
+    await expectMoneySettled(sb, gw.running.deps.ids, fleet, {
+      upstreamKey: KEY,
+      buyerCall: callerOf(gw, KEY),
+    });
   }, 120_000);
 });

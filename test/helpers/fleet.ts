@@ -3,8 +3,12 @@
  * complete or cancel) and a monitor listing getActiveActivations / getHistory, with seeded choices.
  * Afterwards `checkMoney` compares what the sandbox sold with what the bots were handed.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
+import { addKey, emptyKeyFile, writeKeyFile } from "../../src/keys/key-file.js";
 import { type FaultRule, faultRuleSchema } from "../../src/sandbox/faults.js";
 import type { IdStore } from "../../src/store/id-store.js";
 import { seededRandom } from "./random.js";
@@ -51,6 +55,19 @@ export function startFleetSandbox(apiKey: string, opts: { salt: number; smsDelay
       faults: LATE_AND_LOST,
     },
   });
+}
+
+/** Two gateway keys ("buyer", "lister") on one upstream key, in a fresh KEYS_FILE. */
+export function twoGatewayKeys(upstreamKey: string): {
+  keysFile: string;
+  buyerKey: string;
+  listerKey: string;
+} {
+  const buyer = addKey(emptyKeyFile(), { upstreamKey, label: "buyer" });
+  const lister = addKey(buyer.file, { upstreamKey, label: "lister" });
+  const keysFile = join(mkdtempSync(join(tmpdir(), "fleet-keys-")), "keys.json");
+  writeKeyFile(keysFile, lister.file);
+  return { keysFile, buyerKey: buyer.gatewayKey, listerKey: lister.gatewayKey };
 }
 
 export interface FleetOptions {
@@ -165,57 +182,77 @@ export function listedIds(answer: string | undefined): string[] {
 
 /**
  * Waits until the gateway settled every purchase intent, then checks the money: every activation
- * sold to `upstreamKey` handed to exactly one bot (of `buyerKey`) or refunded.
+ * sold to `upstreamKey` handed to exactly one bot (of `buyerKey`), refunded, or kept (a code arrived
+ * before it could be cancelled: then it is mapped to the buyer and in the buyer's own listing).
  */
 export async function expectMoneySettled(
   sb: TestSandbox,
   ids: IdStore,
   fleet: FleetResult,
-  keys: { upstreamKey: string; buyerKey?: string },
+  keys: { upstreamKey: string; buyerKey?: string; buyerCall: LegacyCall },
 ) {
   await waitFor("every purchase intent settled", async () => (await ids.openIntents()).length === 0, {
     timeoutMs: 60_000,
     everyMs: 100,
   });
   const owner = ownerOf(keys.buyerKey ?? keys.upstreamKey);
-  const money = await checkMoney(
-    sb,
-    keys.upstreamKey,
-    fleet,
-    async (id) => (await ids.resolve(Number(id), owner))?.upstreamId,
-  );
-  expect(money.handed + money.refundedUnhanded).toBe(money.sold);
+  const money = await checkMoney(sb, keys.upstreamKey, fleet, {
+    upstreamIdOf: async (id) => (await ids.resolve(Number(id), owner))?.upstreamId,
+    keptId: async (upstreamId) => {
+      const record = await ids.findByUpstream(upstreamId, owner);
+      return record && String(record.numericId);
+    },
+    ownerListing: async () => new Set(listedIds(await keys.buyerCall({ action: "getActiveActivations" }))),
+  });
+  expect(money.handed + money.refundedUnhanded + money.keptListed).toBe(money.sold);
+  // FLEET_MONEY_REPORT=1 prints how each activation sold ended (handed, refunded, kept)
+  if (process.env.FLEET_MONEY_REPORT) console.log("money", JSON.stringify(money));
   return money;
 }
 
 const REFUNDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
 
 /**
- * Every activation the sandbox sold to `apiKey` was handed to exactly one bot, or refunded:
- * nothing charged and handed to no one. `upstreamIdOf` maps a handed legacy id to its activation.
+ * Every activation the sandbox sold to `apiKey` was handed to exactly one bot, refunded, or kept:
+ * nothing charged that its owner cannot see. `upstreamIdOf` maps a handed legacy id to its
+ * activation; `keptId` an activation no bot was handed to its legacy id (when mapped to the
+ * owner), which `ownerListing` (getActiveActivations) must show.
  */
 export async function checkMoney(
   sb: TestSandbox,
   apiKey: string,
   fleet: FleetResult,
-  upstreamIdOf: (numericId: string) => Promise<string | undefined>,
-): Promise<{ sold: number; handed: number; refundedUnhanded: number }> {
+  lookups: {
+    upstreamIdOf: (numericId: string) => Promise<string | undefined>;
+    keptId: (upstreamId: string) => Promise<string | undefined>;
+    ownerListing: () => Promise<Set<string>>;
+  },
+): Promise<{ sold: number; handed: number; refundedUnhanded: number; keptListed: number }> {
   for (const [id, times] of fleet.handed) expect(times, `id ${id} handed to ${times} bots`).toBe(1);
   const handedUpstream = new Set<string>();
   for (const id of fleet.handed.keys()) {
-    const upstreamId = await upstreamIdOf(id);
+    const upstreamId = await lookups.upstreamIdOf(id);
     expect(upstreamId, `handed id ${id} resolves`).toBeDefined();
     expect(handedUpstream.has(upstreamId!), `two ids for ${upstreamId}`).toBe(false);
     handedUpstream.add(upstreamId!);
   }
   const sold = await sb.control.activations(apiKey);
   let refundedUnhanded = 0;
+  let keptListed = 0;
+  let listing: Set<string> | undefined;
   for (const a of sold) {
     if (handedUpstream.has(a.id)) continue;
-    expect(REFUNDED.has(a.status), `activation ${a.id} is ${a.status}: charged and handed to no bot`).toBe(
-      true,
-    );
-    refundedUnhanded += 1;
+    if (REFUNDED.has(a.status)) {
+      refundedUnhanded += 1;
+      continue;
+    }
+    const id = await lookups.keptId(a.id);
+    listing ??= await lookups.ownerListing();
+    expect(
+      id !== undefined && listing.has(id),
+      `activation ${a.id} is ${a.status}: charged, handed to no bot and not in its owner's listing`,
+    ).toBe(true);
+    keptListed += 1;
   }
-  return { sold: sold.length, handed: handedUpstream.size, refundedUnhanded };
+  return { sold: sold.length, handed: handedUpstream.size, refundedUnhanded, keptListed };
 }
