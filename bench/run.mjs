@@ -30,7 +30,7 @@ const SCENARIOS = [
   [6, "memory", "memory and id-store lookups", memory],
   [7, "fleet", "fleet: 20 keys × 50 activations polled every second, tracker vs shield", fleet],
   [8, "fleet10k", "fleet of 10k: 100 keys × 100 activations polled every 5 s", fleet10k],
-  [9, "consoleOverhead", "console overhead: CPU per request, console off vs recording with a viewer", consoleOverhead],
+  [9, "consoleOverhead", "console overhead: CPU per request, off vs recording", consoleOverhead],
 ];
 
 const args = process.argv.slice(2);
