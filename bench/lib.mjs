@@ -25,8 +25,8 @@ export const log = (line) =>
 
 /**
  * Others rebuild dist/ (rm -rf dist && tsc) while the bench runs: run every process from a private
- * copy of dist/ next to a link to fixtures/ (dist resolves fixtures as ../fixtures), inside the
- * repository so node_modules resolves as usual.
+ * copy of dist/ next to links to fixtures/ and src/console/public/ (dist resolves them relative to
+ * itself), inside the repository so node_modules resolves as usual.
  */
 export function snapshotDist() {
   const dir = join(ROOT, ".tmp", `bench-${process.pid}`);
@@ -34,6 +34,9 @@ export function snapshotDist() {
   mkdirSync(dir, { recursive: true });
   cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
   symlinkSync(join(ROOT, "fixtures"), join(dir, "fixtures"));
+  // the console's static page is read from src/console/public beside dist (no front-end build)
+  mkdirSync(join(dir, "src/console"), { recursive: true });
+  symlinkSync(join(ROOT, "src/console/public"), join(dir, "src/console/public"));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.on("exit", remove); // also when the run is interrupted or dist/ is incomplete
   for (const f of ["main.js", "sandbox/main.js", "store/sqlite.js", "common/owner.js"]) {

@@ -1,5 +1,5 @@
 // Profiles the gateway under one bench load and prints its top self-time functions.
-//   node bench/profile.mjs [getStatus|getStatusCached|getPrices|fleet] [seconds]
+//   node bench/profile.mjs [getStatus|getStatusCached|getPrices|fleet] [seconds] [--console]
 // getStatus: shield off (STATUS_CACHE_MS=0), the translation path of scenarios 1 and 2;
 // getStatusCached: shield at 1 s (the storm's path); getPrices: the warm catalogue. The tracker is
 // off (TRACK_INTERVAL_MS=0) in these: they are the per-activation read paths. fleet: scenario 7's
@@ -13,8 +13,11 @@ import { join } from "node:path";
 import { agentsPerKey, fleetKeys, seedFleet, startFleetSandbox } from "./fleet.mjs";
 import { benchProcesses, buy, cannon, json, KEY, log, paced, snapshotDist } from "./lib.mjs";
 
-const what = process.argv[2] ?? "getStatus";
-const seconds = Number(process.argv[3] ?? 10);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const what = positional[0] ?? "getStatus";
+const seconds = Number(positional[1] ?? 10);
+// --console: the console records (CONSOLE_TOKEN set), as in scenario 9
+const withConsole = process.argv.includes("--console");
 
 const snap = snapshotDist();
 const dir = mkdtempSync(join(os.tmpdir(), "smsgw-prof-"));
@@ -38,6 +41,7 @@ try {
       STATUS_CACHE_MS: what === "getStatusCached" ? "1000" : "0",
       // the per-activation read path, not the tracker's (but for the fleet)
       TRACK_INTERVAL_MS: what === "fleet" ? "1000" : "0",
+      ...(withConsole && { CONSOLE_TOKEN: "profile-console-token-01" }),
     },
     ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
   );

@@ -27,8 +27,13 @@ const MAX_KEYS = 10_000;
 /** `2026-11-29` for an instant (UTC). */
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+const DAY_MS = 86_400_000;
+
 export class KeysSeen {
   private readonly byOwner = new Map<string, KeyEntry>();
+  /** the current UTC day and when it ends: formatting a date on every request is not free */
+  private day = "";
+  private dayEndsAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -75,8 +80,17 @@ export class KeysSeen {
     });
   }
 
+  private currentDay(): string {
+    const now = this.now();
+    if (now >= this.dayEndsAt || now < this.dayEndsAt - DAY_MS) {
+      this.day = utcDay(now);
+      this.dayEndsAt = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
+    }
+    return this.day;
+  }
+
   private entry(owner: string): KeyEntry {
-    const day = utcDay(this.now());
+    const day = this.currentDay();
     let entry = this.byOwner.get(owner);
     if (!entry) {
       if (this.byOwner.size >= MAX_KEYS) {

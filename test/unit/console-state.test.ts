@@ -149,6 +149,20 @@ describe("ActivationBoard and per-key figures", () => {
     expect(keys.rows()).toEqual([]);
     expect(board.get(1)).toBeDefined();
   });
+
+  it("starts a key's figures afresh at midnight UTC, and again if the clock is set back a day", () => {
+    let now = Date.parse("2026-11-29T23:59:59.900Z");
+    const keys = new KeysSeen(() => now);
+    const owner = "e".repeat(40);
+    keys.sawRequest(owner, undefined, 3);
+    keys.sawRequest(owner, undefined, 2);
+    expect(keys.today(owner).calls).toBe(5);
+    now = Date.parse("2026-11-30T00:00:00.000Z");
+    expect(keys.today(owner).calls).toBe(0);
+    keys.sawRequest(owner, undefined, 1);
+    now = Date.parse("2026-11-29T12:00:00.000Z");
+    expect(keys.today(owner).calls).toBe(0);
+  });
 });
 
 describe("TrafficRecorder", () => {
