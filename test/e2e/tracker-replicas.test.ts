@@ -8,6 +8,7 @@ import { rawRequest } from "../helpers/gateway.js";
 import { httpCall } from "../helpers/ops.js";
 import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
+import { report } from "../helpers/report.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -94,6 +95,7 @@ describe("the tracker with two replicas on one Redis", () => {
     }
     const intervals = (Date.now() - started) / INTERVAL_MS;
     const perKeyPerInterval = (await lists()) / KEYS.length / intervals;
+    report("two replicas on one Redis", { intervals, perKeyPerInterval });
     expect(perKeyPerInterval).toBeLessThanOrEqual(1.2); // two replicas without a lease would make 2
     expect(perKeyPerInterval).toBeGreaterThan(0.3);
   }, 60_000);
@@ -124,6 +126,7 @@ describe("the tracker with two replicas on one Redis", () => {
       (await leaseOf(key)) === instances[1 - holderIndex] ? true : undefined,
     );
     const takeoverMs = Date.now() - killedAt;
+    report("lease holder killed", { takeoverMs, intervalMs: INTERVAL_MS });
     // the lease lapses 3 intervals after its last renewal; bounded generously for a busy machine
     expect(takeoverMs).toBeLessThan(10 * (3 * INTERVAL_MS + 1000));
     const upstreamIds = (await sb.control.activations(key)).map((a) => a.id);

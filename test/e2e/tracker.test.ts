@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { seededRandom } from "../helpers/random.js";
+import { report } from "../helpers/report.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -86,6 +87,14 @@ describe("3 keys × 30 activations polled concurrently for 10 s", () => {
     const seconds = (Date.now() - started) / 1000;
     expect(wrong).toEqual([]);
     const stats = await requests(sb);
+    report("3 keys × 30 activations polled", {
+      seconds,
+      polls: bought.length,
+      listCalls: stats[LIST] ?? 0,
+      bound: KEYS.length * (seconds / 1 + 2),
+      individualReads: stats[READ] ?? 0,
+      smsDelivered: codes.size,
+    });
     expect(stats[LIST] ?? 0).toBeLessThanOrEqual(KEYS.length * (seconds / 1 + 2));
     expect(stats[LIST] ?? 0).toBeGreaterThan(0);
     expect(stats[READ] ?? 0).toBe(0); // every activation was seeded by its purchase; none ended

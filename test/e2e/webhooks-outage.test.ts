@@ -4,6 +4,7 @@ import { verifyWebhook } from "../../src/webhooks/signature.js";
 import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { mulberry32 as seededRandom } from "../helpers/random.js";
 import { type ReceivedHook, startReceiver, type TestReceiver } from "../helpers/receiver.js";
+import { report } from "../helpers/report.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -129,6 +130,12 @@ describe("a receiver down for ~30 s", () => {
     );
 
     const accepted = rx.accepted();
+    report("receiver down, then back", {
+      outageS: Math.round((Date.now() - downSince) / 1000),
+      attempts: rx.requests.length,
+      accepted: accepted.length,
+      expected: expected.length,
+    });
     const byId = new Map<string, ReceivedHook[]>();
     for (const hook of accepted) byId.set(hook.id, [...(byId.get(hook.id) ?? []), hook]);
     for (const [id, hooks] of byId) {

@@ -9,6 +9,7 @@ import { verifyWebhook } from "../../src/webhooks/signature.js";
 import { parseAccessNumber, startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { mulberry32 as seededRandom } from "../helpers/random.js";
 import { type ReceivedHook, startReceiver, type TestReceiver } from "../helpers/receiver.js";
+import { report } from "../helpers/report.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -160,6 +161,11 @@ describe("an SMS reaches the key's receiver with no bot polling", () => {
     expect(first.at).toBeGreaterThanOrEqual(smsAt);
     expect(listsAtDelivery - listsAtSms).toBeLessThanOrEqual(2);
     expect(first.at - smsAt).toBeLessThan(10 * (INTERVAL_MS + 1000));
+    report("SMS → webhook", {
+      ms: first.at - smsAt,
+      intervalMs: INTERVAL_MS,
+      lists: listsAtDelivery - listsAtSms,
+    });
     // no bot polled, and the gateway read no activation by itself
     expect(await count(READ)).toBe(readsBefore);
     expect(await metric("smsgw_legacy_requests_total")).toBe(legacyBefore);

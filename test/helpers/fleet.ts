@@ -12,6 +12,7 @@ import { addKey, emptyKeyFile, writeKeyFile } from "../../src/keys/key-file.js";
 import { type FaultRule, faultRuleSchema } from "../../src/sandbox/faults.js";
 import type { IdStore } from "../../src/store/id-store.js";
 import { seededRandom } from "./random.js";
+import { report } from "./report.js";
 import type { TestSandbox } from "./sandbox.js";
 import { startTestSandbox } from "./sandbox.js";
 import { waitFor } from "./wait.js";
@@ -205,8 +206,7 @@ export async function expectMoneySettled(
     ownerListing: async () => new Set(listedIds(await keys.buyerCall({ action: "getActiveActivations" }))),
   });
   expect(money.handed + money.refundedUnhanded + money.keptListed).toBe(money.sold);
-  // FLEET_MONEY_REPORT=1 prints how each activation sold ended (handed, refunded, kept)
-  if (process.env.FLEET_MONEY_REPORT) console.log("money", JSON.stringify(money));
+  report("how each activation sold ended", money);
   return money;
 }
 
