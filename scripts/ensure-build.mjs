@@ -6,12 +6,13 @@
  * `--check` only says whether a build is due (exit 1) or not (exit 0).
  *
  * The inputs' fingerprint (a hash of every file under src/, the tsconfig files and package.json)
- * is written to dist/.build-stamp after a successful build; a build is `rm -rf dist` then tsc.
+ * is written to dist/.build-stamp after a successful build; a build compiles into a fresh directory
+ * beside dist/ and swaps it in.
  * Prints one line to stderr when it builds, nothing otherwise; tsc's own output goes to stderr.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +56,8 @@ function readStamp() {
   }
 }
 
-function build(reason) {
+/** Compiles src/ into a fresh dist/ carrying `stamp` (the fingerprint of what it was built from). */
+function build(reason, stamp) {
   let tsc;
   try {
     tsc = createRequire(join(ROOT, "package.json")).resolve("typescript/bin/tsc");
@@ -64,16 +66,25 @@ function build(reason) {
     process.exit(1);
   }
   process.stderr.write(`building dist/ (${reason})…\n`);
-  rmSync(DIST, { recursive: true, force: true });
+  // Built beside dist/ and swapped in whole: a gateway or test already running from dist/ (another
+  // `npm test` in this checkout, say) never sees it half-written.
+  const next = `${DIST}.next-${process.pid}`;
+  const old = `${DIST}.old-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
   // tsc reports on stdout: keep stdout for the command that follows (e.g. the key `keys add` prints).
-  const run = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
+  const run = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", next], {
     cwd: ROOT,
     stdio: ["ignore", 2, 2],
   });
   if (run.status !== 0) {
+    rmSync(next, { recursive: true, force: true });
     process.stderr.write(`build failed (tsc exit ${run.status ?? run.signal})\n`);
     process.exit(1);
   }
+  writeFileSync(join(next, ".build-stamp"), `${stamp}\n`);
+  if (existsSync(DIST)) renameSync(DIST, old);
+  renameSync(next, DIST);
+  rmSync(old, { recursive: true, force: true });
 }
 
 const force = process.argv.includes("--force");
@@ -94,9 +105,9 @@ if (checkOnly) {
   process.exit(stamp === before ? 0 : 1);
 }
 if (force || stamp !== before) {
+  // The fingerprint taken before tsc ran: an edit made during the build shows up as a change next time.
   build(
     force ? "npm run build" : stamp === undefined ? "no build yet" : "sources changed since the last build",
+    before,
   );
-  // The fingerprint taken before tsc ran: an edit made during the build shows up as a change next time.
-  writeFileSync(STAMP, `${before}\n`);
 }

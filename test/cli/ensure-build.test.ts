@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -65,7 +66,8 @@ function ensure(dir: string, ...args: string[]) {
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-/** A file only a build removes (a build starts with `rm -rf dist`). */
+/** A file only a build removes (a build replaces dist/ whole). */
+const leftovers = (dir: string) => readdirSync(dir).filter((name) => name.startsWith("dist."));
 const mark = (dir: string) => writeFileSync(join(dir, "dist/untouched"), "");
 const rebuilt = (dir: string) => !existsSync(join(dir, "dist/untouched"));
 
@@ -132,6 +134,9 @@ describe("ensure-build (a tiny project)", () => {
     expect(failed.stderr).toMatch(/error TS2322/);
     expect(failed.stderr).toMatch(/build failed/);
     expect(ensure(dir, "--check").status).toBe(1);
+    // what was built last is still there for whatever runs from dist/ now; nothing half-built beside it
+    expect(readFileSync(join(dir, "dist/a.js"), "utf8")).toContain('"second"');
+    expect(leftovers(dir)).toEqual([]);
 
     writeFileSync(join(dir, "src/a.ts"), 'export const a: string = "third";\n');
     expect(ensure(dir).status).toBe(0);
@@ -139,6 +144,7 @@ describe("ensure-build (a tiny project)", () => {
     const forced = ensure(dir, "--force");
     expect(forced.stderr).toBe("building dist/ (npm run build)…\n");
     expect(rebuilt(dir)).toBe(true);
+    expect(leftovers(dir)).toEqual([]);
   });
 });
 
@@ -147,7 +153,7 @@ describe("the project's own scripts", () => {
     scripts: Record<string, string>;
   };
 
-  it("build once: npm install builds, the commands rebuild only when needed, npm test always", () => {
+  it("build once: npm install builds, the commands and npm test rebuild only when needed", () => {
     expect(pkg.scripts.prepare).toBe("node scripts/ensure-build.mjs");
     for (const command of ["start", "sandbox", "keys", "probe"]) {
       expect(pkg.scripts[`pre${command}`], command).toBe("node scripts/ensure-build.mjs");
@@ -155,7 +161,8 @@ describe("the project's own scripts", () => {
       expect(pkg.scripts[command], command).toMatch(/^exec node dist\//);
     }
     expect(pkg.scripts.build).toBe("node scripts/ensure-build.mjs --force");
-    expect(pkg.scripts.pretest).toBe("npm run build");
+    // two `npm test` side by side in one checkout: neither rebuilds dist/ under the other
+    expect(pkg.scripts.pretest).toBe("node scripts/ensure-build.mjs");
   });
 
   it("after npm test's build, `npm run -s keys` answers without building", () => {
