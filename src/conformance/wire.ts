@@ -1,3 +1,5 @@
+import { parseJsonOrUndefined } from "../common/json.js";
+
 /** What a check sends, what it gets back, and the small parsers every check shares. */
 
 /** One request to the endpoint. Values in `query` and `form` are sent exactly as written. */
@@ -74,12 +76,7 @@ export function describeExchange(ex: Exchange, opts: { contentType?: boolean } =
 
 /** The answer as JSON, or undefined when it is not JSON (a bare token, HTML, …). */
 export function parseJson(body: string): unknown {
-  if (!/^[[{]/.test(body)) return undefined;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
+  return /^[[{]/.test(body) ? parseJsonOrUndefined(body) : undefined;
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>

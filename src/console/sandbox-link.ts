@@ -1,3 +1,5 @@
+import { parseJsonOrUndefined } from "../common/json.js";
+
 /**
  * The console's line to a sandbox upstream's control routes (docs/native-api.md §8.3), beside its
  * `/api/v1`. Answers are handed back as the sandbox gave them, except that nothing a route echoes
@@ -83,13 +85,7 @@ export class SandboxLink {
       ...(json !== undefined && { body: JSON.stringify(json) }),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
+    const body = parseJsonOrUndefined(await res.text());
     return { status: res.status, body } as SandboxAnswer;
   }
 }

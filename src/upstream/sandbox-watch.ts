@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { parseJsonOrUndefined } from "../common/json.js";
 
 /**
  * When the upstream is a sandbox, its catalogue changes (`PUT /sandbox/offers`) show at once instead
@@ -136,13 +137,7 @@ export class SandboxCatalogWatch {
     // The sandbox answers a poll within waitMs; a connection that says nothing for longer is dead.
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.waitMs + 15_000)]);
     const res = await fetch(url, { signal, headers: { accept: "application/json" } });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
+    const body = parseJsonOrUndefined(await res.text());
     return { status: res.status, body };
   }
 
