@@ -152,6 +152,37 @@ function everyAnswer(
 
 const isVerdict = (v: unknown): v is Verdict => isObject(v) && typeof v.result === "string";
 const NOT_BOUGHT = new Set(["NO_NUMBERS", "NO_BALANCE"]);
+
+interface Bought {
+  ex: Exchange;
+  seen: string;
+  price: number;
+  purchase: Purchase | undefined;
+}
+
+/**
+ * Buys the target with `action` within what is left of --max-spend and records the price paid on
+ * the purchase; a SKIP when nothing is bought (over budget, no numbers, no balance).
+ */
+async function buyWithinBudget(
+  ctx: CheckContext,
+  action: "getNumber" | "getNumberV2",
+): Promise<Bought | Verdict> {
+  const budget = await beforeBuying(ctx, action);
+  if (isVerdict(budget)) return budget;
+  const { service, country } = ctx.target;
+  const ex = await ctx.send({
+    query: `${ctx.k}&action=${action}&service=${enc(service)}&country=${enc(country)}&maxPrice=${budget.maxPrice}`,
+    purchase: true,
+  });
+  const seen = describeExchange(ex);
+  if (/^WRONG_MAX_PRICE:/.test(ex.body))
+    return skip(`${seen} — the current price is above what is left of --max-spend: nothing bought`);
+  const purchase = ctx.purchases.find((x) => x.via === action);
+  if (purchase) purchase.cost ??= budget.price;
+  if (NOT_BOUGHT.has(ex.body)) return skip(`${seen} — nothing bought`);
+  return { ex, seen, price: budget.price, purchase };
+}
 const bought = (ctx: CheckContext): Purchase[] =>
   ctx.purchases.filter((p) => p.via === "getNumber" || p.via === "getNumberV2");
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -523,25 +554,13 @@ export const CHECKS: readonly Check[] = [
     breaks:
       "clients need ACCESS_NUMBER:<id>:<phone> (they split on `:` and int() the id): anything else loses the number bought",
     run: async (ctx) => {
-      const budget = await beforeBuying(ctx, "getNumber");
-      if (isVerdict(budget)) return budget;
-      const { service, country } = ctx.target;
-      const a = await ctx.send({
-        query: `${ctx.k}&action=getNumber&service=${enc(service)}&country=${enc(country)}&maxPrice=${budget.maxPrice}`,
-        purchase: true,
-      });
-      const seen = describeExchange(a);
-      if (/^WRONG_MAX_PRICE:/.test(a.body))
-        return skip(`${seen} — the current price is above what is left of --max-spend: nothing bought`);
-      const p = ctx.purchases.find((x) => x.via === "getNumber");
-      if (p) {
-        p.cost ??= budget.price;
-        ctx.state.first = p;
-      }
-      if (NOT_BOUGHT.has(a.body)) return skip(`${seen} — nothing bought`);
-      if (!/^ACCESS_NUMBER:\d+:[^:]+$/.test(a.body))
+      const buy = await buyWithinBudget(ctx, "getNumber");
+      if (isVerdict(buy)) return buy;
+      const { ex, seen, price, purchase } = buy;
+      if (purchase) ctx.state.first = purchase;
+      if (!/^ACCESS_NUMBER:\d+:[^:]+$/.test(ex.body))
         return fail(`${seen} — expected ACCESS_NUMBER:<id>:<phone>`);
-      return pass(`${seen} (price ${budget.price})`);
+      return pass(`${seen} (price ${price})`);
     },
   },
   {
@@ -570,21 +589,12 @@ export const CHECKS: readonly Check[] = [
     breaks:
       "typed clients (pydantic, Newtonsoft) require all the classic fields with these types: activationId, phoneNumber, activationCost, countryCode as strings, canGetAnotherSms a boolean, currency a number",
     run: async (ctx) => {
-      const budget = await beforeBuying(ctx, "getNumberV2");
-      if (isVerdict(budget)) return budget;
-      const { service, country } = ctx.target;
-      const a = await ctx.send({
-        query: `${ctx.k}&action=getNumberV2&service=${enc(service)}&country=${enc(country)}&maxPrice=${budget.maxPrice}`,
-        purchase: true,
-      });
-      const seen = describeExchange(a);
-      if (/^WRONG_MAX_PRICE:/.test(a.body))
-        return skip(`${seen} — the current price is above what is left of --max-spend: nothing bought`);
-      if (NOT_BOUGHT.has(a.body)) return skip(`${seen} — nothing bought`);
-      const json = parseJson(a.body);
+      const buy = await buyWithinBudget(ctx, "getNumberV2");
+      if (isVerdict(buy)) return buy;
+      const { ex, seen } = buy;
+      const { country } = ctx.target;
+      const json = parseJson(ex.body);
       if (!isObject(json)) return fail(`${seen} — expected a JSON object`);
-      const p = ctx.purchases.find((x) => x.via === "getNumberV2");
-      if (p) p.cost ??= budget.price;
       const problems: string[] = [];
       const want = (field: string, ok: boolean, what: string) => {
         if (!ok) problems.push(`${field} is ${j(json[field])}, expected ${what}`);

@@ -8,6 +8,9 @@ import { type Stack, startStack } from "./stack.js";
 
 const results = (r: RunReport) => Object.fromEntries(r.results.map((c) => [c.name, c.result]));
 const failures = (r: RunReport) => r.results.filter((c) => c.result !== "PASS").map((c) => c.name);
+/** The statuses of the activations the sandbox holds for the stack's key. */
+const settledInSandbox = async (stack: Stack): Promise<string[]> =>
+  (await stack.sb.control.activations(stack.sb.apiKey)).map((a) => a.status);
 
 describe("read-only, against the gateway", () => {
   let stack: Stack;
@@ -49,10 +52,6 @@ describe("with --buy tg:62 --max-spend 1, against the gateway", () => {
   });
   afterAll(() => stack.close());
 
-  async function settledInSandbox(): Promise<string[]> {
-    return (await stack.sb.control.activations(stack.sb.apiKey)).map((a) => a.status);
-  }
-
   it("both purchases fit the budget: every check passes, both numbers completed", async () => {
     await stack.sb.control.setOffer("tg", "TR", { price: "0.45" });
     const report = await runConformance({
@@ -76,7 +75,7 @@ describe("with --buy tg:62 --max-spend 1, against the gateway", () => {
     ]);
     expect(report.spent).toBe("0.90");
     expect(text).toMatch(/Spent: 0\.90 \(balance 100\.00 → 99\.10/);
-    expect(await settledInSandbox()).toEqual(["COMPLETED", "COMPLETED"]);
+    expect(await settledInSandbox(stack)).toEqual(["COMPLETED", "COMPLETED"]);
   }, 90_000);
 });
 
@@ -87,10 +86,6 @@ describe("the budget (--max-spend), tg in Turkey at the sandbox's 0.60", () => {
     stack = await startStack();
   });
   afterAll(() => stack.close());
-
-  async function settledInSandbox(): Promise<string[]> {
-    return (await stack.sb.control.activations(stack.sb.apiKey)).map((a) => a.status);
-  }
 
   it("stops before a purchase that would exceed what is left of the budget", async () => {
     const report = await runConformance({
@@ -106,7 +101,7 @@ describe("the budget (--max-spend), tg in Turkey at the sandbox's 0.60", () => {
     expect(report.results.filter((r) => r.result === "FAIL")).toEqual([]);
     expect(report.purchases.map((p) => p.via)).toEqual(["getNumber"]);
     expect(report.spent).toBe("0.60");
-    expect(await settledInSandbox()).toEqual(["COMPLETED"]);
+    expect(await settledInSandbox(stack)).toEqual(["COMPLETED"]);
   }, 90_000);
 
   it("refuses to buy at all when the first price is above the budget", async () => {
@@ -120,7 +115,7 @@ describe("the budget (--max-spend), tg in Turkey at the sandbox's 0.60", () => {
     expect(results(report)["activation.getNumber"]).toBe("SKIP");
     expect(report.purchases).toEqual([]);
     expect(report.spent).toBe("0.00");
-    expect(await settledInSandbox()).toEqual([]);
+    expect(await settledInSandbox(stack)).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ import { FakeClock } from "../../src/sandbox/clock.js";
 import { DEMO_API_KEY, type SandboxConfig, sandboxConfig } from "../../src/sandbox/config.js";
 import type { FaultRuleInput } from "../../src/sandbox/faults.js";
 import { startSandbox } from "../../src/sandbox/server.js";
+import { type Activation, activationSchema } from "../../src/upstream/schemas.js";
 import { seededRandom } from "./random.js";
 
 export { DEMO_API_KEY, FakeClock };
@@ -168,4 +169,15 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
     control,
     close: () => running.close(),
   };
+}
+
+/** Buys tg in Turkey straight from the sandbox (with `key`, else the default key); throws unless 201. */
+export async function buyTgInTurkey(sb: TestSandbox, key?: string): Promise<Activation> {
+  const res = await sb.api("/activations", {
+    method: "POST",
+    json: { serviceCode: "tg", countryIso: "TR" },
+    key,
+  });
+  if (res.status !== 201) throw new Error(`POST /activations: ${res.status} ${JSON.stringify(res.body)}`);
+  return activationSchema.parse(res.body);
 }

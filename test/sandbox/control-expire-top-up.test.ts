@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { activationSchema } from "../../src/upstream/schemas.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { buyTgInTurkey, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /** The control routes a console drives besides SMS and offers (docs/native-api.md §8.3). */
 describe("POST /sandbox/activations/:id/expire and POST /sandbox/accounts/top-up", () => {
   let sb: TestSandbox;
   afterEach(() => sb.close());
 
-  const buy = async (key?: string) => {
-    const res = await sb.api("/activations", {
-      method: "POST",
-      json: { serviceCode: "tg", countryIso: "TR" },
-      key,
-    });
-    expect(res.status).toBe(201);
-    return activationSchema.parse(res.body);
-  };
+  const buy = (key?: string) => buyTgInTurkey(sb, key);
   const balance = async (key?: string) => (await sb.api("/wallet/balance", { key })).body.balance;
 
   it("expire without a code: EXPIRED and refunded at once, before the window's end", async () => {

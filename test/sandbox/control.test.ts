@@ -1,20 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { activationSchema } from "../../src/upstream/schemas.js";
-import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { buyTgInTurkey, startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 describe("control routes under /sandbox", () => {
   let sb: TestSandbox;
   afterEach(() => sb.close());
 
-  const buy = async (key?: string) => {
-    const res = await sb.api("/activations", {
-      method: "POST",
-      json: { serviceCode: "tg", countryIso: "TR" },
-      key,
-    });
-    expect(res.status).toBe(201);
-    return activationSchema.parse(res.body);
-  };
+  const buy = (key?: string) => buyTgInTurkey(sb, key);
 
   it("GET /sandbox lists the control routes", async () => {
     sb = await startTestSandbox();
