@@ -324,7 +324,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     onResult: (result) => metrics.orphanCancel(result),
   });
   deps.purchases.onIntentLeftOpen(() => settler.nudge());
-  keyRing.onNewOwner(() => settler.nudge());
+  keyRing.onNewOwner(() => settler.nudge(0));
   settler.start();
   tracker?.start();
   const webhookOwners = webhookDirectory(config);

@@ -97,10 +97,13 @@ export class OrphanSettler {
     this.schedule(0);
   }
 
-  /** Something may be settleable now (a purchase left its intent open, an owner's key was seen). */
-  nudge(): void {
+  /**
+   * Something may be settleable: an owner's key was seen again (sweep at once), or a purchase left
+   * its intent open after an upstream failure (sweep after `delayMs`, default 1 s).
+   */
+  nudge(delayMs = FIRST_RETRY_MS): void {
     this.backoffMs = FIRST_RETRY_MS;
-    this.schedule(FIRST_RETRY_MS);
+    this.schedule(delayMs);
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { KeyRing } from "../../src/legacy/key-ring.js";
 import { OrphanSettler, type OrphanSettlerOptions } from "../../src/legacy/orphan-settler.js";
 import { PurchaseCoordinator } from "../../src/legacy/purchase-coordinator.js";
@@ -195,6 +195,33 @@ describe("which intents are settled at once", () => {
     up.upstreamNow += 30_000;
     expect((await settler().sweep()).results).toEqual(["cancelled"]);
     expect(up.cancelled).toEqual(["a1"]);
+  });
+});
+
+describe("when a sweep is due after a nudge", () => {
+  afterEach(() => vi.useRealTimers());
+
+  async function cancelledAfter(nudge: (s: OrphanSettler) => void, ms: number): Promise<string[]> {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await orphanIntent();
+    up.pages = [[activation("a1", T0 + 1000)]];
+    const s = settler();
+    nudge(s);
+    await vi.advanceTimersByTimeAsync(ms);
+    await s.stop(); // waits for a sweep the timer started, cancels any still due
+    return up.cancelled;
+  }
+
+  it("an owner's key seen again (after a restart, say): at once", async () => {
+    expect(await cancelledAfter((s) => s.nudge(0), 0)).toEqual(["a1"]);
+  });
+
+  it("a purchase that left its intent open after an upstream failure: after 1 s, not before", async () => {
+    expect(await cancelledAfter((s) => s.nudge(), 999)).toEqual([]);
+  });
+
+  it("…and at 1 s", async () => {
+    expect(await cancelledAfter((s) => s.nudge(), 1000)).toEqual(["a1"]);
   });
 });
 
