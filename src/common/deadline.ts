@@ -13,3 +13,18 @@ export async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: (
     clearTimeout(timer);
   }
 }
+
+/** Waits for `work` to settle, but at most `ms`; never rejects (the work itself goes on). */
+export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work.then(noop, noop), elapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const noop = () => undefined;

@@ -4,6 +4,7 @@ import { Catalog } from "../catalog/catalog.js";
 import { FreshOffers } from "../catalog/fresh-offers.js";
 import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import { DirectoryError, ensureDirectory } from "../common/atomic-file.js";
+import { waitAtMost } from "../common/deadline.js";
 import { OwnerHashes } from "../common/owner.js";
 import type { GatewayConfig } from "../config.js";
 import type { GatewayConsole } from "../console/console.js";
@@ -148,9 +149,7 @@ function createCatalog(
 async function watchSandboxCatalog(upstreamUrl: string, catalog: Catalog, log: Logger) {
   const watch = new SandboxCatalogWatch({ upstreamUrl, reload: (codes) => catalog.reloadOffers(codes), log });
   watch.start();
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([watch.ready, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
-  clearTimeout(timer);
+  await waitAtMost(watch.ready, 2000);
   return watch;
 }
 

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
+import { waitAtMost } from "../common/deadline.js";
 import {
   type IdStore,
   WEBHOOK_RETENTION_MS,
@@ -130,14 +131,7 @@ export class WebhookDispatcher {
     clearTimeout(this.timer);
     await this.running;
     const pending = [...this.inFlight.values()];
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled(pending),
-      new Promise((resolve) => {
-        grace = setTimeout(resolve, STOP_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(grace);
+    await waitAtMost(Promise.allSettled(pending), STOP_GRACE_MS);
     this.abort.abort();
     await Promise.allSettled(pending);
   }
