@@ -110,8 +110,8 @@ export class MemoryTrackerStore implements TrackerStore {
     return this.keys.get(keyId)?.listing;
   }
 
-  async lease() {
-    return true;
+  async lease(_keyId: string, _instance: string, _ttlMs: number) {
+    return true; // one process: always its own
   }
 
   async close() {}

@@ -210,13 +210,24 @@ export class ActivationTracker {
     }
   }
 
+  /**
+   * A key's refresh lease lapses two intervals after its last renewal: a replica that dies is
+   * replaced within three (the survivor's next tick). Renewed when a refresh starts and ends, so a
+   * refresh slower than an interval does not hand the key to another replica.
+   */
+  private leaseMs(): number {
+    return 2 * this.opts.settings.intervalMs;
+  }
+
   private async refresh(keyId: string, known: KnownKey): Promise<void> {
     const { store, settings, upstream } = this.opts;
+    let held = false;
     const started = performance.now();
     const report = (outcome: RefreshReport["outcome"], pages = 0, live = 0) =>
       this.opts.onRefresh?.({ ms: performance.now() - started, pages, live, outcome });
     try {
-      if (!(await store.lease(keyId, this.opts.instance, 3 * settings.intervalMs))) return report("skipped");
+      if (!(await store.lease(keyId, this.opts.instance, this.leaseMs()))) return report("skipped");
+      held = true;
       const idleSince = this.now() - settings.idleMs;
       const ids = await store.touched(keyId, idleSince);
       const states = await store.getMany(keyId, ids);
@@ -267,6 +278,8 @@ export class ActivationTracker {
       }
       this.opts.log.debug({ err: String(err) }, "tracker refresh failed");
       report("failed");
+    } finally {
+      if (held) await store.lease(keyId, this.opts.instance, this.leaseMs()).catch(() => false);
     }
   }
 

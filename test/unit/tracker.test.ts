@@ -27,9 +27,9 @@ let listFailure: UpstreamError | undefined;
 let now: number;
 let changes: string[];
 
-function tracker(over: Partial<TrackerOptions["settings"]> = {}) {
+function tracker(over: Partial<TrackerOptions["settings"]> = {}, store = new MemoryTrackerStore()) {
   return new ActivationTracker({
-    store: new MemoryTrackerStore(),
+    store,
     upstream: {
       async listActivations(_key, query) {
         lists += 1;
@@ -165,5 +165,41 @@ describe("ActivationTracker", () => {
     expect((await t.liveListing(KEY))?.map((a) => a.id)).toEqual(["h"]);
     now += 2001; // two intervals without a refresh
     expect(await t.liveListing(KEY)).toBeUndefined();
+  });
+});
+
+describe("the refresh lease (replicas)", () => {
+  /** A store whose lease is held by `holder`; records every lease call. */
+  class LeaseStore extends MemoryTrackerStore {
+    calls: { instance: string; ttlMs: number }[] = [];
+    holder = "unit";
+    override async lease(_keyId: string, instance: string, ttlMs: number) {
+      this.calls.push({ instance, ttlMs });
+      return instance === this.holder;
+    }
+  }
+
+  it("lapses two intervals after a renewal, renewed when a refresh starts and when it ends", async () => {
+    const store = new LeaseStore();
+    const t = tracker({ intervalMs: 500 }, store);
+    upstream.a = activation("a");
+    await t.remember(KEY, upstream.a);
+    await t.refreshDue();
+    expect(lists).toBe(1);
+    expect(store.calls).toEqual([
+      { instance: "unit", ttlMs: 1000 },
+      { instance: "unit", ttlMs: 1000 },
+    ]);
+  });
+
+  it("without the lease: no upstream call and no renewal", async () => {
+    const store = new LeaseStore();
+    store.holder = "other-replica";
+    const t = tracker({ intervalMs: 500 }, store);
+    upstream.a = activation("a");
+    await t.remember(KEY, upstream.a);
+    await t.refreshDue();
+    expect(lists).toBe(0);
+    expect(store.calls).toHaveLength(1);
   });
 });
