@@ -212,8 +212,8 @@ export class ActivationTracker {
 
   /**
    * A key's refresh lease lapses two intervals after its last renewal: a replica that dies is
-   * replaced within three (the survivor's next tick). Renewed when a refresh starts and ends, so a
-   * refresh slower than an interval does not hand the key to another replica.
+   * replaced within three (the survivor's next tick). Renewed when a refresh starts, and again when one
+   * that called the upstream ends, so a slow refresh does not hand the key to another replica.
    */
   private leaseMs(): number {
     return 2 * this.opts.settings.intervalMs;
@@ -221,13 +221,12 @@ export class ActivationTracker {
 
   private async refresh(keyId: string, known: KnownKey): Promise<void> {
     const { store, settings, upstream } = this.opts;
-    let held = false;
+    let listing = false; // the upstream is called: the lease is renewed again when it is done
     const started = performance.now();
     const report = (outcome: RefreshReport["outcome"], pages = 0, live = 0) =>
       this.opts.onRefresh?.({ ms: performance.now() - started, pages, live, outcome });
     try {
       if (!(await store.lease(keyId, this.opts.instance, this.leaseMs()))) return report("skipped");
-      held = true;
       const idleSince = this.now() - settings.idleMs;
       const ids = await store.touched(keyId, idleSince);
       const states = await store.getMany(keyId, ids);
@@ -235,6 +234,7 @@ export class ActivationTracker {
       const wantListing = known.listedAt >= idleSince;
       this.liveCounts.set(keyId, live.size);
       if (live.size === 0 && !wantListing) return report("skipped");
+      listing = true;
 
       const listed: Activation[] = [];
       const unseen = new Set(live);
@@ -279,7 +279,7 @@ export class ActivationTracker {
       this.opts.log.debug({ err: String(err) }, "tracker refresh failed");
       report("failed");
     } finally {
-      if (held) await store.lease(keyId, this.opts.instance, this.leaseMs()).catch(() => false);
+      if (listing) await store.lease(keyId, this.opts.instance, this.leaseMs()).catch(() => false);
     }
   }
 
