@@ -77,15 +77,17 @@ function settler(over: Partial<OrphanSettlerOptions> = {}) {
 }
 
 /** An intent of a process that is gone (its heartbeat never recorded here). */
-const orphanIntent = (upstreamTime = T0) =>
+const addIntent = (over: Partial<Parameters<SqliteIdStore["addIntent"]>[0]> = {}) =>
   store.addIntent({
     owner: OWNER,
     serviceCode: "tg",
     countryIso: "TR",
-    upstreamTime,
+    upstreamTime: T0,
     createdAt: now - 500,
     instance: "dead-process",
+    ...over,
   });
+const orphanIntent = (upstreamTime = T0) => addIntent({ upstreamTime });
 
 beforeEach(() => {
   store = openSqliteIdStore({ dataDir: mkdtempSync(join(tmpdir(), "settler-")), synchronous: "NORMAL" });
@@ -110,14 +112,7 @@ describe("which intents are settled at once", () => {
 
   it("an intent of a live replica is left to it, and the next sweep comes within its heartbeat", async () => {
     await store.heartbeat("other-replica", 60_000);
-    await store.addIntent({
-      owner: OWNER,
-      serviceCode: "tg",
-      countryIso: "TR",
-      upstreamTime: T0,
-      createdAt: now,
-      instance: "other-replica",
-    });
+    await addIntent({ createdAt: now, instance: "other-replica" });
     up.pages = [[activation("a1", T0 + 1000)]];
     const summary = await settler().sweep();
     expect(summary).toMatchObject({ results: [], waiting: 1 });
@@ -131,15 +126,7 @@ describe("which intents are settled at once", () => {
   it("an intent whose purchase is still in flight in this process is left alone", async () => {
     const coordinator = new PurchaseCoordinator("this-process");
     coordinator.intentStarted("in-flight");
-    await store.addIntent({
-      intentId: "in-flight",
-      owner: OWNER,
-      serviceCode: "tg",
-      countryIso: "TR",
-      upstreamTime: T0,
-      createdAt: now,
-      instance: "this-process",
-    });
+    await addIntent({ intentId: "in-flight", createdAt: now, instance: "this-process" });
     up.pages = [[activation("a1", T0 + 1000)]];
     expect(await settler({ purchases: coordinator }).sweep()).toMatchObject({ results: [], waiting: 1 });
     coordinator.intentEnded("in-flight", { stillOpen: true });
@@ -157,15 +144,7 @@ describe("which intents are settled at once", () => {
 
   it("an intent whose answer reached its client but could not be closed is closed, refunding nothing", async () => {
     const coordinator = new PurchaseCoordinator("this-process");
-    await store.addIntent({
-      intentId: "answered",
-      owner: OWNER,
-      serviceCode: "tg",
-      countryIso: "TR",
-      upstreamTime: T0,
-      createdAt: now,
-      instance: "this-process",
-    });
+    await addIntent({ intentId: "answered", createdAt: now, instance: "this-process" });
     await store.upsert("a1", OWNER, { intentId: "answered" });
     up.pages = [[activation("a1", T0 + 1000)]];
     coordinator.intentStarted("answered");
