@@ -18,7 +18,6 @@ export class PurchaseCoordinator {
   readonly instance: string;
   /** purchases in flight by slot, each with the earliest upstream `createdAt` its activation can have */
   private readonly inFlight = new Map<string, Map<Promise<unknown>, number>>();
-  private readonly openIntents = new Set<string>();
   /** intents a purchase of this process ended with still open: the settler's to settle */
   private readonly leftOpenIntents = new LRUCache<string, true>({ max: 100_000 });
   /** intents whose answer was delivered but whose close failed */
@@ -35,13 +34,8 @@ export class PurchaseCoordinator {
     this.leftOpen = listener;
   }
 
-  /** A purchase of this process holds `intentId` open until `intentEnded`. */
-  intentStarted(intentId: string): void {
-    this.openIntents.add(intentId);
-  }
-
+  /** A purchase of this process ended; `stillOpen`: with its intent open (the settler's now). */
   intentEnded(intentId: string, { stillOpen }: { stillOpen: boolean }): void {
-    this.openIntents.delete(intentId);
     if (!stillOpen) return;
     this.leftOpenIntents.set(intentId, true);
     this.leftOpen();
@@ -61,7 +55,6 @@ export class PurchaseCoordinator {
    * the settler closes it, and must not refund what the client holds.
    */
   intentDelivered(intentId: string): void {
-    this.openIntents.delete(intentId);
     this.deliveredIntents.set(intentId, true);
     this.leftOpen();
   }

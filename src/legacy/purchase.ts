@@ -42,7 +42,6 @@ class PurchaseIntents {
   async open(since: number): Promise<Intent> {
     const { ids, purchases } = this.ctx.deps;
     const intentId = randomUUID();
-    purchases.intentStarted(intentId); // before it is written: a sweep must never see it unowned
     await ids.addIntent({
       intentId,
       owner: this.ctx.owner,

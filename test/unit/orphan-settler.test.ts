@@ -125,7 +125,6 @@ describe("which intents are settled at once", () => {
 
   it("an intent whose purchase is still in flight in this process is left alone", async () => {
     const coordinator = new PurchaseCoordinator("this-process");
-    coordinator.intentStarted("in-flight");
     await addIntent({ intentId: "in-flight", createdAt: now, instance: "this-process" });
     up.pages = [[activation("a1", T0 + 1000)]];
     expect(await settler({ purchases: coordinator }).sweep()).toMatchObject({ results: [], waiting: 1 });
@@ -147,7 +146,6 @@ describe("which intents are settled at once", () => {
     await addIntent({ intentId: "answered", createdAt: now, instance: "this-process" });
     await store.upsert("a1", OWNER, { intentId: "answered" });
     up.pages = [[activation("a1", T0 + 1000)]];
-    coordinator.intentStarted("answered");
     coordinator.intentDelivered("answered");
     expect((await settler({ purchases: coordinator }).sweep()).results).toEqual(["delivered"]);
     expect(up.cancelled).toEqual([]);
