@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ConsoleEnv } from "./access.js";
 import { csrfOf } from "./access.js";
 import type { ConsoleData } from "./data.js";
-import { FAULT_PRESETS } from "./fault-presets.js";
+import { PRESET_LIST } from "./fault-presets.js";
 import { REQUEST_RING } from "./recorder.js";
 import { TOKEN_CLASSES } from "./token-class.js";
 
@@ -26,7 +26,7 @@ export function dataRoutes(app: Hono<ConsoleEnv>, data: ConsoleData, sandbox: bo
       auth: auth.kind,
       csrf: csrfOf(auth) ?? null,
       sandbox,
-      presets: sandbox ? Object.entries(FAULT_PRESETS).map(([id, p]) => ({ id, label: p.label })) : [],
+      presets: sandbox ? PRESET_LIST : [],
     });
   });
 

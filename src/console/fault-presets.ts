@@ -18,3 +18,6 @@ export const FAULT_PRESETS: Record<string, FaultPreset> = {
   "storm-429": { label: "429 storm", rules: [{ route: "*", error429: 1 }] },
   clear: { label: "Clear faults", rules: [] },
 };
+
+/** The presets as the console lists them. */
+export const PRESET_LIST = Object.entries(FAULT_PRESETS).map(([id, p]) => ({ id, label: p.label }));

@@ -4,7 +4,7 @@ import type { CountryTable } from "../mapping/countries.js";
 import { activationSchema } from "../upstream/schemas.js";
 import { type ConsoleEnv, notFound } from "./access.js";
 import type { ConsoleData } from "./data.js";
-import { FAULT_PRESETS } from "./fault-presets.js";
+import { FAULT_PRESETS, PRESET_LIST } from "./fault-presets.js";
 import type { SandboxAnswer, SandboxLink } from "./sandbox-link.js";
 
 /**
@@ -72,7 +72,7 @@ export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | u
   app.get("/api/sandbox", (c) =>
     c.json({
       preset,
-      presets: Object.entries(FAULT_PRESETS).map(([id, p]) => ({ id, label: p.label })),
+      presets: PRESET_LIST,
     }),
   );
 
