@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { parseJsonOrUndefined } from "../common/json.js";
 import type { DeliveryResult } from "./dispatcher.js";
 
 /**
@@ -9,12 +10,8 @@ export class DeliveryStates {
   private readonly states = new LRUCache<string, string>({ max: 10_000 });
 
   record(result: DeliveryResult, delivery: { owner: string; payload: string; attempts: number }): void {
-    let numericId: unknown;
-    try {
-      numericId = (JSON.parse(delivery.payload) as { activationId?: unknown }).activationId;
-    } catch {
-      return;
-    }
+    const payload = parseJsonOrUndefined(delivery.payload) as { activationId?: unknown } | undefined;
+    const numericId = payload?.activationId;
     if (typeof numericId !== "number") return;
     this.states.set(`${delivery.owner}|${numericId}`, describe(result, delivery.attempts));
   }
