@@ -2,7 +2,6 @@
 // per key and no automatic SMS, purchases through the gateway, a seeded SMS schedule delivered
 // through the control route, and one measured polling window (every activation polled once per
 // period by its own poller, open loop, one keep-alive agent per key) whose every answer is checked.
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -46,14 +45,6 @@ export function startFleetSandbox(procs, name, keys) {
     SANDBOX_ACTIVATION_TTL_S: "7200",
   });
 }
-
-/** VmRSS and VmHWM (peak) of a process, in MB. */
-export function memoryMb(pid) {
-  const status = readStatus(pid);
-  const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
-  return { rss: field("VmRSS"), hwm: field("VmHWM") };
-}
-const readStatus = (pid) => readFileSync(`/proc/${pid}/status`, "utf8");
 
 /**
  * Buys `perKey` activations for every key through the gateway (getNumber, the offers in turn),
@@ -181,7 +172,7 @@ async function deliver(sandbox, schedule, windowStart, sentAt, deliveredAt, acts
   const pending = [];
   for (const sms of schedule) {
     const wait = windowStart + sms.atMs - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await sleep(wait);
     sentAt[sms.index] = performance.now();
     pending.push(
       request(`${sandbox.url}/sandbox/sms`, {

@@ -248,11 +248,15 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-/** VmRSS of a process in MB. */
-export function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+/** VmRSS and VmHWM (peak) of a process, in MB. */
+export function memoryMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: field("VmRSS"), hwm: field("VmHWM") };
 }
+
+/** VmRSS of a process in MB. */
+export const rssMb = (pid) => memoryMb(pid).rss;
 
 // ---------------------------------------------------------------- HTTP
 

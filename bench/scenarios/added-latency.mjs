@@ -71,7 +71,6 @@ export async function run({ gw, sandbox, acts, S, row }) {
   const mid = (k) => median(perRound.map((r) => r[k]));
   const added50 = mid("addedP50");
   const added99 = mid("addedP99");
-  const p = (xs, q) => percentile(xs, q);
 
   const connections = 10;
   const durationS = Math.max(1, Math.round(2 * S));
@@ -113,10 +112,10 @@ export async function run({ gw, sandbox, acts, S, row }) {
       directP99Ms: round(mid("directP99"), 3),
       addedP50Ms: round(added50, 3),
       addedP99Ms: round(added99, 3),
-      pooledGatewayP50Ms: round(p(gl, 50), 3),
-      pooledGatewayP99Ms: round(p(gl, 99), 3),
-      pooledDirectP50Ms: round(p(dl, 50), 3),
-      pooledDirectP99Ms: round(p(dl, 99), 3),
+      pooledGatewayP50Ms: round(percentile(gl, 50), 3),
+      pooledGatewayP99Ms: round(percentile(gl, 99), 3),
+      pooledDirectP50Ms: round(percentile(dl, 50), 3),
+      pooledDirectP99Ms: round(percentile(dl, 99), 3),
       perRound,
       samples: { gateway: gl.length, direct: dl.length },
       invalidAnswers: invalid,

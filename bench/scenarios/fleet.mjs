@@ -4,13 +4,12 @@ import {
   agentsPerKey,
   buyFleet,
   fleetKeys,
-  memoryMb,
   pollWindow,
   smsSchedule,
   startFleetSandbox,
   warmUp,
 } from "../fleet.mjs";
-import { fmt, log, round } from "../lib.mjs";
+import { fmt, log, memoryMb, round } from "../lib.mjs";
 
 const KEYS = 20;
 const PER_KEY = 50;

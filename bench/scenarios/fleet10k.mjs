@@ -4,14 +4,13 @@ import {
   agentsPerKey,
   firstPolls,
   fleetKeys,
-  memoryMb,
   pollWindow,
   seedFleet,
   smsSchedule,
   startFleetSandbox,
   warmUp,
 } from "../fleet.mjs";
-import { fmt, log, round, tmp } from "../lib.mjs";
+import { fmt, log, memoryMb, round, tmp } from "../lib.mjs";
 
 const KEYS = 100;
 const PER_KEY = 100;
