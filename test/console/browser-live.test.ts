@@ -1,7 +1,15 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, startBot } from "../helpers/bot.js";
-import { DESKTOP, launchBrowser, PHONE, shot, type TestBrowser, visibleText } from "../helpers/browser.js";
+import {
+  DESKTOP,
+  launchBrowser,
+  phoneShot as phoneShotOf,
+  shot,
+  type TestBrowser,
+  visibleText,
+  WAIT,
+} from "../helpers/browser.js";
 import { type ConsoleGateway, startConsoleGateway } from "../helpers/console.js";
 
 /**
@@ -11,7 +19,6 @@ import { type ConsoleGateway, startConsoleGateway } from "../helpers/console.js"
  * distinctive so that a test can tell it never reaches the page.
  */
 const KEY = "SENTINELkey_console_live_7f3a9";
-const WAIT = { timeout: 30_000, interval: 200 };
 
 let gw: ConsoleGateway;
 let browser: TestBrowser;
@@ -33,14 +40,7 @@ afterAll(async () => {
 });
 
 const trafficText = () => visibleText(page.locator("#traffic tbody"));
-const phoneShot = async (name: string) => {
-  const phone = await browser.page(PHONE);
-  await phone.goto(`${gw.url}/console`);
-  await phone.locator("#conn.live").waitFor(WAIT);
-  await shot(phone, name);
-  await shot(phone, `${name}-full`, true);
-  await phone.close();
-};
+const phoneShot = (name: string) => phoneShotOf(browser, `${gw.url}/console`, name, true);
 
 describe("the console follows a bot live", () => {
   it("opens with empty panels and the sandbox controls", async () => {

@@ -4,7 +4,16 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addKey, emptyKeyFile, writeKeyFile } from "../../src/keys/key-file.js";
-import { DESKTOP, launchBrowser, PHONE, shot, type TestBrowser, visibleText } from "../helpers/browser.js";
+import {
+  DESKTOP,
+  launchBrowser,
+  PHONE,
+  phoneShot,
+  shot,
+  type TestBrowser,
+  visibleText,
+  WAIT,
+} from "../helpers/browser.js";
 import { type ConsoleGateway, startConsoleGateway } from "../helpers/console.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
@@ -16,7 +25,6 @@ import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
  */
 const TOKEN = "console-login-token-4f9c2e7a1b";
 const UPSTREAM_KEY = "SENTINELupstream_key_login_91d2";
-const WAIT = { timeout: 30_000, interval: 200 };
 
 let sb: TestSandbox;
 let gw: ConsoleGateway;
@@ -140,11 +148,7 @@ describe("logging in with CONSOLE_TOKEN", () => {
 
     await page.evaluate("window.scrollTo(0, 0)");
     await shot(page, "08-logged-in-desktop");
-    const phone = await browser.page(PHONE);
-    await phone.goto(`${gw.url}/console`);
-    await phone.locator("#conn.live").waitFor(WAIT);
-    await shot(phone, "08-logged-in-phone");
-    await phone.close();
+    await phoneShot(browser, `${gw.url}/console`, "08-logged-in-phone");
 
     const secrets = [gatewayKey, UPSTREAM_KEY, "SENTINELnew_account_key_77", TOKEN];
     const html = await page.content();

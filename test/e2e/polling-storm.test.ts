@@ -2,7 +2,7 @@ import { Agent, request } from "node:http";
 import { afterAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { buy, usePair, withGatewayAndSandbox } from "../helpers/gateway.js";
-import { waitFor } from "../helpers/wait.js";
+import { pause, waitFor } from "../helpers/wait.js";
 
 /**
  * The polling shield under a storm: 200 pollers on 20 activations, each asking every 100 ms for
@@ -39,8 +39,6 @@ function poll(id: string): Promise<string> {
       .end();
   });
 }
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 describe("polling storm", () => {
   it(`${POLLERS} pollers on ${ACTIVATIONS} activations: every answer right, upstream reads within the shield's bound`, async () => {

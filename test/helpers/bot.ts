@@ -1,3 +1,5 @@
+import { pause } from "./wait.js";
+
 /**
  * A bot's loop through the legacy protocol, as SMS-Activate bots run it: buy a number, poll
  * getStatus (and the balance) until a code comes, complete it, buy the next. Failures are answers
@@ -24,8 +26,6 @@ export interface Bot {
   codes: Map<string, string>;
   stop(): Promise<void>;
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startBot(call: (params: Record<string, string>) => Promise<string>, opts: BotOptions): Bot {
   const pollMs = opts.pollMs ?? 250;

@@ -74,3 +74,16 @@ export function visibleText(locator: Locator): Promise<string> {
   // biome-ignore lint/performance/useDomNodeTextContent: playwright's Locator, not a DOM node: the rendered text is the point
   return locator.innerText();
 }
+
+/** How long a page may take to show what a test waits for (a loaded machine is slow). */
+export const WAIT = { timeout: 30_000, interval: 200 };
+
+/** Opens the console at phone size once it is live, and keeps a screenshot (and a full-page one). */
+export async function phoneShot(browser: TestBrowser, consoleUrl: string, name: string, full = false) {
+  const phone = await browser.page(PHONE);
+  await phone.goto(consoleUrl);
+  await phone.locator("#conn.live").waitFor(WAIT);
+  await shot(phone, name);
+  if (full) await shot(phone, `${name}-full`, true);
+  await phone.close();
+}

@@ -15,7 +15,7 @@ import { seededRandom } from "./random.js";
 import { report } from "./report.js";
 import type { TestSandbox } from "./sandbox.js";
 import { startTestSandbox } from "./sandbox.js";
-import { waitFor } from "./wait.js";
+import { pause, waitFor } from "./wait.js";
 
 /** Purchase answers late (300 ms always, 1.5 s for a third: past a 1 s purchase deadline) or lost. */
 export const LATE_AND_LOST: FaultRule[] = [
@@ -96,7 +96,6 @@ export interface FleetResult {
   monitorListings: number;
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tokenOf = (answer: string | undefined) =>
   answer === undefined ? "(no answer)" : (answer.split(":")[0] ?? "");
 

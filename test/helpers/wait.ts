@@ -42,3 +42,6 @@ export async function waitFor<T>(
     `gave up after ${timeoutMs} ms waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`,
   );
 }
+
+/** A bot's own pacing between its calls (what a simulated client does, not a wait for a condition). */
+export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
