@@ -104,11 +104,15 @@ describe("the tracker with two replicas on one Redis", () => {
     const { key, id } = bought[0]!;
     const oldest = (await sb.control.activations(key)).at(-1)!; // newest first: the first bought
     await sb.control.deliverSms({ activationId: oldest.id }, "Your code is 50505");
+    const smsAt = Date.now();
+    const seenAfterMs: number[] = [];
     for (const r of replicas) {
       await waitFor("the code on a replica", async () =>
         (await legacy(r, { api_key: key, action: "getStatus", id })) === "STATUS_OK:50505" ? true : undefined,
       );
+      seenAfterMs.push(Date.now() - smsAt);
     }
+    report("SMS → STATUS_OK on each replica", { seenAfterMs, intervalMs: INTERVAL_MS });
   });
 
   it("when the lease holder is killed, the other replica refreshes within 3 intervals", async () => {
