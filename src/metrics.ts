@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { T } from "./common/tokens.js";
+import { JSON_ANSWER, T, VALUED } from "./common/tokens.js";
 import type { IdStore } from "./store/id-store.js";
 import type { BreakerState } from "./upstream/breaker.js";
 import type { UpstreamCallEvent } from "./upstream/call-guard.js";
@@ -24,18 +24,7 @@ const LATENCY_BUCKETS = [
 /** Action names the legacy route reports besides the real ones: no `action`, an unknown one. */
 const PSEUDO_ACTIONS = ["none", "unknown"];
 
-const KNOWN_TOKENS = new Set<string>([
-  ...Object.values(T),
-  "ACCESS_BALANCE",
-  "ACCESS_NUMBER",
-  "STATUS_OK",
-  "STATUS_WAIT_RETRY",
-  "STATUS_WAIT_RESEND",
-  "FULL_SMS",
-  "WRONG_MAX_PRICE",
-  "BANNED",
-  "JSON",
-]);
+const KNOWN_TOKENS = new Set<string>([...Object.values(T), ...Object.values(VALUED), JSON_ANSWER]);
 
 const UPSTREAM_ROUTES = new Set([
   "GET /wallet/balance",

@@ -22,6 +22,21 @@ export const T = {
   ACCESS_CANCEL: "ACCESS_CANCEL",
 } as const;
 
+/** The words of the tokens that carry a value after `:` (`ACCESS_NUMBER:<id>:<phone>`, `STATUS_OK:<code>`, …). */
+export const VALUED = {
+  ACCESS_BALANCE: "ACCESS_BALANCE",
+  ACCESS_NUMBER: "ACCESS_NUMBER",
+  STATUS_OK: "STATUS_OK",
+  STATUS_WAIT_RETRY: "STATUS_WAIT_RETRY",
+  STATUS_WAIT_RESEND: "STATUS_WAIT_RESEND",
+  FULL_SMS: "FULL_SMS",
+  WRONG_MAX_PRICE: "WRONG_MAX_PRICE",
+  BANNED: "BANNED",
+} as const;
+
+/** What a JSON answer is reported as where a token is expected (logs, metrics, the console). */
+export const JSON_ANSWER = "JSON";
+
 /** ISO 4217 numeric code of the upstream currency (USD), as legacy JSON answers carry it. */
 export const LEGACY_CURRENCY = 840;
 

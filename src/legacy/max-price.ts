@@ -1,5 +1,5 @@
 import { centsToPlain } from "../common/money.js";
-import { T, withValue } from "../common/tokens.js";
+import { T, VALUED, withValue } from "../common/tokens.js";
 import type { ActionContext } from "./context.js";
 import type { Order } from "./purchase.js";
 
@@ -33,7 +33,7 @@ export async function checkMaxPrice(
   if (!offer) return T.NO_NUMBERS;
   if (limit !== undefined && offer.priceCents <= limit) return undefined;
   await ctx.deps.knownKeys.confirm(ctx.owner, () => ctx.deps.upstream.getBalance(ctx.key));
-  return withValue("WRONG_MAX_PRICE", centsToPlain(offer.priceCents));
+  return withValue(VALUED.WRONG_MAX_PRICE, centsToPlain(offer.priceCents));
 }
 
 /** The cap as cents for the after-purchase check, when it is a valid price. */

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { JSON_ANSWER } from "../common/tokens.js";
 
 /**
  * What an action answers: a bare token (`ACCESS_NUMBER:1:7999…`), a JSON payload, or JSON already
@@ -19,7 +20,7 @@ export function answerBody(answer: LegacyAnswer): string {
 
 /** The token word of an answer, for logs and metrics (`ACCESS_NUMBER`, `JSON`). */
 export function answerToken(answer: LegacyAnswer): string {
-  if (typeof answer !== "string") return "JSON";
+  if (typeof answer !== "string") return JSON_ANSWER;
   const colon = answer.indexOf(":");
   return colon < 0 ? answer : answer.slice(0, colon);
 }

@@ -1,4 +1,4 @@
-import { T, tokenValue, withValue } from "../common/tokens.js";
+import { T, tokenValue, VALUED, withValue } from "../common/tokens.js";
 import type { Activation } from "../upstream/schemas.js";
 
 /**
@@ -37,10 +37,10 @@ export function statusToken(state: LegacyState): string {
     case "waiting":
       return T.STATUS_WAIT_CODE;
     case "retry":
-      return withValue("STATUS_WAIT_RETRY", state.lastCode);
+      return withValue(VALUED.STATUS_WAIT_RETRY, state.lastCode);
     case "received":
     case "completed":
-      return withValue("STATUS_OK", state.code);
+      return withValue(VALUED.STATUS_OK, state.code);
     case "cancelled":
       return T.STATUS_CANCEL;
     case "unknown":
