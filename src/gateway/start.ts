@@ -306,7 +306,11 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     knownKeys: new KnownKeys(),
     purchases,
     events,
-    settings: { defaultCountry: config.DEFAULT_COUNTRY, purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS },
+    settings: {
+      defaultCountry: config.DEFAULT_COUNTRY,
+      purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
+      reconcileWaitMs: config.RECONCILE_WAIT_MS,
+    },
     onReconciliation: (result) => metrics.reconciliation(result),
   };
   metrics.breakerState("upstream", upstream.breaker.state);

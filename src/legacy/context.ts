@@ -51,6 +51,8 @@ export interface GatewayDeps {
     defaultCountry: number;
     /** PURCHASE_TIMEOUT_MS: how long a purchase may be in flight */
     purchaseTimeoutMs: number;
+    /** RECONCILE_WAIT_MS: how long a lost purchase's reconciliation retries a failed listing */
+    reconcileWaitMs: number;
   };
 }
 

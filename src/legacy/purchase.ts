@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ActivationRecord } from "../store/id-store.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Activation } from "../upstream/schemas.js";
@@ -180,13 +181,10 @@ async function reconcile(
   window: Intent & { until: number },
   cause: UpstreamError,
 ): Promise<Bought | undefined> {
-  const { ids, upstream } = ctx.deps;
+  const { ids } = ctx.deps;
   ctx.log.warn({ kind: cause.kind, detail: cause.message }, "ambiguous purchase: reconciling");
-  let page: Activation[];
-  try {
-    page = (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;
-  } catch (err) {
-    ctx.log.warn({ err: String(err) }, "reconciliation could not list activations");
+  const page = await listNewest(ctx);
+  if (!page) {
     ctx.deps.onReconciliation?.("list_failed");
     return undefined;
   }
@@ -205,3 +203,36 @@ async function reconcile(
   ctx.deps.onReconciliation?.("none_found");
   return undefined;
 }
+
+/** Pauses between a reconciliation's listings: quick at first, then once a second. */
+const RELIST_DELAYS_MS = [250, 500, 1000];
+
+/**
+ * The key's newest activations, through an open breaker. A listing refused by an outage is tried
+ * again until `reconcileWaitMs` has passed: the bot waits longer for its number, but gets it. Given
+ * up, the settler can only cancel the activation, and the upstream keeps the charge once a code came.
+ */
+async function listNewest(ctx: ActionContext): Promise<Activation[] | undefined> {
+  const { upstream, settings } = ctx.deps;
+  const giveUpAt = Date.now() + settings.reconcileWaitMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;
+    } catch (err) {
+      const pauseMs = RELIST_DELAYS_MS[Math.min(attempt, RELIST_DELAYS_MS.length - 1)] ?? 1000;
+      if (!mayPass(err) || Date.now() + pauseMs > giveUpAt) {
+        ctx.log.warn(
+          { err: String(err), attempts: attempt + 1 },
+          "reconciliation could not list activations",
+        );
+        return undefined;
+      }
+      await sleep(pauseMs);
+    }
+  }
+}
+
+/** An outage, a timeout or a 429 passes; a refused key or a malformed answer stays as it is. */
+const mayPass = (err: unknown) =>
+  err instanceof UpstreamError &&
+  (err.kind === "unavailable" || err.kind === "timeout" || err.kind === "rate_limited");

@@ -11,7 +11,7 @@ type Fault = Omit<FaultRuleInput, "route" | "phase">;
 
 /** Every request on `route` ("*" = every native route) meets `fault` before its handler runs. */
 export async function failRoute(sb: TestSandbox, route: string, fault: Fault): Promise<void> {
-  await setRules(sb, [{ route, phase: "before", ...fault }]);
+  await setFaultRules(sb, [{ route, phase: "before", ...fault }]);
 }
 
 /** Every request on `route` is held `latencyMs` (real time) before its handler runs. */
@@ -27,10 +27,10 @@ export async function dropPurchaseAnswers(
   sb: TestSandbox,
   lost: Pick<Fault, "error500" | "drop" | "latencyMs" | "latencyChance">,
 ): Promise<void> {
-  await setRules(sb, [{ route: PURCHASE_ROUTE, phase: "after", ...lost }]);
+  await setFaultRules(sb, [{ route: PURCHASE_ROUTE, phase: "after", ...lost }]);
 }
 
-async function setRules(sb: TestSandbox, rules: FaultRuleInput[]): Promise<void> {
+export async function setFaultRules(sb: TestSandbox, rules: FaultRuleInput[]): Promise<void> {
   const res = await sb.control.setFaults(rules);
   if (res.status !== 200) throw new Error(`PUT /sandbox/faults answered ${res.status}: ${res.text}`);
 }

@@ -182,8 +182,9 @@ export function listedIds(answer: string | undefined): string[] {
 
 /**
  * Waits until the gateway settled every purchase intent, then checks the money: every activation
- * sold to `upstreamKey` handed to exactly one bot (of `buyerKey`), refunded, or kept (a code arrived
- * before it could be cancelled: then it is mapped to the buyer and in the buyer's own listing).
+ * sold to `upstreamKey` handed to exactly one bot (of `buyerKey`) or refunded. None kept: charged
+ * because its code came before it could be cancelled (such a one would have to be mapped to the
+ * buyer and in the buyer's own listing; the figures are reported before the check).
  */
 export async function expectMoneySettled(
   sb: TestSandbox,
@@ -204,8 +205,9 @@ export async function expectMoneySettled(
     },
     ownerListing: async () => new Set(listedIds(await keys.buyerCall({ action: "getActiveActivations" }))),
   });
-  expect(money.handed + money.refundedUnhanded + money.keptListed).toBe(money.sold);
   report("how each activation sold ended", money);
+  expect(money.handed + money.refundedUnhanded + money.keptListed).toBe(money.sold);
+  expect(money.keptListed, "activations charged and handed to no bot").toBe(0);
   return money;
 }
 
