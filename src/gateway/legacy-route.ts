@@ -154,7 +154,8 @@ export function legacyHandler(opts: LegacyRouteOptions) {
         "legacy request",
       );
     }
-    const response = renderAnswer(answer, header(c, "accept-encoding"), requestId);
+    const body = answerBody(answer); // serialized once, for the client and for observers
+    const response = renderAnswer(body, header(c, "accept-encoding"), requestId);
     reportDelivery(c, scope.onAnswered);
     if (opts.events?.listening("request")) {
       const presented = owner === "" ? undefined : params?.get("api_key");
@@ -169,7 +170,7 @@ export function legacyHandler(opts: LegacyRouteOptions) {
         calls: scope.calls,
         source: scope.source,
         token,
-        answer: shortened(answerBody(answer)),
+        answer: shortened(body),
         ms,
         cause: scope.cause,
       });

@@ -38,15 +38,15 @@ export function acceptsGzip(header: string | undefined | null): boolean {
 }
 
 /**
- * Always HTTP 200, `text/plain` also for JSON, no trailing newline, gzip however short the body
- * when the client accepts it (docs/legacy-protocol.md §1).
+ * An answer's body (`answerBody`) as the legacy route sends it: always HTTP 200, `text/plain` also
+ * for JSON, no trailing newline, gzip however short the body when the client accepts it
+ * (docs/legacy-protocol.md §1).
  */
 export function renderAnswer(
-  answer: LegacyAnswer,
+  body: string,
   acceptEncoding: string | undefined | null,
   requestId?: string,
 ): Response {
-  const body = answerBody(answer);
   // Headers as one plain object, never mutated later: node-server then writes them directly.
   const headers: Record<string, string> = requestId
     ? { ...HEADERS, "x-request-id": requestId }

@@ -1,6 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { acceptsGzip, answerToken, renderAnswer } from "../../src/legacy/reply.js";
+import { acceptsGzip, answerBody, answerToken, renderAnswer } from "../../src/legacy/reply.js";
 
 describe("renderAnswer", () => {
   it("answers a token with 200, text/plain, nosniff and no trailing newline", async () => {
@@ -12,7 +12,7 @@ describe("renderAnswer", () => {
   });
 
   it("sends JSON as text/plain too", async () => {
-    const res = renderAnswer({ json: { status: "success", n: 1 } }, null);
+    const res = renderAnswer(answerBody({ json: { status: "success", n: 1 } }), null);
     expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(await res.text()).toBe('{"status":"success","n":1}');
   });
