@@ -42,8 +42,9 @@ export class Series {
     return this.points.since(0).map((p) => p.item);
   }
 
-  latest(): SeriesPoint | undefined {
-    return this.points.since(this.points.seq - 1)[0]?.item;
+  /** The points added after point number `seq` (and still kept), oldest first. */
+  since(seq: number): SeriesPoint[] {
+    return this.points.since(seq).map((p) => p.item);
   }
 
   /** The totals the first point's calls are counted from. */

@@ -18,10 +18,6 @@ const BATCH = 200;
 export class ConsoleStreams {
   private readonly open = new Set<SSEStreamingApi>();
 
-  get count(): number {
-    return this.open.size;
-  }
-
   add(stream: SSEStreamingApi): void {
     this.open.add(stream);
     stream.onAbort(() => {
@@ -81,8 +77,7 @@ async function follow(stream: SSEStreamingApi, data: ConsoleData): Promise<void>
       await send("activations", await data.activations(changed));
     }
     if (data.series.seq > points) {
-      const all = data.series.all();
-      const fresh = all.slice(Math.max(0, all.length - (data.series.seq - points)));
+      const fresh = data.series.since(points);
       points = data.series.seq;
       await send("stats", { points: fresh, keys: data.keys.rows() });
     }

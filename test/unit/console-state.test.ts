@@ -4,7 +4,7 @@ import { KeysSeen } from "../../src/console/keys-seen.js";
 import { bucketDelta, histogramQuantile } from "../../src/console/quantile.js";
 import { TrafficRecorder } from "../../src/console/recorder.js";
 import { Ring } from "../../src/console/ring.js";
-import { Series } from "../../src/console/series.js";
+import { SERIES_SECONDS, Series } from "../../src/console/series.js";
 import { type ActivationEvent, GatewayEvents, type LegacyRequestEvent } from "../../src/events.js";
 import type { Activation } from "../../src/upstream/schemas.js";
 
@@ -81,6 +81,17 @@ describe("Series", () => {
     expect(idle).toMatchObject({ callsOk: 0, callsFailed: 0, p50: null, p99: null });
     expect(series.all().map((p) => p.t)).toEqual([1000, 2000]);
     expect(series.seq).toBe(2);
+  });
+
+  it("since(n): the points after point n, oldest first, only those still kept", () => {
+    const series = new Series();
+    const quiet = { success: 0, protocol: 0, upstream: 0 };
+    for (let second = 1; second <= SERIES_SECONDS + 5; second++) series.add(second * 1000, quiet, undefined);
+    expect(series.since(series.seq).map((p) => p.t)).toEqual([]);
+    expect(series.since(series.seq - 2).map((p) => p.t)).toEqual([604_000, 605_000]);
+    // a reader three points behind the ring's start gets what is left, from the oldest kept
+    expect(series.since(2)).toHaveLength(SERIES_SECONDS);
+    expect(series.since(2)[0]?.t).toBe(6000);
   });
 });
 
