@@ -172,6 +172,7 @@ export class OrphanSettler {
       ) {
         await this.close(intent);
         results.push("delivered");
+        this.opts.onResult?.("delivered");
         continue;
       }
       const verdict = this.orphanhood(intent, live);

@@ -147,7 +147,11 @@ describe("which intents are settled at once", () => {
     await store.upsert("a1", OWNER, { intentId: "answered" });
     up.pages = [[activation("a1", T0 + 1000)]];
     coordinator.intentDelivered("answered");
-    expect((await settler({ purchases: coordinator }).sweep()).results).toEqual(["delivered"]);
+    const reported: string[] = [];
+    const sweep = settler({ purchases: coordinator, onResult: (r) => reported.push(r) }).sweep();
+    expect((await sweep).results).toEqual(["delivered"]);
+    expect(reported).toEqual(["delivered"]); // counted in the metrics like every other ending
+    expect(coordinator.wasDelivered("answered")).toBe(false); // forgotten once settled
     expect(up.cancelled).toEqual([]);
     expect(await store.openIntents()).toEqual([]);
   });
