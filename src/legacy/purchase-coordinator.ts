@@ -18,10 +18,11 @@ export class PurchaseCoordinator {
   readonly instance: string;
   /** purchases in flight by slot, each with the earliest upstream `createdAt` its activation can have */
   private readonly inFlight = new Map<string, Map<Promise<unknown>, number>>();
-  /** intents a purchase of this process ended with still open: the settler's to settle */
-  private readonly leftOpenIntents = new LRUCache<string, true>({ max: 100_000 });
-  /** intents whose answer was delivered but whose close failed */
-  private readonly deliveredIntents = new LRUCache<string, true>({ max: 100_000 });
+  /**
+   * Intents the settler must close: "left open" (a purchase of this process ended with it open) or
+   * "delivered" (its answer reached the client but its close failed: nothing to refund).
+   */
+  private readonly endedOpen = new LRUCache<string, "left open" | "delivered">({ max: 100_000 });
   private readonly claimedBy = new LRUCache<string, number>({ max: 10_000, ttl: 10 * 60_000 });
   private leftOpen: () => void = () => undefined;
 
@@ -37,7 +38,7 @@ export class PurchaseCoordinator {
   /** A purchase of this process ended; `stillOpen`: with its intent open (the settler's now). */
   intentEnded(intentId: string, { stillOpen }: { stillOpen: boolean }): void {
     if (!stillOpen) return;
-    this.leftOpenIntents.set(intentId, true);
+    this.endedOpen.set(intentId, "left open");
     this.leftOpen();
   }
 
@@ -47,7 +48,7 @@ export class PurchaseCoordinator {
    * purchase answered meanwhile), and is then neither in flight nor left open.
    */
   wasLeftOpen(intentId: string): boolean {
-    return this.leftOpenIntents.has(intentId);
+    return this.endedOpen.get(intentId) === "left open";
   }
 
   /**
@@ -55,18 +56,17 @@ export class PurchaseCoordinator {
    * the settler closes it, and must not refund what the client holds.
    */
   intentDelivered(intentId: string): void {
-    this.deliveredIntents.set(intentId, true);
+    this.endedOpen.set(intentId, "delivered");
     this.leftOpen();
   }
 
   wasDelivered(intentId: string): boolean {
-    return this.deliveredIntents.has(intentId);
+    return this.endedOpen.get(intentId) === "delivered";
   }
 
   /** The settler closed it. */
   settled(intentId: string): void {
-    this.leftOpenIntents.delete(intentId);
-    this.deliveredIntents.delete(intentId);
+    this.endedOpen.delete(intentId);
   }
 
   /**
