@@ -17,7 +17,7 @@ export interface SnapshotStore {
 }
 
 export const SNAPSHOT_FILE = "catalog-snapshot.json";
-export const SNAPSHOT_REDIS_KEY = "smsgw:catalog:snapshot";
+const SNAPSHOT_REDIS_KEY = "smsgw:catalog:snapshot";
 
 /** A file, replaced atomically (temp file in the same directory + rename): never half written. */
 export function fileSnapshotStore(path: string): SnapshotStore {

@@ -48,9 +48,9 @@ import {
 /** A service code no provider uses (not in SMS-Activate's list of ~700 codes). */
 export const UNKNOWN_SERVICE = "zzq9";
 /** A country id SMS-Activate never assigned. */
-export const UNKNOWN_COUNTRY = "9999";
+const UNKNOWN_COUNTRY = "9999";
 /** An activation id nobody holds (within 32 bits, so only "unknown" can explain a refusal). */
-export const UNKNOWN_ID = "2147483646";
+const UNKNOWN_ID = "2147483646";
 
 /** The keys of getNumbersStatus that a Python client indexes unconditionally. */
 export function fixedStatusKeys(): string[] {
@@ -61,7 +61,7 @@ export function fixedStatusKeys(): string[] {
 }
 
 /** SMS-Activate's country ids that clients ship in their tables, checked by the English name. */
-export const CANONICAL_COUNTRIES: readonly { id: string; name: string; eng: RegExp }[] = [
+const CANONICAL_COUNTRIES: readonly { id: string; name: string; eng: RegExp }[] = [
   { id: "0", name: "Russia", eng: /^russia(n federation)?$/i },
   { id: "6", name: "Indonesia", eng: /^indonesia$/i },
   { id: "16", name: "United Kingdom", eng: /^(united kingdom|great britain|uk|england)$/i },

@@ -23,8 +23,8 @@ export type ConsoleAuth =
 
 export type ConsoleEnv = { Variables: { auth: ConsoleAuth } };
 
-export const COOKIE = "smsgw_console";
-export const CSRF_HEADER = "x-csrf-token";
+const COOKIE = "smsgw_console";
+const CSRF_HEADER = "x-csrf-token";
 
 export const notFound = (c: Context) => c.json({ error: "not found" }, 404);
 

@@ -24,7 +24,7 @@ export interface BoardEntry {
 const LIVE = new Set(["PENDING", "WAITING", "RECEIVED"]);
 const REFUNDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
 
-export const isLive = (a: Activation) => LIVE.has(a.status);
+const isLive = (a: Activation) => LIVE.has(a.status);
 
 export interface BoardLimits {
   /** live activations kept (the oldest seen go first) */

@@ -25,7 +25,7 @@ export interface GatewayAppOptions extends LegacyRouteOptions {
  * Routing sees `//stubs//handler_api.php` as `/stubs/handler_api.php`: a client that joins a base
  * URL ending in `/` with a path starting with one sends repeated slashes (docs/legacy-protocol.md §1).
  */
-export function routingPath(request: Request): string {
+function routingPath(request: Request): string {
   const path = getPath(request);
   return path.includes("//") ? path.replace(/\/{2,}/g, "/") : path;
 }

@@ -12,7 +12,7 @@ import type { Metrics } from "../metrics.js";
  * it, loopback clients, and only in front of the embedded sandbox; with a real upstream and no
  * token, nobody (the console is off and records nothing). `CONSOLE=off` turns it off always.
  */
-export function consoleAccess(config: GatewayConfig, embeddedSandbox: boolean): AccessMode | undefined {
+function consoleAccess(config: GatewayConfig, embeddedSandbox: boolean): AccessMode | undefined {
   if (config.CONSOLE === "off") return undefined;
   if (config.CONSOLE_TOKEN) return { kind: "token", token: config.CONSOLE_TOKEN };
   return embeddedSandbox ? { kind: "loopback" } : undefined;

@@ -15,7 +15,7 @@ import type { LabelledKeyResolver } from "./resolver.js";
 const HASH = /^[0-9a-f]{64}$/;
 
 /** Only http and https receivers, with a host (docs/legacy-protocol.md §8). */
-export const webhookUrlSchema = z.url({ protocol: /^https?$/, hostname: /.+/ });
+const webhookUrlSchema = z.url({ protocol: /^https?$/, hostname: /.+/ });
 
 export function isWebhookUrl(text: string): boolean {
   return webhookUrlSchema.safeParse(text).success;
@@ -30,7 +30,7 @@ export function webhookHost(url: string): string {
   }
 }
 
-export const keyEntrySchema = z.object({
+const keyEntrySchema = z.object({
   id: z.string().regex(/^[a-z0-9_-]{1,32}$/),
   hash: z.string().regex(HASH, "a SHA-256 hex digest"),
   /**
@@ -79,7 +79,7 @@ export function hashKey(key: string): string {
 }
 
 /** A webhook signing secret: `whsec_` and 48 hex characters (192 random bits). */
-export function generateWebhookSecret(): string {
+function generateWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString("hex")}`;
 }
 

@@ -25,12 +25,7 @@ function createdAtOf(a: Listed): number {
 }
 
 /** Could a purchase of `order` made between two upstream times have created `a`? */
-export function couldBeFrom(
-  a: Listed,
-  order: Ordered,
-  sinceUpstreamMs: number,
-  untilUpstreamMs: number,
-): boolean {
+function couldBeFrom(a: Listed, order: Ordered, sinceUpstreamMs: number, untilUpstreamMs: number): boolean {
   const created = createdAtOf(a);
   return (
     a.serviceCode === order.serviceCode &&

@@ -10,7 +10,7 @@ const PLAIN_DECIMAL = /^(?:\d{1,9}(?:\.\d*)?|\.\d+)$/;
  * `maxPrice` in cents, truncated (`0.499` allows 0.49, never 0.50), or undefined when it is not a
  * plain non-negative decimal: such a value is refused, never read as "no cap".
  */
-export function parseMaxPrice(value: string): number | undefined {
+function parseMaxPrice(value: string): number | undefined {
   if (!PLAIN_DECIMAL.test(value)) return undefined;
   const [whole = "", fraction = ""] = value.split(".");
   return Number(whole || "0") * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));

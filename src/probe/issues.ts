@@ -4,7 +4,7 @@ type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
 
 /** `["data", 0, "price"]` → `data[0].price`; the root is `(root)`. */
-export function formatPath(path: Path): string {
+function formatPath(path: Path): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;

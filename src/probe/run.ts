@@ -38,7 +38,7 @@ export interface ProbeOptions {
 }
 
 /** Shown instead of the base URL's credentials, if it has any. */
-export function displayUrl(url: string): string {
+function displayUrl(url: string): string {
   try {
     const u = new URL(url);
     u.username = "";

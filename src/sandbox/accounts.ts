@@ -4,7 +4,7 @@ import type { Account } from "./model.js";
 import type { Cents } from "./money.js";
 import { Wallet } from "./wallet.js";
 
-export function hashApiKey(apiKey: string): string {
+function hashApiKey(apiKey: string): string {
   return createHash("sha256").update(apiKey).digest("hex").slice(0, 16);
 }
 

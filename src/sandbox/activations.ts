@@ -28,7 +28,7 @@ export interface ActivationDeps {
   logger: Logger;
 }
 
-export const isEnded = (a: Activation) => ENDED.has(a.status);
+const isEnded = (a: Activation) => ENDED.has(a.status);
 
 /** The activation lifecycle: purchase, SMS arrival, resend, complete, cancel, expiry (with refunds). */
 export class Activations {

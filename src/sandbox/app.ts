@@ -12,9 +12,9 @@ import { controlRoutes } from "./routes/control.js";
 import { walletRoutes } from "./routes/wallet.js";
 import { createSandboxState, type SandboxEnv, type SandboxState } from "./state.js";
 
-export const API_PREFIX = "/api/v1";
-export const CONTROL_PREFIX = "/sandbox";
-export const MAX_BODY_BYTES = 1024 * 1024;
+const API_PREFIX = "/api/v1";
+const CONTROL_PREFIX = "/sandbox";
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface SandboxAppOptions {
   clock?: Clock;

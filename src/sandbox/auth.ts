@@ -3,7 +3,7 @@ import { HttpError } from "./errors.js";
 import type { SandboxEnv, SandboxState } from "./state.js";
 
 /** The key from `x-api-key` or `Authorization: Bearer <key>`. */
-export function presentedApiKey(headers: Headers): string | null {
+function presentedApiKey(headers: Headers): string | null {
   const direct = headers.get("x-api-key")?.trim();
   if (direct) return direct;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");

@@ -1,7 +1,7 @@
 import { badRequest } from "./errors.js";
 
-export const DEFAULT_PAGE_LIMIT = 25;
-export const MAX_PAGE_LIMIT = 100;
+const DEFAULT_PAGE_LIMIT = 25;
+const MAX_PAGE_LIMIT = 100;
 
 export interface PageQuery {
   limit: number;

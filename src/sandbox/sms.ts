@@ -31,7 +31,7 @@ export interface Sms {
   text: string;
 }
 
-export function randomCode(length: number, random: () => number): string {
+function randomCode(length: number, random: () => number): string {
   // First digit non-zero so the code reads as a code, not a truncated number.
   let code = String(1 + Math.floor(random() * 9));
   while (code.length < length) code += Math.floor(random() * 10).toString();

@@ -7,7 +7,7 @@ import { z } from "zod";
 
 const money = z.union([z.string(), z.number()]).transform((v) => String(v));
 
-export const activationStatusSchema = z.string();
+const activationStatusSchema = z.string();
 
 export const activationSchema = z.object({
   id: z.string().min(1),
@@ -41,7 +41,7 @@ export type ActivationPage = z.infer<typeof activationPageSchema>;
 export const balanceSchema = z.object({ balance: money, currency: z.string().nullish() });
 export type Balance = z.infer<typeof balanceSchema>;
 
-export const transactionSchema = z.object({
+const transactionSchema = z.object({
   id: z.string(),
   type: z.string(),
   amount: money,
@@ -64,7 +64,7 @@ function listOf<T extends z.ZodType>(item: T) {
     .transform((v) => (Array.isArray(v) ? v : v.data));
 }
 
-export const countrySchema = z.object({
+const countrySchema = z.object({
   isoCode: z.string(),
   name: z.string().nullish(),
   slug: z.string().nullish(),
@@ -82,7 +82,7 @@ export const serviceSchema = z.object({
 export const serviceListSchema = listOf(serviceSchema);
 export type Service = z.infer<typeof serviceSchema>;
 
-export const offerSchema = z.object({
+const offerSchema = z.object({
   isoCode: z.string(),
   slug: z.string().nullish(),
   name: z.string().nullish(),

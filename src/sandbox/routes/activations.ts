@@ -8,7 +8,7 @@ import { pageNewestFirst, parsePageQuery } from "../pagination.js";
 import type { SandboxEnv, SandboxState } from "../state.js";
 
 /** NestJS ValidationPipe-style checks of the purchase body; every problem is listed. */
-export function parsePurchaseBody(body: unknown): PurchaseRequest {
+function parsePurchaseBody(body: unknown): PurchaseRequest {
   const fields =
     typeof body === "object" && body !== null && !Array.isArray(body)
       ? (body as Record<string, unknown>)
