@@ -205,7 +205,8 @@ async function reconcile(
 }
 
 /** Pauses between a reconciliation's listings: quick at first, then once a second. */
-const RELIST_DELAYS_MS = [250, 500, 1000];
+const FIRST_RELIST_PAUSES_MS = [250, 500];
+const RELIST_EVERY_MS = 1000;
 
 /**
  * The key's newest activations, through an open breaker. A listing refused by an outage is tried
@@ -219,8 +220,8 @@ async function listNewest(ctx: ActionContext): Promise<Activation[] | undefined>
     try {
       return (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;
     } catch (err) {
-      const pauseMs = RELIST_DELAYS_MS[Math.min(attempt, RELIST_DELAYS_MS.length - 1)] ?? 1000;
-      if (!mayPass(err) || Date.now() + pauseMs > giveUpAt) {
+      const pauseMs = FIRST_RELIST_PAUSES_MS[attempt] ?? RELIST_EVERY_MS;
+      if (!(err instanceof UpstreamError && err.transient) || Date.now() + pauseMs > giveUpAt) {
         ctx.log.warn(
           { err: String(err), attempts: attempt + 1 },
           "reconciliation could not list activations",
@@ -231,8 +232,3 @@ async function listNewest(ctx: ActionContext): Promise<Activation[] | undefined>
     }
   }
 }
-
-/** An outage, a timeout or a 429 passes; a refused key or a malformed answer stays as it is. */
-const mayPass = (err: unknown) =>
-  err instanceof UpstreamError &&
-  (err.kind === "unavailable" || err.kind === "timeout" || err.kind === "rate_limited");

@@ -38,6 +38,11 @@ export class UpstreamError extends Error {
   get ambiguous(): boolean {
     return this.detail.ambiguous ?? false;
   }
+
+  /** An outage, a timeout or a 429: the same call may well succeed a moment later. */
+  get transient(): boolean {
+    return this.kind === "unavailable" || this.kind === "timeout" || this.kind === "rate_limited";
+  }
 }
 
 function parseErrorBody(text: string): { message: string } | undefined {

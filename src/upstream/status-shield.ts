@@ -11,9 +11,6 @@ export interface ShieldEvents {
   onStaleServed?(): void;
 }
 
-/** Failures during which the last known state is a better answer than ERROR_SQL (docs/legacy-protocol.md §6b). */
-const SERVE_STALE_ON = new Set(["rate_limited", "unavailable", "timeout"]);
-
 /**
  * The polling shield (docs/legacy-protocol.md §6): concurrent reads of one activation by one owner share
  * a single upstream call, and an answer is reused for `ttlMs` (terminal states until evicted).
@@ -65,7 +62,8 @@ export class StatusShield {
       })
       .catch((err: unknown) => {
         const stale = this.cache?.get(slot, { allowStale: true });
-        if (stale && err instanceof UpstreamError && SERVE_STALE_ON.has(err.kind)) {
+        // during a transient failure the last known state beats ERROR_SQL (docs/legacy-protocol.md §6b)
+        if (stale && err instanceof UpstreamError && err.transient) {
           this.events.onStaleServed?.();
           return stale;
         }

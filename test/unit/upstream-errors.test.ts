@@ -69,3 +69,15 @@ describe("failure → legacy token", () => {
     expect(failureToken(new Error("boom"), "purchase")).toBe("ERROR_SQL");
   });
 });
+
+describe("UpstreamError.transient", () => {
+  it("is true for an outage, a timeout and a 429; false for a refused key, a stockout or a bad answer", () => {
+    expect(classifyHttpFailure(502, "").transient).toBe(true);
+    expect(classifyHttpFailure(503, "<html>Service Temporarily Unavailable</html>").transient).toBe(true);
+    expect(classifyHttpFailure(429, nest(429, "Too Many Requests")).transient).toBe(true);
+    expect(new UpstreamError("timeout", "deadline passed").transient).toBe(true);
+    expect(classifyHttpFailure(401, nest(401, "Invalid API key")).transient).toBe(false);
+    expect(classifyHttpFailure(503, nest(503, "No numbers available")).transient).toBe(false);
+    expect(new UpstreamError("invalid_response", "schema").transient).toBe(false);
+  });
+});
