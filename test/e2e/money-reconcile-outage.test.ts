@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PURCHASE_ROUTE, setFaultRules } from "../helpers/faults.js";
-import { parseAccessNumber, usePair } from "../helpers/gateway.js";
-import { startHarness } from "../helpers/harness.js";
+import { type Pair, parseAccessNumber, usePair } from "../helpers/gateway.js";
+import { type InProcessGateway, startHarness } from "../helpers/harness.js";
 import { DEMO_API_KEY, type TestSandbox } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -22,17 +22,24 @@ const lostAnswerAndNoListings = (sb: TestSandbox) =>
 
 const listingsTried = async (sb: TestSandbox) => (await sb.control.stats()).requests[LIST_ROUTE] ?? 0;
 
-describe("a lost purchase answer during a listing outage", () => {
-  const pair = usePair(() =>
+/** A gateway (1 s purchase deadline, plus `env`) in front of a sandbox that sends no SMS by itself. */
+const usePairWith = (env: Record<string, string>) =>
+  usePair(() =>
     startHarness({
       sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
-      gateway: { env: { PURCHASE_TIMEOUT_MS: "1000", BREAKER_THRESHOLD: "2", RECONCILE_WAIT_MS: "20000" } },
+      gateway: { env: { PURCHASE_TIMEOUT_MS: "1000", ...env } },
     }),
   );
 
+const getNumber = (pair: Pair<InProcessGateway>) =>
+  pair.gw.call({ api_key: key, action: "getNumber", service: "tg", country: "62" });
+
+describe("a lost purchase answer during a listing outage", () => {
+  const pair = usePairWith({ BREAKER_THRESHOLD: "2", RECONCILE_WAIT_MS: "20000" });
+
   it("getNumber waits for the upstream to list again and hands out the number it bought", async () => {
     await lostAnswerAndNoListings(pair.sb);
-    const answer = pair.gw.call({ api_key: key, action: "getNumber", service: "tg", country: "62" });
+    const answer = getNumber(pair);
     // the listing is refused again and again (through the breaker the failures open) …
     await waitFor("three refused listings", async () => (await listingsTried(pair.sb)) >= 3);
     expect(pair.gw.deps.upstream.breaker.state).toBe("open");
@@ -47,18 +54,11 @@ describe("a lost purchase answer during a listing outage", () => {
 });
 
 describe("a listing outage longer than RECONCILE_WAIT_MS", () => {
-  const pair = usePair(() =>
-    startHarness({
-      sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
-      gateway: { env: { PURCHASE_TIMEOUT_MS: "1000", RECONCILE_WAIT_MS: "1500", ORPHAN_SWEEP_S: "1" } },
-    }),
-  );
+  const pair = usePairWith({ RECONCILE_WAIT_MS: "1500", ORPHAN_SWEEP_S: "1" });
 
   it("answers ERROR_SQL after a few listings, and the settler refunds the purchase once the upstream lists again", async () => {
     await lostAnswerAndNoListings(pair.sb);
-    expect(await pair.gw.call({ api_key: key, action: "getNumber", service: "tg", country: "62" })).toBe(
-      "ERROR_SQL",
-    );
+    expect(await getNumber(pair)).toBe("ERROR_SQL");
     expect(await listingsTried(pair.sb)).toBeGreaterThanOrEqual(3); // at 0, 0.25 and 0.75 s at least
     await pair.sb.control.clearFaults();
     const [activation] = await waitFor("the lost purchase refunded", async () => {
