@@ -12,6 +12,7 @@ import {
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 import { seededRandom } from "../helpers/random.js";
 import type { TestSandbox } from "../helpers/sandbox.js";
+import { pause } from "../helpers/wait.js";
 
 /**
  * The fleets of money-fleet.test.ts (one key) and money-fleet-keys.test.ts (two gateway keys on one
@@ -29,7 +30,7 @@ const UPSTREAM_KEY = "fleet-breaker-key-0000000000000000";
  */
 async function outageMidRun(sb: TestSandbox, gw: TestGateway): Promise<Set<string>> {
   const states = new Set<string>();
-  await new Promise((r) => setTimeout(r, 4000));
+  await pause(4000);
   const outage = [
     { route: "POST /api/v1/activations", phase: "before", error500: 0.5 },
     { route: "POST /api/v1/activations", phase: "after", drop: 0.7 },
@@ -40,7 +41,7 @@ async function outageMidRun(sb: TestSandbox, gw: TestGateway): Promise<Set<strin
   const until = Date.now() + 3000;
   while (Date.now() < until) {
     states.add(gw.running.deps.upstream.breaker.state);
-    await new Promise((r) => setTimeout(r, 50));
+    await pause(50);
   }
   await sb.control.setFaults(LATE_AND_LOST);
   return states;
