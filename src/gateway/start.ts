@@ -223,8 +223,22 @@ async function tellObservers(ids: IdStore, events: GatewayEvents, activation: Ac
   if (record) observed({ events }, record, activation);
 }
 
-/** 503 only for the gateway's own dependency; the upstream is reported (docs/architecture.md decision 6). */
-function readinessCheck(ids: IdStore, upstream: UpstreamClient, instance: string): () => Promise<Readiness> {
+/** "ok", or why the store did not answer. */
+const answers = (ping: Promise<void>) =>
+  ping.then(
+    () => "ok",
+    (err: unknown) => String(err),
+  );
+
+/**
+ * 503 only for the gateway's own stores, the id store and the tracker's (polls are answered from
+ * both); the upstream is reported (docs/architecture.md decision 6).
+ */
+function readinessCheck(
+  stores: { ids: IdStore; tracker: ActivationTracker | undefined },
+  upstream: UpstreamClient,
+  instance: string,
+): () => Promise<Readiness> {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return async () => {
     const health = upstream.breaker.health();
@@ -236,12 +250,14 @@ function readinessCheck(ids: IdStore, upstream: UpstreamClient, instance: string
       lastErrorAt: iso(health.lastErrorAt),
       healthySince: iso(health.healthySince),
     };
-    try {
-      await ids.ping();
-      return { ready: true, body: { instance, idStore: "ok", upstream: upstreamState } };
-    } catch (err) {
-      return { ready: false, body: { instance, idStore: String(err), upstream: upstreamState } };
-    }
+    const [idStore, trackerStore] = await Promise.all([
+      answers(stores.ids.ping()),
+      stores.tracker && answers(stores.tracker.ping()),
+    ]);
+    return {
+      ready: idStore === "ok" && (trackerStore ?? "ok") === "ok",
+      body: { instance, idStore, ...(trackerStore && { trackerStore }), upstream: upstreamState },
+    };
   };
 }
 
@@ -370,7 +386,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     ...(resolveKey && { resolveKey }),
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
-    readiness: readinessCheck(ids, upstream, purchases.instance),
+    readiness: readinessCheck({ ids, tracker }, upstream, purchases.instance),
     events,
     labelOf: (resolveKey as Partial<LabelledKeyResolver> | undefined)?.labelOf,
     console: gatewayConsole?.routes,

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { withDeadline } from "../common/deadline.js";
 import { activationSchema } from "../upstream/schemas.js";
 import type { Listing, Tracked, TrackerStore } from "./store.js";
 
@@ -50,6 +51,8 @@ function decode(text: string | null): Tracked | undefined {
     return undefined; // unreadable: as if unknown (read again)
   }
 }
+
+const PING_TIMEOUT_MS = 1000;
 
 export async function openRedisTrackerStore(opts: {
   url: string;
@@ -127,6 +130,9 @@ export async function openRedisTrackerStore(opts: {
     },
     async lease(keyId, instance, ttlMs) {
       return (await scripts.smsgwLease(k(keyId, "lease"), instance, ttlMs)) === 1;
+    },
+    async ping() {
+      await withDeadline(redis.ping(), PING_TIMEOUT_MS, () => new Error("tracker redis ping timed out"));
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

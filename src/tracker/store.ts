@@ -37,6 +37,8 @@ export interface TrackerStore {
    * lapses after `ttlMs` unless renewed.
    */
   lease(keyId: string, instance: string, ttlMs: number): Promise<boolean>;
+  /** Rejects while the store cannot answer (readiness: polls are answered from it). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,6 +115,8 @@ export class MemoryTrackerStore implements TrackerStore {
   async lease(_keyId: string, _instance: string, _ttlMs: number) {
     return true; // one process: always its own
   }
+
+  async ping() {}
 
   async close() {}
 }

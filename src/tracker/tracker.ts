@@ -175,6 +175,11 @@ export class ActivationTracker {
     await this.opts.store.putListing(this.know(key), { at: this.now(), complete, activations });
   }
 
+  /** Rejects while the tracker's store cannot answer (readiness). */
+  ping(): Promise<void> {
+    return this.opts.store.ping();
+  }
+
   /** Runs one pass now and waits for it (tests, and a deterministic first refresh). */
   async refreshDue(): Promise<void> {
     this.tick();

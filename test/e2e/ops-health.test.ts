@@ -112,6 +112,7 @@ describe("/healthz and /readyz (compiled process)", () => {
     const ready = await httpCall(`${gwUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(json(ready)).toMatchObject({ status: "ready", idStore: "ok", upstream: { breaker: "closed" } });
+    expect(json(ready)).toMatchObject({ trackerStore: "ok" }); // polls are answered from it too
     const bought = await legacy(gw.legacyUrl, {
       api_key: key,
       action: "getNumber",
