@@ -1,11 +1,39 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ActivationRecord } from "../store/id-store.js";
+import type { Logger } from "pino";
+import type { RequestScope } from "../common/request-scope.js";
+import type { ActivationRecord, IdStore } from "../store/id-store.js";
+import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Activation } from "../upstream/schemas.js";
 import { CLOCK_MARGIN_MS, CLOCK_RESOLUTION_MS, matchingActivations } from "./adoption.js";
-import type { ActionContext } from "./context.js";
-import { purchaseSlot } from "./purchase-coordinator.js";
+import { type PurchaseCoordinator, purchaseSlot } from "./purchase-coordinator.js";
+
+/** What a purchase uses of the gateway: made once at start-up, shared by every purchase. */
+export interface PurchaseDeps {
+  ids: Pick<IdStore, "addIntent" | "closeIntent" | "upsert">;
+  upstream: Pick<UpstreamClient, "buy" | "listActivations" | "upstreamNow">;
+  /** purchases in flight in this process, and what reconciliations took */
+  purchases: PurchaseCoordinator;
+  /** told of what was bought, so the first polls need no upstream read (absent: they read it) */
+  tracker?: { remember(key: string, activation: Activation): Promise<void> } | undefined;
+  /** called once per ambiguous purchase with how its reconciliation ended */
+  onReconciliation?: ((result: "claimed" | "none_found" | "list_failed") => void) | undefined;
+  /** RECONCILE_WAIT_MS: how long a lost purchase's reconciliation retries a failed listing */
+  reconcileWaitMs: number;
+}
+
+/** One purchase's request: who buys, with which key, and where its facts are logged. */
+export interface PurchaseContext {
+  /** the upstream key the purchase is made with */
+  key: string;
+  /** hash of the key the client presented: the owner of what is bought */
+  owner: string;
+  log: Logger;
+  /** the request's scope: the intent is closed once its answer was written (absent: at return) */
+  scope?: RequestScope | undefined;
+  deps: PurchaseDeps;
+}
 
 export interface Order {
   serviceCode: string;
@@ -36,7 +64,7 @@ class PurchaseIntents {
   private readonly awaitingDelivery = new Set<string>();
 
   constructor(
-    private readonly ctx: ActionContext,
+    private readonly ctx: PurchaseContext,
     private readonly order: Order,
   ) {}
 
@@ -99,7 +127,7 @@ class PurchaseIntents {
  * Throws the UpstreamError to answer with when nothing was bought (or nothing could be found); an
  * intent left open is settled by the orphan settler.
  */
-export async function purchase(ctx: ActionContext, order: Order): Promise<Bought> {
+export async function purchase(ctx: PurchaseContext, order: Order): Promise<Bought> {
   const intents = new PurchaseIntents(ctx, order);
   try {
     return await buyWithIntent(ctx, order, intents);
@@ -108,7 +136,7 @@ export async function purchase(ctx: ActionContext, order: Order): Promise<Bought
   }
 }
 
-async function buyWithIntent(ctx: ActionContext, order: Order, intents: PurchaseIntents): Promise<Bought> {
+async function buyWithIntent(ctx: PurchaseContext, order: Order, intents: PurchaseIntents): Promise<Bought> {
   const { ids, upstream, purchases } = ctx.deps;
   let intent = await intents.open(upstream.upstreamNow() - CLOCK_MARGIN_MS);
   const slot = purchaseSlot(ctx.owner, order.serviceCode, order.countryIso);
@@ -163,7 +191,7 @@ async function buyWithIntent(ctx: ActionContext, order: Order, intents: Purchase
  * The first polls need no upstream read: the tracker starts from the purchase's own answer. Best
  * effort: a tracker that cannot store it reads it on the first poll instead; the purchase stands.
  */
-async function seedTracker(ctx: ActionContext, activation: Activation): Promise<void> {
+async function seedTracker(ctx: PurchaseContext, activation: Activation): Promise<void> {
   try {
     await ctx.deps.tracker?.remember(ctx.key, activation);
   } catch (err) {
@@ -176,7 +204,7 @@ async function seedTracker(ctx: ActionContext, activation: Activation): Promise<
  * created. The listing is made even while the breaker is open: it is the call that saves money.
  */
 async function reconcile(
-  ctx: ActionContext,
+  ctx: PurchaseContext,
   order: Order,
   window: Intent & { until: number },
   cause: UpstreamError,
@@ -213,9 +241,9 @@ const RELIST_EVERY_MS = 1000;
  * again until `reconcileWaitMs` has passed: the bot waits longer for its number, but gets it. Given
  * up, the settler can only cancel the activation, and the upstream keeps the charge once a code came.
  */
-async function listNewest(ctx: ActionContext): Promise<Activation[] | undefined> {
-  const { upstream, settings } = ctx.deps;
-  const giveUpAt = Date.now() + settings.reconcileWaitMs;
+async function listNewest(ctx: PurchaseContext): Promise<Activation[] | undefined> {
+  const { upstream, reconcileWaitMs } = ctx.deps;
+  const giveUpAt = Date.now() + reconcileWaitMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;

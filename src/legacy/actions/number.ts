@@ -6,7 +6,7 @@ import type { ActionContext, LegacyAnswer } from "../context.js";
 import { checkMaxPrice, maxPriceCents } from "../max-price.js";
 import { observed } from "../observed.js";
 import { countryParam } from "../params.js";
-import { type Bought, type Order, purchase } from "../purchase.js";
+import { type Bought, type Order, type PurchaseContext, purchase } from "../purchase.js";
 import { legacyTime } from "../time.js";
 
 type Prepared = { order: Order } | { answer: string };
@@ -44,8 +44,20 @@ function warnIfAboveMaxPrice(ctx: ActionContext, bought: Bought): void {
   }
 }
 
+/** What a purchase uses of this request and of the gateway's dependencies, and nothing more. */
+function purchaseContext(ctx: ActionContext): PurchaseContext {
+  const { ids, upstream, purchases, tracker, onReconciliation, settings } = ctx.deps;
+  return {
+    key: ctx.key,
+    owner: ctx.owner,
+    log: ctx.log,
+    scope: ctx.scope,
+    deps: { ids, upstream, purchases, tracker, onReconciliation, reconcileWaitMs: settings.reconcileWaitMs },
+  };
+}
+
 async function buy(ctx: ActionContext, order: Order): Promise<Bought> {
-  const bought = await purchase(ctx, order);
+  const bought = await purchase(purchaseContext(ctx), order);
   warnIfAboveMaxPrice(ctx, bought);
   observed(ctx.deps, bought.record, bought.activation);
   return bought;
