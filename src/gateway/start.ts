@@ -14,13 +14,13 @@ import { loadKeyResolver, readKeyFile, watchKeyFile } from "../keys/key-file.js"
 import type { KeyResolver, LabelledKeyResolver } from "../keys/resolver.js";
 import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
-import { KeyRing } from "../legacy/key-ring.js";
 import { KnownKeys } from "../legacy/known-keys.js";
 import { observed } from "../legacy/observed.js";
-import { OrphanSettler } from "../legacy/orphan-settler.js";
-import { PurchaseCoordinator } from "../legacy/purchase-coordinator.js";
 import { ACTIONS } from "../legacy/router.js";
 import { createMetrics, type Metrics } from "../metrics.js";
+import { KeyRing } from "../money/key-ring.js";
+import { OrphanSettler } from "../money/orphan-settler.js";
+import { PurchaseCoordinator } from "../money/purchase-coordinator.js";
 import type { SandboxSettings } from "../sandbox/config.js";
 import { type RunningSandbox, startSandbox } from "../sandbox/server.js";
 import { ConfigError } from "../settings.js";

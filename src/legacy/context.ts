@@ -6,14 +6,14 @@ import type { RequestScope } from "../common/request-scope.js";
 import type { GatewayEvents } from "../events.js";
 import type { LegacyKeyLists } from "../fixtures.js";
 import type { CountryTable } from "../mapping/countries.js";
+import type { KeyRing } from "../money/key-ring.js";
+import type { PurchaseCoordinator } from "../money/purchase-coordinator.js";
 import type { IdStore } from "../store/id-store.js";
 import type { ActivationTracker } from "../tracker/tracker.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import type { StatusShield } from "../upstream/status-shield.js";
 import type { JsonMemo } from "./json-memo.js";
-import type { KeyRing } from "./key-ring.js";
 import type { KnownKeys } from "./known-keys.js";
-import type { PurchaseCoordinator } from "./purchase-coordinator.js";
 import type { LegacyAnswer } from "./reply.js";
 import type { LegacyParams } from "./request.js";
 

@@ -1,7 +1,7 @@
 import { centsToPlain } from "../common/money.js";
 import { T, VALUED, withValue } from "../common/tokens.js";
+import type { Order } from "../money/purchase.js";
 import type { ActionContext } from "./context.js";
-import type { Order } from "./purchase.js";
 
 /** A plain non-negative decimal: `1`, `0.5`, `.5`, `12.345` (no sign, exponent, comma or blank). */
 const PLAIN_DECIMAL = /^(?:\d{1,9}(?:\.\d*)?|\.\d+)$/;

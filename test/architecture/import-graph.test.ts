@@ -25,6 +25,11 @@ describe("the checker", () => {
     expect(found).toEqual(["mapping/status.ts imports legacy/tokens.ts: mapping → legacy is not allowed"]);
   });
 
+  it("refuses a money/ module that imports legacy/", () => {
+    const found = violations([mod("money/purchase.ts", ["legacy/context.ts"]), mod("legacy/context.ts")]);
+    expect(found).toEqual(["money/purchase.ts imports legacy/context.ts: money → legacy is not allowed"]);
+  });
+
   it("refuses I/O and timers in mapping/", () => {
     const found = violations([mod("mapping/catalog.ts", [], { builtins: ["node:fs"], timers: true })]);
     expect(found).toHaveLength(2);

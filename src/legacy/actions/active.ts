@@ -2,12 +2,12 @@ import { fixed2 } from "../../common/money.js";
 import { phoneDigits } from "../../common/phone.js";
 import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
 import { activeStatusCode, codesOf, legacyStateOf } from "../../mapping/status.js";
+import { purchaseWindowMs } from "../../money/adoption.js";
+import { type Owned, ownedActivations } from "../../money/owned-activations.js";
 import { listActivationPages } from "../../upstream/paging.js";
 import type { Activation } from "../../upstream/schemas.js";
-import { purchaseWindowMs } from "../adoption.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { observed } from "../observed.js";
-import { type Owned, ownedActivations } from "../owned-activations.js";
 import { legacyTime } from "../time.js";
 
 /** Upper bound on upstream pages read for one legacy list answer. */

@@ -1,12 +1,12 @@
 import { fixed2, toCents } from "../../common/money.js";
 import { phoneDigits } from "../../common/phone.js";
 import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
+import { type Bought, type Order, type PurchaseContext, purchase } from "../../money/purchase.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { checkMaxPrice, maxPriceCents } from "../max-price.js";
 import { observed } from "../observed.js";
 import { countryParam } from "../params.js";
-import { type Bought, type Order, type PurchaseContext, purchase } from "../purchase.js";
 import { legacyTime } from "../time.js";
 
 type Prepared = { order: Order } | { answer: string };

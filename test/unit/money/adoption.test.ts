@@ -4,8 +4,8 @@ import {
   matchingActivations,
   mayAdopt,
   purchaseWindowMs,
-} from "../../src/legacy/adoption.js";
-import type { Activation } from "../../src/upstream/schemas.js";
+} from "../../../src/money/adoption.js";
+import type { Activation } from "../../../src/upstream/schemas.js";
 
 const at = (id: string, createdAt: string, serviceCode = "tg", countryIso = "TR"): Activation => ({
   id,

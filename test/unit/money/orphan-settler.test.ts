@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { KeyRing } from "../../src/legacy/key-ring.js";
-import { OrphanSettler, type OrphanSettlerOptions } from "../../src/legacy/orphan-settler.js";
-import { PurchaseCoordinator } from "../../src/legacy/purchase-coordinator.js";
-import { openSqliteIdStore, type SqliteIdStore } from "../../src/store/sqlite.js";
-import { UpstreamError } from "../../src/upstream/errors.js";
-import type { Activation } from "../../src/upstream/schemas.js";
+import { KeyRing } from "../../../src/money/key-ring.js";
+import { OrphanSettler, type OrphanSettlerOptions } from "../../../src/money/orphan-settler.js";
+import { PurchaseCoordinator } from "../../../src/money/purchase-coordinator.js";
+import { openSqliteIdStore, type SqliteIdStore } from "../../../src/store/sqlite.js";
+import { UpstreamError } from "../../../src/upstream/errors.js";
+import type { Activation } from "../../../src/upstream/schemas.js";
 
 /** The orphan settler against a real SQLite store and a scripted upstream, one sweep at a time. */
 const OWNER = "o".repeat(40);
