@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import { legacyTime } from "../common/legacy-time.js";
 import type { ActivationEvent } from "../events.js";
-import { legacyTime } from "../legacy/time.js";
 import type { CountryTable } from "../mapping/countries.js";
 import type { WebhookDelivery } from "../store/id-store.js";
 

@@ -31,7 +31,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
     "events",
     "money",
   ],
-  webhooks: ["common", "keys", "upstream", "store", "mapping", "tracker", "legacy", "events"],
+  webhooks: ["common", "keys", "upstream", "store", "mapping", "tracker", "events"],
   metrics: ["common", "upstream", "store", "tracker", "webhooks"],
   config: ["settings"],
   sandbox: ["common", "settings"],

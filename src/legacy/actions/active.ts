@@ -1,3 +1,4 @@
+import { legacyTime } from "../../common/legacy-time.js";
 import { fixed2 } from "../../common/money.js";
 import { phoneDigits } from "../../common/phone.js";
 import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
@@ -8,7 +9,6 @@ import { listActivationPages } from "../../upstream/paging.js";
 import type { Activation } from "../../upstream/schemas.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { observed } from "../observed.js";
-import { legacyTime } from "../time.js";
 
 /** Upper bound on upstream pages read for one legacy list answer. */
 const MAX_PAGES = 10;

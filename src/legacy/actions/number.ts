@@ -1,3 +1,4 @@
+import { legacyTime } from "../../common/legacy-time.js";
 import { fixed2, toCents } from "../../common/money.js";
 import { phoneDigits } from "../../common/phone.js";
 import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
@@ -7,7 +8,6 @@ import type { ActionContext, LegacyAnswer } from "../context.js";
 import { checkMaxPrice, maxPriceCents } from "../max-price.js";
 import { observed } from "../observed.js";
 import { countryParam } from "../params.js";
-import { legacyTime } from "../time.js";
 
 type Prepared = { order: Order } | { answer: string };
 

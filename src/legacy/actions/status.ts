@@ -1,3 +1,4 @@
+import { legacyTime } from "../../common/legacy-time.js";
 import { T } from "../../common/tokens.js";
 import { decideSetStatus, type LegacyState, legacyStateOf, statusToken } from "../../mapping/status.js";
 import type { ActivationRecord } from "../../store/id-store.js";
@@ -6,7 +7,6 @@ import type { Activation } from "../../upstream/schemas.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { observed } from "../observed.js";
 import { parseActivationId } from "../params.js";
-import { legacyTime } from "../time.js";
 
 interface Loaded {
   record: ActivationRecord;
