@@ -1,11 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { JSON_ANSWER, T, VALUED } from "./common/tokens.js";
-import type { IdStore } from "./store/id-store.js";
+import type { DeliveryResult, IdStore } from "./store/id-store.js";
 import type { BreakerState } from "./upstream/breaker.js";
 import type { UpstreamCallEvent } from "./upstream/call-guard.js";
 import type { UpstreamErrorKind } from "./upstream/errors.js";
 import type { ShieldEvents } from "./upstream/status-shield.js";
-import type { DeliveryResult } from "./webhooks/dispatcher.js";
 
 /**
  * Prometheus metrics on a registry of their own (plus the default process metrics).

@@ -82,6 +82,12 @@ export type WebhookOutcome =
   /** not attempted (the receiver is busy): claimable again at once */
   | { state: "released" };
 
+/**
+ * How each delivery attempt ended, or that it will be tried again, as the dispatcher reports it
+ * (the metric's `result`, the console's delivery state).
+ */
+export type DeliveryResult = "delivered" | "retried" | "given_up" | "dropped";
+
 export interface WebhookClaim {
   instance: string;
   now: number;

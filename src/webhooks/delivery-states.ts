@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { parseJsonOrUndefined } from "../common/json.js";
-import type { DeliveryResult } from "./dispatcher.js";
+import type { DeliveryResult } from "../store/id-store.js";
 
 /**
  * The last webhook outcome of each activation, in memory, for the console's activations panel:

@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import { waitAtMost } from "../common/deadline.js";
 import {
+  type DeliveryResult,
   type IdStore,
   WEBHOOK_RETENTION_MS,
   type WebhookDelivery,
@@ -12,9 +13,6 @@ import type { WebhookDirectory, WebhookTarget } from "./directory.js";
 import type { NewDelivery } from "./payload.js";
 import { type PostOptions, postWebhook, type SendResult } from "./sender.js";
 import { signWebhook } from "./signature.js";
-
-/** How each delivery ended, or that it will be tried again (the metric's `result`). */
-export type DeliveryResult = "delivered" | "retried" | "given_up" | "dropped";
 
 export interface DispatcherSettings {
   /** WEBHOOK_TIMEOUT_MS */

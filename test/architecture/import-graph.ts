@@ -32,7 +32,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
     "money",
   ],
   webhooks: ["common", "keys", "upstream", "store", "mapping", "tracker", "events"],
-  metrics: ["common", "upstream", "store", "tracker", "webhooks"],
+  metrics: ["common", "upstream", "store", "tracker"],
   config: ["settings"],
   sandbox: ["common", "settings"],
   probe: ["common", "upstream"],
