@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
+import { T } from "../common/tokens.js";
 
 /**
  * A failure that @hono/node-server catches itself (a broken request stream, say) would otherwise
@@ -10,12 +11,12 @@ import type { Hono } from "hono";
  * (/healthz, /readyz, /metrics) never reach this.
  */
 function adapterErrorResponse(): Response {
-  return new Response("ERROR_SQL", { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return new Response(T.ERROR_SQL, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
 const UNPARSABLE_ANSWER =
   "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\nx-content-type-options: nosniff\r\n" +
-  "content-length: 9\r\nconnection: close\r\n\r\nERROR_SQL";
+  `content-length: ${Buffer.byteLength(T.ERROR_SQL)}\r\nconnection: close\r\n\r\n${T.ERROR_SQL}`;
 
 /**
  * Node's parser refuses some requests before any JavaScript runs (an unencoded space or non-ASCII
