@@ -1,3 +1,4 @@
+import { JSON_ANSWER } from "../common/tokens.js";
 import type { LegacyRequestEvent } from "../events.js";
 import type { CountryTable } from "../mapping/countries.js";
 import type { BoardEntry } from "./activation-board.js";
@@ -84,7 +85,7 @@ export function requestRow(seq: number, e: LegacyRequestEvent, keys: KeysSeen): 
 
 /** A JSON answer in a few words: `{status: success, activeActivations: [3]}`; text as it is when short. */
 export function summarize(token: string, answer: string): string {
-  if (token !== "JSON") return answer.length <= SHORT_ANSWER ? answer : token;
+  if (token !== JSON_ANSWER) return answer.length <= SHORT_ANSWER ? answer : token;
   let value: unknown;
   try {
     value = JSON.parse(answer);

@@ -1,7 +1,7 @@
 import { legacyTime } from "../../common/legacy-time.js";
 import { fixed2, toCents } from "../../common/money.js";
 import { phoneDigits } from "../../common/phone.js";
-import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
+import { LEGACY_CURRENCY, T, VALUED } from "../../common/tokens.js";
 import { type Bought, type Order, type PurchaseContext, purchase } from "../../money/purchase.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
@@ -67,7 +67,7 @@ export async function getNumber(ctx: ActionContext): Promise<LegacyAnswer> {
   const prepared = await prepareOrder(ctx);
   if ("answer" in prepared) return prepared.answer;
   const bought = await buy(ctx, prepared.order);
-  return `ACCESS_NUMBER:${bought.record.numericId}:${phoneDigits(bought.activation.phoneNumber)}`;
+  return `${VALUED.ACCESS_NUMBER}:${bought.record.numericId}:${phoneDigits(bought.activation.phoneNumber)}`;
 }
 
 export async function getNumberV2(ctx: ActionContext): Promise<LegacyAnswer> {

@@ -1,5 +1,5 @@
 import { legacyTime } from "../../common/legacy-time.js";
-import { T } from "../../common/tokens.js";
+import { T, VALUED } from "../../common/tokens.js";
 import { decideSetStatus, type LegacyState, legacyStateOf, statusToken } from "../../mapping/status.js";
 import type { ActivationRecord } from "../../store/id-store.js";
 import { UpstreamError } from "../../upstream/errors.js";
@@ -98,7 +98,7 @@ export async function getFullSms(ctx: ActionContext): Promise<LegacyAnswer> {
     case "received":
     case "completed":
       // The text may contain ':' (clients split once); only line breaks are flattened.
-      return `FULL_SMS:${(activation.smsText ?? state.code).replaceAll(/[\r\n]+/g, " ")}`;
+      return `${VALUED.FULL_SMS}:${(activation.smsText ?? state.code).replaceAll(/[\r\n]+/g, " ")}`;
     case "waiting":
     case "retry":
       return T.STATUS_WAIT_CODE;
