@@ -12,7 +12,8 @@ export type { KeyRow, PresetChoice, SeriesPoint, TokenClass };
  * What the page and the data API show of a request and of an activation. Built only from what the
  * gateway's events carry (docs: README "Console"): owner hashes become a label or a short prefix,
  * parameters arrive without any key-named parameter, activations carry no key at all. The other
- * JSON the console's routes send is typed here too.
+ * JSON the console's routes send is typed here too, and the page's scripts (`public/*.js`) are
+ * type-checked against these same types (`tsconfig.console.json`, part of `npm run typecheck`).
  */
 export interface RequestRow {
   seq: number;
