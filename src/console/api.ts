@@ -6,6 +6,7 @@ import type { ConsoleData } from "./data.js";
 import { PRESET_LIST } from "./fault-presets.js";
 import { REQUEST_RING } from "./recorder.js";
 import { TOKEN_CLASSES } from "./token-class.js";
+import type { SessionInfo } from "./views.js";
 
 /**
  * The console's JSON data API (README "Console"), read by the page and by scripts:
@@ -27,7 +28,7 @@ export function dataRoutes(app: Hono<ConsoleEnv>, data: ConsoleData, sandbox: bo
       csrf: csrfOf(auth) ?? null,
       sandbox,
       presets: sandbox ? PRESET_LIST : [],
-    });
+    } satisfies SessionInfo);
   });
 
   app.get("/api/requests", (c) => {

@@ -5,7 +5,13 @@ import { KeysSeen } from "./keys-seen.js";
 import { TrafficRecorder } from "./recorder.js";
 import { Series } from "./series.js";
 import type { TokenClass } from "./token-class.js";
-import { type ActivationRow, activationRow, type RequestRow, requestRow } from "./views.js";
+import {
+  type ActivationRow,
+  activationRow,
+  type ConsoleStats,
+  type RequestRow,
+  requestRow,
+} from "./views.js";
 
 export interface ConsoleDataOptions {
   events: GatewayEvents;
@@ -67,7 +73,7 @@ export class ConsoleData {
     return entries.map((entry) => activationRow(entry, deps));
   }
 
-  stats() {
+  stats(): ConsoleStats {
     return { series: this.series.all(), keys: this.keys.rows() };
   }
 }

@@ -19,5 +19,14 @@ export const FAULT_PRESETS: Record<string, FaultPreset> = {
   clear: { label: "Clear faults", rules: [] },
 };
 
+/** A preset as the console lists it: its name in `POST /console/api/sandbox/faults` and its label. */
+export interface PresetChoice {
+  id: string;
+  label: string;
+}
+
 /** The presets as the console lists them. */
-export const PRESET_LIST = Object.entries(FAULT_PRESETS).map(([id, p]) => ({ id, label: p.label }));
+export const PRESET_LIST: PresetChoice[] = Object.entries(FAULT_PRESETS).map(([id, p]) => ({
+  id,
+  label: p.label,
+}));

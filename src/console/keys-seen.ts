@@ -15,6 +15,17 @@ export interface KeyDay {
   calls: number;
 }
 
+/** A key as the page and the data API show it: its reference, its name and today's figures. */
+export interface KeyRow {
+  key: string;
+  who: string;
+  /** money spent today, `12.50` */
+  spent: string;
+  bought: number;
+  codes: number;
+  calls: number;
+}
+
 interface KeyEntry {
   label: string | undefined;
   day: string;
@@ -66,7 +77,7 @@ export class KeysSeen {
     return undefined;
   }
 
-  rows(): { key: string; who: string; spent: string; bought: number; codes: number; calls: number }[] {
+  rows(): KeyRow[] {
     return [...this.byOwner.keys()].map((owner) => {
       const { stats } = this.entry(owner);
       return {

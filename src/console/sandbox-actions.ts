@@ -6,6 +6,7 @@ import { type ConsoleEnv, notFound } from "./access.js";
 import type { ConsoleData } from "./data.js";
 import { FAULT_PRESETS, PRESET_LIST } from "./fault-presets.js";
 import type { SandboxAnswer, SandboxLink } from "./sandbox-link.js";
+import type { ActivationChanged, SandboxAnswers, SandboxFaults, SandboxRefusal } from "./views.js";
 
 /**
  * `POST /console/api/sandbox/*`: the console's buttons, when the upstream is a sandbox
@@ -45,7 +46,9 @@ async function body<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   return c.json(
-    { error: parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ") },
+    {
+      error: parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; "),
+    } satisfies SandboxRefusal,
     400,
   );
 }
@@ -58,7 +61,7 @@ function refused(c: Context, answer: SandboxAnswer, secret?: string): Response {
     : String(message ?? `sandbox answered ${answer.status}`);
   if (secret) text = text.split(secret).join("[key]");
   const status = answer.status >= 400 && answer.status < 500 ? answer.status : 502;
-  return c.json({ error: text }, status as 400);
+  return c.json({ error: text } satisfies SandboxRefusal, status as 400);
 }
 
 export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | undefined): void {
@@ -73,7 +76,7 @@ export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | u
     c.json({
       preset,
       presets: PRESET_LIST,
-    }),
+    } satisfies SandboxFaults),
   );
 
   /** Deliver an SMS now, or end the window now: then the board shows the new state. */
@@ -97,7 +100,7 @@ export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | u
           activation: activation.data,
         });
       const [row] = await data.activations([data.board.get(input.id) ?? entry]);
-      return c.json({ ok: true, activation: row });
+      return c.json({ ok: true, activation: row } satisfies ActivationChanged);
     };
   app.post(
     "/api/sandbox/sms",
@@ -121,7 +124,10 @@ export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | u
     });
     if (answer.status !== 200) return refused(c, answer);
     const { serviceCode, countryIso, price, stock } = answer.body ?? {};
-    return c.json({ ok: true, offer: { serviceCode, countryId: country.id, countryIso, price, stock } });
+    return c.json({
+      ok: true,
+      offer: { serviceCode, countryId: country.id, countryIso, price, stock },
+    } satisfies SandboxAnswers["offer"]);
   });
 
   app.post("/api/sandbox/top-up", async (c) => {
@@ -138,7 +144,7 @@ export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | u
       who: data.keys.whoOf(owner),
       balance: answer.body?.balance,
       currency: answer.body?.currency,
-    });
+    } satisfies SandboxAnswers["top-up"]);
   });
 
   app.post("/api/sandbox/account", async (c) => {
@@ -151,7 +157,7 @@ export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | u
       created: answer.status === 201,
       balance: answer.body?.balance,
       currency: answer.body?.currency,
-    });
+    } satisfies SandboxAnswers["account"]);
   });
 
   app.post("/api/sandbox/faults", async (c) => {
@@ -162,6 +168,6 @@ export function sandboxRoutes(app: Hono<ConsoleEnv>, deps: SandboxActionDeps | u
     const answer = await link.setFaults(chosen.rules);
     if (answer.status !== 200) return refused(c, answer);
     preset = input.preset;
-    return c.json({ ok: true, preset, label: chosen.label });
+    return c.json({ ok: true, preset, label: chosen.label } satisfies SandboxAnswers["faults"]);
   });
 }

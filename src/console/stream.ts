@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { ConsoleEnv } from "./access.js";
 import type { ConsoleData } from "./data.js";
+import type { StreamEvents } from "./views.js";
 
 /**
  * `GET /console/api/stream`: server-sent events. First a `snapshot` (recent requests, activations,
@@ -50,7 +51,8 @@ export function streamRoute(app: Hono<ConsoleEnv>, data: ConsoleData, streams: C
 }
 
 async function follow(stream: SSEStreamingApi, data: ConsoleData): Promise<void> {
-  const send = (event: string, payload: unknown) => stream.writeSSE({ event, data: JSON.stringify(payload) });
+  const send = <E extends keyof StreamEvents>(event: E, payload: StreamEvents[E]) =>
+    stream.writeSSE({ event, data: JSON.stringify(payload) });
   data.recorder.fold();
   let seq = data.recorder.requests.seq;
   let version = data.board.version;

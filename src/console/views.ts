@@ -2,13 +2,19 @@ import { JSON_ANSWER } from "../common/tokens.js";
 import type { LegacyRequestEvent } from "../events.js";
 import type { CountryTable } from "../mapping/countries.js";
 import type { BoardEntry } from "./activation-board.js";
-import type { KeysSeen } from "./keys-seen.js";
+import type { PresetChoice } from "./fault-presets.js";
+import type { KeyRow, KeysSeen } from "./keys-seen.js";
+import type { SeriesPoint } from "./series.js";
 import { type TokenClass, tokenClass } from "./token-class.js";
+
+export type { KeyRow, PresetChoice, SeriesPoint, TokenClass };
 
 /**
  * What the page and the data API show of a request and of an activation. Built only from what the
  * gateway's events carry (docs: README "Console"): owner hashes become a label or a short prefix,
- * parameters arrive without any key-named parameter, activations carry no key at all.
+ * parameters arrive without any key-named parameter, activations carry no key at all. The other
+ * JSON the console's routes send is typed here too, and the page's scripts (`public/*.js`) are
+ * type-checked against these same types (`tsconfig.console.json`, part of `npm run typecheck`).
  */
 export interface RequestRow {
   seq: number;
@@ -48,6 +54,67 @@ export interface ActivationRow {
   /** the webhook delivery state of this activation (filled in once webhooks exist) */
   webhook: string | null;
   version: number;
+}
+
+/** `GET /console/api/stats`, and the figures a stream's `snapshot` starts with. */
+export interface ConsoleStats {
+  /** one point a second, oldest first */
+  series: SeriesPoint[];
+  keys: KeyRow[];
+}
+
+/** The events of `GET /console/api/stream` by name, each with what its data is. */
+export interface StreamEvents {
+  snapshot: ConsoleStats & { requests: RequestRow[]; activations: ActivationRow[] };
+  /** new rows, oldest first */
+  requests: RequestRow[];
+  /** changed rows */
+  activations: ActivationRow[];
+  /** the new chart points and the per-key figures */
+  stats: { points: SeriesPoint[]; keys: KeyRow[] };
+  ping: { at: number };
+}
+
+/** `GET /console/api/session`. */
+export interface SessionInfo {
+  /** how this caller got in (access.ts's ConsoleAuth) */
+  auth: "loopback" | "session" | "bearer" | "none";
+  /** what state-changing calls echo in `X-CSRF-Token` (none for a bearer) */
+  csrf: string | null;
+  sandbox: boolean;
+  presets: PresetChoice[];
+}
+
+/** `GET /console/api/sandbox`: the fault presets and the one chosen last. */
+export interface SandboxFaults {
+  preset: string;
+  presets: PresetChoice[];
+}
+
+/** The activation's row after a sandbox action on it (absent if it left the board meanwhile). */
+export interface ActivationChanged {
+  ok: true;
+  activation?: ActivationRow;
+}
+
+/**
+ * What `POST /console/api/sandbox/<action>` answers once it did it; a refusal is a
+ * {@link SandboxRefusal} with a 4xx or 5xx status. Amounts and currency are as the sandbox gave them.
+ */
+export interface SandboxAnswers {
+  sms: ActivationChanged;
+  expire: ActivationChanged;
+  offer: {
+    ok: true;
+    offer: { serviceCode: string; countryId: number; countryIso: string; price: string; stock: number };
+  };
+  "top-up": { ok: true; who: string; balance: string; currency: string };
+  account: { ok: true; created: boolean; balance: string; currency: string };
+  faults: { ok: true; preset: string; label: string };
+}
+
+export interface SandboxRefusal {
+  error: string;
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;

@@ -1,5 +1,13 @@
-/* Line charts in plain SVG for the console (no library): time on x, one path per series. */
-(() => {
+// @ts-check
+/*
+ * Line charts in plain SVG for the console (no library): time on x, one path per series. A classic
+ * script, as console.js: `ConsoleCharts` is the global that console.js draws with.
+ */
+
+/** @typedef {{ cls: string, values: [t: number, v: number | null][] }} ChartLine */
+
+// biome-ignore lint/correctness/noUnusedVariables: the global console.js draws with
+const ConsoleCharts = (() => {
   const NS = "http://www.w3.org/2000/svg";
   const W = 400;
   const H = 150;
@@ -8,7 +16,10 @@
   const TOP = 8;
   const BOTTOM = 18;
 
-  /** 1, 2, 2.5, 5 × a power of ten: the smallest at or above `v`. */
+  /**
+   * 1, 2, 2.5, 5 × a power of ten: the smallest at or above `v`.
+   * @param {number} v
+   */
   function niceMax(v) {
     if (!(v > 0)) return 1;
     const p = 10 ** Math.floor(Math.log10(v));
@@ -16,12 +27,18 @@
     return 10 * p;
   }
 
+  /** @param {number} v */
   function label(v) {
     if (v >= 10000) return `${Math.round(v / 1000)}k`;
     if (v >= 1000) return `${(v / 1000).toFixed(1)}k`;
     return Number.isInteger(v) ? String(v) : v.toFixed(1);
   }
 
+  /**
+   * @param {string} name
+   * @param {Record<string, string | number>} attrs
+   * @param {string} [text]
+   */
   function node(name, attrs, text) {
     const el = document.createElementNS(NS, name);
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
@@ -32,14 +49,18 @@
   /**
    * Draws `lines` ([{cls, values: [[t, v | null], …]}]) over the `spanMs` before `now`; a null
    * value breaks its line (a second without calls has no latency).
+   * @param {SVGSVGElement} svg
+   * @param {ChartLine[]} lines
+   * @param {{ now: number, spanMs: number }} view
    */
   function draw(svg, lines, { now, spanMs }) {
     const t0 = now - spanMs;
     let max = 0;
     for (const line of lines) for (const [t, v] of line.values) if (v !== null && t >= t0 && v > max) max = v;
     max = niceMax(max);
-    const x = (t) => LEFT + ((t - t0) / spanMs) * (W - LEFT - RIGHT);
-    const y = (v) => TOP + (1 - v / max) * (H - TOP - BOTTOM);
+    const x = (/** @type {number} */ t) => LEFT + ((t - t0) / spanMs) * (W - LEFT - RIGHT);
+    const y = (/** @type {number} */ v) => TOP + (1 - v / max) * (H - TOP - BOTTOM);
+    /** @type {Element[]} */
     const parts = [];
     for (const f of [0, 0.5, 1]) {
       const yy = y(max * f).toFixed(1);
@@ -87,5 +108,5 @@
     svg.replaceChildren(...(title ? [title] : []), ...parts);
   }
 
-  window.ConsoleCharts = { draw };
+  return { draw };
 })();

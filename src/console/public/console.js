@@ -1,15 +1,66 @@
+// @ts-check
 /*
  * The gateway console's page (README "Console"). It reads `GET /console/api/session` once, then
  * follows `GET /console/api/stream` (server-sent events: a snapshot, then what changed). Every
  * value from the server is put into the page as text, never as markup. No key ever reaches it.
+ * What the server sends is typed in ../views.ts; `npm run typecheck` checks this file against it.
  */
+
+/** @typedef {import("../views.js").ActivationRow} ActivationRow */
+/** @typedef {import("../views.js").KeyRow} KeyRow */
+/** @typedef {import("../views.js").PresetChoice} PresetChoice */
+/** @typedef {import("../views.js").RequestRow} RequestRow */
+/** @typedef {import("../views.js").SandboxAnswers} SandboxAnswers */
+/** @typedef {import("../views.js").SandboxFaults} SandboxFaults */
+/** @typedef {import("../views.js").SandboxRefusal} SandboxRefusal */
+/** @typedef {import("../views.js").SeriesPoint} SeriesPoint */
+/** @typedef {import("../views.js").SessionInfo} SessionInfo */
+/** @typedef {import("../views.js").StreamEvents} StreamEvents */
+/** @typedef {import("../views.js").TokenClass} TokenClass */
+
 (() => {
   const MAX_REQUESTS = 1000;
   const MAX_ROWS = 300;
   const SPAN_MS = 600_000;
+  /** @type {Record<TokenClass, string>} */
   const CLASS_NAMES = { success: "success", protocol: "protocol error", upstream: "upstream failure" };
 
-  const $ = (id) => document.getElementById(id);
+  /**
+   * The page's element with this id, of this kind (index.html and this script go together: one
+   * missing is a bug, named here rather than as a property of null).
+   * @template {HTMLElement} [T=HTMLElement]
+   * @param {string} id
+   * @param {new () => T} [kind]
+   * @returns {T}
+   */
+  function $(id, kind = /** @type {new () => T} */ (HTMLElement)) {
+    const node = document.getElementById(id);
+    if (!(node instanceof kind)) throw new Error(`#${id}: no such ${kind.name} in the page`);
+    return node;
+  }
+  /** @param {string} id the body of this table */
+  function tbody(id) {
+    const body = $(id, HTMLTableElement).tBodies[0];
+    if (!body) throw new Error(`#${id}: no tbody`);
+    return body;
+  }
+  /**
+   * The element matching `selector` at or around where the event happened.
+   * @param {Event} e
+   * @param {string} selector
+   */
+  function around(e, selector) {
+    const found = e.target instanceof Element ? e.target.closest(selector) : null;
+    return found instanceof HTMLElement ? found : null;
+  }
+
+  /**
+   * @type {{
+   *   csrf: string | null, sandbox: boolean, requests: RequestRow[],
+   *   activations: Map<number, ActivationRow>, points: SeriesPoint[], keys: KeyRow[],
+   *   paused: boolean, missed: number, whoByKey: Map<string, string>, actions: Set<string>,
+   * }}
+   */
   const state = {
     csrf: null,
     sandbox: false,
@@ -23,13 +74,19 @@
     actions: new Set(),
   };
 
-  /** `el("td", {class: "x", label: "Time"}, "text", child)`: an element with text children only. */
+  /**
+   * `el("td", {class: "x", label: "Time"}, "text", child)`: an element with text children only.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {{ class?: string, label?: string, dataset?: Record<string, string | number>, [attribute: string]: unknown }} [props]
+   * @param {...(string | Node | null | undefined)} children
+   */
   function el(tag, props = {}, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(props)) {
       if (v === undefined || v === null || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k === "label") node.dataset.label = v;
+      if (k === "class") node.className = String(v);
+      else if (k === "label") node.dataset.label = String(v);
       else if (k === "dataset") Object.assign(node.dataset, v);
       else node.setAttribute(k, v === true ? "" : String(v));
     }
@@ -37,11 +94,13 @@
     return node;
   }
 
-  const pad = (n, w = 2) => String(n).padStart(w, "0");
+  const pad = (/** @type {number} */ n, w = 2) => String(n).padStart(w, "0");
+  /** @param {number} ms */
   function clock(ms) {
     const d = new Date(ms);
     return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
   }
+  /** @param {number} ms */
   function duration(ms) {
     if (!(ms >= 0)) return "";
     const s = Math.floor(ms / 1000);
@@ -49,18 +108,29 @@
     if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
     return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
   }
-  const fmtMs = (ms) => (ms >= 100 ? String(Math.round(ms)) : ms.toFixed(1));
+  const fmtMs = (/** @type {number} */ ms) => (ms >= 100 ? String(Math.round(ms)) : ms.toFixed(1));
 
-  /** Re-renders `container` and gives focus back to the element that had it (by its data-focus). */
+  /**
+   * Re-renders `container` and gives focus back to the element that had it (by its data-focus).
+   * @param {HTMLElement} container
+   * @param {() => void} render
+   */
   function keepingFocus(container, render) {
     const focused = document.activeElement;
-    const key = focused && container.contains(focused) ? focused.dataset.focus : undefined;
+    const key =
+      focused instanceof HTMLElement && container.contains(focused) ? focused.dataset.focus : undefined;
     render();
-    if (key) container.querySelector(`[data-focus="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
+    const again = key ? container.querySelector(`[data-focus="${CSS.escape(key)}"]`) : null;
+    if (again instanceof HTMLElement) again.focus({ preventScroll: true });
   }
 
   // ---- the server ----------------------------------------------------------------------------
 
+  /**
+   * @param {string} path
+   * @param {unknown} body
+   * @returns {Promise<{ ok: boolean, status: number, json: unknown }>}
+   */
   async function post(path, body) {
     const res = await fetch(`/console/api/${path}`, {
       method: "POST",
@@ -76,6 +146,10 @@
     return { ok: res.ok, status: res.status, json };
   }
 
+  /**
+   * @param {"live" | "paused" | "down"} kind
+   * @param {string} text
+   */
   function setConnection(kind, text) {
     const pill = $("conn");
     pill.className = `pill ${kind}`;
@@ -84,8 +158,13 @@
 
   function connect() {
     const source = new EventSource("/console/api/stream");
-    source.addEventListener("snapshot", (e) => {
-      const data = JSON.parse(e.data);
+    /**
+     * @template {keyof StreamEvents} E
+     * @param {E} event
+     * @param {(data: StreamEvents[E]) => void} handle
+     */
+    const on = (event, handle) => source.addEventListener(event, (e) => handle(JSON.parse(e.data)));
+    on("snapshot", (data) => {
       state.requests = data.requests;
       state.activations = new Map(data.activations.map((a) => [a.id, a]));
       state.points = data.series;
@@ -98,8 +177,7 @@
       renderKeys();
       setConnection(state.paused ? "paused" : "live", state.paused ? "paused" : "live");
     });
-    source.addEventListener("requests", (e) => {
-      const rows = JSON.parse(e.data);
+    on("requests", (rows) => {
       state.requests.push(...rows);
       if (state.requests.length > MAX_REQUESTS)
         state.requests.splice(0, state.requests.length - MAX_REQUESTS);
@@ -109,12 +187,11 @@
         $("paused-note").textContent = `${state.missed} new while paused`;
       } else renderTraffic();
     });
-    source.addEventListener("activations", (e) => {
-      for (const row of JSON.parse(e.data)) state.activations.set(row.id, row);
+    on("activations", (rows) => {
+      for (const row of rows) state.activations.set(row.id, row);
       renderActivations();
     });
-    source.addEventListener("stats", (e) => {
-      const data = JSON.parse(e.data);
+    on("stats", (data) => {
       state.points.push(...data.points);
       if (state.points.length > 600) state.points.splice(0, state.points.length - 600);
       state.keys = data.keys;
@@ -132,7 +209,10 @@
     };
   }
 
-  /** Keys and actions seen, for the filters. */
+  /**
+   * Keys and actions seen, for the filters.
+   * @param {RequestRow[]} rows
+   */
   function learn(rows) {
     let changed = false;
     for (const r of rows) {
@@ -150,6 +230,10 @@
 
   // ---- traffic -------------------------------------------------------------------------------
 
+  /**
+   * @param {HTMLSelectElement} select
+   * @param {[value: string, text: string][]} options
+   */
   function fillSelect(select, options) {
     const current = select.value;
     const first = select.options[0];
@@ -160,26 +244,28 @@
 
   function renderFilters() {
     const keys = [...state.whoByKey].sort((a, b) => a[1].localeCompare(b[1]));
-    fillSelect($("f-key"), keys);
+    fillSelect($("f-key", HTMLSelectElement), keys);
     fillSelect(
-      $("f-action"),
+      $("f-action", HTMLSelectElement),
       [...state.actions].sort().map((a) => [a, a]),
     );
   }
 
   function visibleRequests() {
-    const key = $("f-key").value;
-    const action = $("f-action").value;
-    const cls = $("f-class").value;
+    const key = $("f-key", HTMLSelectElement).value;
+    const action = $("f-action", HTMLSelectElement).value;
+    const cls = $("f-class", HTMLSelectElement).value;
     const out = [];
     for (let i = state.requests.length - 1; i >= 0 && out.length < MAX_ROWS; i--) {
       const r = state.requests[i];
-      if ((key && r.key !== key) || (action && r.action !== action) || (cls && r.class !== cls)) continue;
+      if (!r || (key && r.key !== key) || (action && r.action !== action) || (cls && r.class !== cls))
+        continue;
       out.push(r);
     }
     return out;
   }
 
+  /** @param {RequestRow} r */
   function callsCell(r) {
     const td = el("td", { class: "calls wide", label: "Native calls" });
     if (r.calls.length === 0) {
@@ -195,6 +281,7 @@
     return td;
   }
 
+  /** @param {RequestRow} r */
   function requestRow(r) {
     const params = Object.entries(r.params)
       .filter(([k]) => k !== "action")
@@ -219,17 +306,21 @@
 
   function renderTraffic() {
     const rows = visibleRequests();
-    const body = $("traffic").tBodies[0];
+    const body = tbody("traffic");
     keepingFocus(body, () => body.replaceChildren(...rows.map(requestRow)));
     $("traffic-empty").hidden = rows.length > 0;
     $("traffic-count").textContent = `(${rows.length} shown of ${state.requests.length})`;
   }
 
+  /** @param {number} seq */
   function openDetail(seq) {
     const r = state.requests.find((x) => x.seq === seq);
     if (!r) return;
     const meta = $("detail-meta");
-    const item = (term, value) => [el("dt", {}, term), el("dd", {}, value)];
+    const item = (/** @type {string} */ term, /** @type {string} */ value) => [
+      el("dt", {}, term),
+      el("dd", {}, value),
+    ];
     const calls = r.calls.length
       ? r.calls
           .map((c) => `${c.method} ${c.route} → ${c.status ?? "no answer"} ${c.outcome}, ${fmtMs(c.ms)} ms`)
@@ -258,7 +349,7 @@
     }
     $("detail-body").textContent = body;
     $("detail-h").textContent = `Request ${r.seq}: ${r.action || "no action"}`;
-    $("detail").showModal();
+    $("detail", HTMLDialogElement).showModal();
   }
 
   // ---- activations ---------------------------------------------------------------------------
@@ -270,6 +361,10 @@
     return [...live, ...ended];
   }
 
+  /**
+   * @param {ActivationRow} a
+   * @param {number} now
+   */
   function activationRow(a, now) {
     const created = a.createdAt ? Date.parse(a.createdAt) : Number.NaN;
     const received = a.receivedAt ? Date.parse(a.receivedAt) : Number.NaN;
@@ -332,17 +427,17 @@
 
   function renderActivations() {
     const now = Date.now();
-    const liveOnly = $("f-live").checked;
+    const liveOnly = $("f-live", HTMLInputElement).checked;
     const all = sortedActivations();
     const rows = all.filter((a) => !liveOnly || a.live).slice(0, MAX_ROWS);
-    const body = $("activations").tBodies[0];
+    const body = tbody("activations");
     keepingFocus(body, () => body.replaceChildren(...rows.map((a) => activationRow(a, now))));
     $("activations-empty").hidden = rows.length > 0;
     const live = all.filter((a) => a.live).length;
     $("activations-count").textContent = `(${live} live, ${all.length - live} ended)`;
     if (state.sandbox) {
       fillSelect(
-        $("sb-act-id"),
+        $("sb-act-id", HTMLSelectElement),
         all
           .filter((a) => a.live)
           .map((a) => [String(a.id), `${a.id} · ${a.service.code ?? "?"} · ${a.phone} · ${a.status}`]),
@@ -354,7 +449,8 @@
   function tickAges() {
     const now = Date.now();
     for (const td of document.querySelectorAll("#activations td.age")) {
-      if (td.dataset.live && td.dataset.created) td.textContent = duration(now - Number(td.dataset.created));
+      if (td instanceof HTMLElement && td.dataset.live && td.dataset.created)
+        td.textContent = duration(now - Number(td.dataset.created));
     }
   }
 
@@ -365,9 +461,14 @@
     const last = points[points.length - 1];
     if (!last) return;
     const now = last.t + 1000;
-    const series = (field) => points.map((p) => [p.t, p[field]]);
-    const draw = (id, lines) =>
-      window.ConsoleCharts.draw($(id).querySelector("svg"), lines, { now, spanMs: SPAN_MS });
+    /** @typedef {Exclude<keyof SeriesPoint, "t">} Field */
+    /** @returns {ChartLine["values"]} */
+    const series = (/** @type {Field} */ field) => points.map((p) => [p.t, p[field]]);
+    const draw = (/** @type {string} */ id, /** @type {ChartLine[]} */ lines) => {
+      const svg = $(id).querySelector("svg");
+      if (!svg) throw new Error(`#${id}: no svg`);
+      ConsoleCharts.draw(svg, lines, { now, spanMs: SPAN_MS });
+    };
     draw("chart-requests", [
       { cls: "s-success", values: series("success") },
       { cls: "s-protocol", values: series("protocol") },
@@ -382,13 +483,16 @@
       { cls: "s-p99", values: series("p99") },
     ]);
     const minute = points.filter((p) => p.t >= now - 60_000);
-    const sum = (field) => minute.reduce((n, p) => n + (p[field] ?? 0), 0);
+    const sum = (/** @type {Field} */ field) => minute.reduce((n, p) => n + (p[field] ?? 0), 0);
     $("chart-requests-now").textContent =
       `Last minute: ${sum("success")} success, ${sum("protocol")} protocol errors, ${sum("upstream")} upstream failures; ` +
       `now ${last.success + last.protocol + last.upstream} req/s`;
     $("chart-calls-now").textContent =
       `Last minute: ${sum("callsOk") + sum("callsFailed")} calls, ${sum("callsFailed")} failed; now ${last.callsOk + last.callsFailed}/s`;
-    const timed = [...minute].reverse().find((p) => p.p50 !== null);
+    const timed = [...minute].reverse().find(
+      /** @returns {p is SeriesPoint & { p50: number, p99: number }} */
+      (p) => p.p50 !== null && p.p99 !== null,
+    );
     $("chart-latency-now").textContent = timed
       ? `Latest second with calls: p50 ${fmtMs(timed.p50)} ms, p99 ${fmtMs(timed.p99)} ms`
       : "No upstream calls in the last minute";
@@ -396,7 +500,7 @@
 
   function renderKeys() {
     const rows = [...state.keys].sort((a, b) => a.who.localeCompare(b.who));
-    $("keys").tBodies[0].replaceChildren(
+    tbody("keys").replaceChildren(
       ...rows.map((k) =>
         el(
           "tr",
@@ -412,19 +516,31 @@
     $("keys-empty").hidden = rows.length > 0;
     if (state.sandbox)
       fillSelect(
-        $("sb-top-up-key"),
+        $("sb-top-up-key", HTMLSelectElement),
         rows.map((k) => [k.key, k.who]),
       );
   }
 
   // ---- sandbox controls ----------------------------------------------------------------------
 
+  /**
+   * @param {string} text
+   * @param {boolean} [isError]
+   */
   function say(text, isError = false) {
     const status = $("sandbox-status");
     status.className = isError ? "status error" : "status";
     status.textContent = text;
   }
 
+  /**
+   * `POST /console/api/sandbox/<path>`: says what it did (`describe`) or why not, and answers it.
+   * @template {keyof SandboxAnswers} P
+   * @param {P} path
+   * @param {object} body
+   * @param {(answer: SandboxAnswers[P]) => string} describe
+   * @returns {Promise<SandboxAnswers[P] | undefined>}
+   */
   async function act(path, body, describe) {
     say("…");
     const { ok, json } = await post(`sandbox/${path}`, body).catch(() => ({
@@ -432,47 +548,50 @@
       json: { error: "no answer" },
     }));
     if (!ok) {
-      say(json.error ?? "refused", true);
+      say(/** @type {Partial<SandboxRefusal>} */ (json).error ?? "refused", true);
       return undefined;
     }
-    if (json.activation) {
-      state.activations.set(json.activation.id, json.activation);
+    const answer = /** @type {SandboxAnswers[P]} */ (json);
+    const { activation } = /** @type {Partial<SandboxAnswers["sms" | "expire"]>} */ (answer);
+    if (activation) {
+      state.activations.set(activation.id, activation);
       renderActivations();
     }
-    say(describe(json));
-    return json;
+    say(describe(answer));
+    return answer;
   }
 
-  const deliverSms = (id) =>
-    act("sms", { id, text: $("sb-sms-text").value || undefined }, (j) =>
+  const deliverSms = (/** @type {number} */ id) =>
+    act("sms", { id, text: $("sb-sms-text", HTMLInputElement).value || undefined }, (j) =>
       `SMS delivered to activation ${id}: ${j.activation?.status ?? ""} ${j.activation?.code ?? ""}`.trim(),
     );
-  const expire = (id) =>
+  const expire = (/** @type {number} */ id) =>
     act("expire", { id }, (j) => `Activation ${id} ended now: ${j.activation?.status ?? ""}`);
 
+  /** @param {PresetChoice[]} presets */
   function setUpSandbox(presets) {
     document.body.classList.add("has-sandbox");
     $("sandbox-panel").hidden = false;
     $("sb-activation").addEventListener("submit", (e) => {
       e.preventDefault();
-      const id = Number($("sb-act-id").value);
+      const id = Number($("sb-act-id", HTMLSelectElement).value);
       if (id) void deliverSms(id);
       else say("Choose a live activation.", true);
     });
     $("sb-expire").addEventListener("click", () => {
-      const id = Number($("sb-act-id").value);
+      const id = Number($("sb-act-id", HTMLSelectElement).value);
       if (id) void expire(id);
       else say("Choose a live activation.", true);
     });
     $("sb-offer").addEventListener("submit", (e) => {
       e.preventDefault();
-      const price = $("sb-offer-price").value.trim();
-      const stock = $("sb-offer-stock").value.trim();
+      const price = $("sb-offer-price", HTMLInputElement).value.trim();
+      const stock = $("sb-offer-stock", HTMLInputElement).value.trim();
       void act(
         "offer",
         {
-          service: $("sb-offer-service").value,
-          country: $("sb-offer-country").value,
+          service: $("sb-offer-service", HTMLInputElement).value,
+          country: $("sb-offer-country", HTMLInputElement).value,
           ...(price && { price }),
           ...(stock && { stock: Number(stock) }),
         },
@@ -484,7 +603,10 @@
       e.preventDefault();
       void act(
         "top-up",
-        { key: $("sb-top-up-key").value, amount: $("sb-top-up-amount").value },
+        {
+          key: $("sb-top-up-key", HTMLSelectElement).value,
+          amount: $("sb-top-up-amount", HTMLInputElement).value,
+        },
         (j) => `Topped up ${j.who}: balance ${j.balance} ${j.currency}`,
       );
     });
@@ -492,10 +614,13 @@
       e.preventDefault();
       const done = await act(
         "account",
-        { apiKey: $("sb-account-key").value, balance: $("sb-account-balance").value },
+        {
+          apiKey: $("sb-account-key", HTMLInputElement).value,
+          balance: $("sb-account-balance", HTMLInputElement).value,
+        },
         (j) => `Account ${j.created ? "created" : "reset"}: balance ${j.balance} ${j.currency}`,
       );
-      if (done) $("sb-account-key").value = "";
+      if (done) $("sb-account-key", HTMLInputElement).value = "";
     });
     const box = $("sb-presets");
     for (const p of presets) {
@@ -512,10 +637,11 @@
     }
     fetch("/console/api/sandbox")
       .then((r) => r.json())
-      .then((j) => markPreset(j.preset))
+      .then((/** @type {SandboxFaults} */ j) => markPreset(j.preset))
       .catch(() => undefined);
   }
 
+  /** @param {string} id */
   function markPreset(id) {
     for (const b of $("sb-presets").querySelectorAll("button"))
       b.setAttribute("aria-pressed", String(b.dataset.preset === id && id !== "clear"));
@@ -542,20 +668,20 @@
         renderTraffic();
       }
     });
-    const body = $("traffic").tBodies[0];
+    const body = tbody("traffic");
     body.addEventListener("click", (e) => {
-      const tr = e.target.closest("tr");
+      const tr = around(e, "tr");
       if (tr) openDetail(Number(tr.dataset.seq));
     });
     body.addEventListener("keydown", (e) => {
       if (e.key !== "Enter" && e.key !== " ") return;
-      const tr = e.target.closest("tr");
+      const tr = around(e, "tr");
       if (!tr) return;
       e.preventDefault();
       openDetail(Number(tr.dataset.seq));
     });
-    $("activations").tBodies[0].addEventListener("click", (e) => {
-      const button = e.target.closest("button[data-act]");
+    tbody("activations").addEventListener("click", (e) => {
+      const button = around(e, "button[data-act]");
       if (!button) return;
       const id = Number(button.dataset.id);
       void (button.dataset.act === "sms" ? deliverSms(id) : expire(id));
@@ -576,6 +702,7 @@
       location.href = "/console/login";
       return;
     }
+    /** @type {SessionInfo} */
     const session = await res.json();
     state.csrf = session.csrf;
     state.sandbox = session.sandbox;
