@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CatalogView } from "../../src/catalog/catalog.js";
-import { T } from "../../src/common/tokens.js";
-import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
+import type { CatalogView } from "../../../src/catalog/catalog.js";
+import { T } from "../../../src/common/tokens.js";
+import { loadCountryTable, parseCsv, readFixture } from "../../../src/fixtures.js";
 import {
   numbersStatusCodes,
   renderCountries,
@@ -10,8 +10,8 @@ import {
   renderPrices,
   renderServicesList,
   renderTopCountries,
-} from "../../src/legacy/catalog-render.js";
-import { localNames } from "../../src/mapping/country-names.js";
+} from "../../../src/legacy/catalog-render.js";
+import { localNames } from "../../../src/mapping/country-names.js";
 
 const table = loadCountryTable();
 const idOfIso = (iso: string) => table.idOfIso(iso);
