@@ -147,3 +147,14 @@ export function renderTopCountries(
   }
   return out;
 }
+
+/** Without a service: one object per service, keyed by service code (`{"tg":{"62":{…}},…}`). */
+export function renderTopCountriesByService(
+  offers: ReadonlyMap<string, readonly OfferRow[]>,
+  idOfIso: (iso: string) => number | undefined,
+  freePrice: boolean,
+): Record<string, Record<string, TopCountryJson>> {
+  return Object.fromEntries(
+    [...offers].map(([code, rows]) => [code, renderTopCountries(rows, idOfIso, freePrice)]),
+  );
+}

@@ -8,6 +8,7 @@ const mod = (path: string, imports: string[] = [], extra: Partial<ModuleInfo> = 
   imports,
   builtins: [],
   timers: false,
+  clock: false,
   ...extra,
 });
 
@@ -33,6 +34,17 @@ describe("the checker", () => {
   it("refuses I/O and timers in mapping/", () => {
     const found = violations([mod("mapping/catalog.ts", [], { builtins: ["node:fs"], timers: true })]);
     expect(found).toHaveLength(2);
+  });
+
+  it("refuses I/O, timers and clock reads in a legacy renderer, not in other legacy modules", () => {
+    const impure = { builtins: ["node:fs"], timers: true, clock: true };
+    expect(violations([mod("legacy/status-render.ts", [], impure)])).toEqual([
+      "legacy/status-render.ts imports node:fs: it must do no I/O",
+      "legacy/status-render.ts sets a timer: it must be pure",
+      "legacy/status-render.ts reads the clock: it must be given the time",
+    ]);
+    expect(violations([mod("mapping/status.ts", [], { clock: true })])).toHaveLength(1);
+    expect(violations([mod("legacy/reply.ts", [], impure)])).toEqual([]);
   });
 
   it("finds cycles, type-only ones included", () => {

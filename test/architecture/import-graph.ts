@@ -73,8 +73,15 @@ export const ALLOWED: Record<string, readonly string[]> = {
   main: ["settings", "config", "logger", "gateway", "sandbox"],
 };
 
-/** Layers whose modules must be pure: no `node:` modules, no timers. */
+/**
+ * Modules that must be pure (no `node:` modules, no timers, no clock reads): the `mapping/` layer
+ * and the legacy answers' renderers (`legacy/*-render.ts`), which get every time they print passed in.
+ */
 export const PURE_LAYERS = ["mapping"];
+const PURE_MODULE = /^legacy\/[^/]+-render\.ts$/;
+
+export const mustBePure = (path: string): boolean =>
+  PURE_LAYERS.includes(layerOf(path)) || PURE_MODULE.test(path);
 
 export interface ModuleInfo {
   /** path relative to `src/`, e.g. `legacy/actions/status.ts` */
@@ -85,6 +92,8 @@ export interface ModuleInfo {
   builtins: string[];
   /** it calls setTimeout or setInterval */
   timers: boolean;
+  /** it reads the clock: `Date.now()`, `new Date()` without an argument, `performance.now()` */
+  clock: boolean;
 }
 
 export function layerOf(path: string): string {
@@ -111,7 +120,13 @@ export function readModules(srcDir: string): ModuleInfo[] {
         imports.push(relative(srcDir, normalize(join(srcDir, dirname(file), spec))).replace(/\.js$/, ".ts"));
       }
     }
-    return { path: file, imports, builtins, timers: /\bset(?:Timeout|Interval)\(/.test(text) };
+    return {
+      path: file,
+      imports,
+      builtins,
+      timers: /\bset(?:Timeout|Interval)\(/.test(text),
+      clock: /\bDate\.now\(|\bnew Date\(\s*\)|\bperformance\.now\(/.test(text),
+    };
   });
 }
 
@@ -130,9 +145,10 @@ export function violations(modules: readonly ModuleInfo[]): string[] {
       if (to !== from && !allowed.includes(to))
         out.push(`${m.path} imports ${target}: ${from} → ${to} is not allowed`);
     }
-    if (PURE_LAYERS.includes(from)) {
-      for (const b of m.builtins) out.push(`${m.path} imports ${b}: ${from} must do no I/O`);
-      if (m.timers) out.push(`${m.path} sets a timer: ${from} must be pure`);
+    if (mustBePure(m.path)) {
+      for (const b of m.builtins) out.push(`${m.path} imports ${b}: it must do no I/O`);
+      if (m.timers) out.push(`${m.path} sets a timer: it must be pure`);
+      if (m.clock) out.push(`${m.path} reads the clock: it must be given the time`);
     }
   }
   return [...out, ...cycles(modules).map((c) => `import cycle: ${c.join(" → ")}`)];

@@ -1,12 +1,8 @@
-import { legacyTime } from "../../common/legacy-time.js";
-import { fixed2 } from "../../common/money.js";
-import { phoneDigits } from "../../common/phone.js";
-import { LEGACY_CURRENCY, T } from "../../common/tokens.js";
-import { activeStatusCode, codesOf, legacyStateOf } from "../../mapping/status.js";
 import { purchaseWindowMs } from "../../money/adoption.js";
 import { type Owned, ownedActivations } from "../../money/owned-activations.js";
 import { listActivationPages } from "../../upstream/paging.js";
 import type { Activation } from "../../upstream/schemas.js";
+import { renderActiveActivations, renderHistory } from "../active-render.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { observed } from "../observed.js";
 
@@ -34,14 +30,6 @@ async function owned(ctx: ActionContext, activations: readonly Activation[]): Pr
   return mine;
 }
 
-function legacyCountryId(
-  ctx: ActionContext,
-  iso: string | null | undefined,
-  known?: number,
-): number | undefined {
-  return known ?? (iso ? ctx.deps.countries.idOfIso(iso) : undefined);
-}
-
 /** The key's live activations: the tracker's listing when fresh, else a listing of our own. */
 async function liveActivations(ctx: ActionContext): Promise<readonly Activation[]> {
   const { tracker } = ctx.deps;
@@ -56,33 +44,7 @@ async function liveActivations(ctx: ActionContext): Promise<readonly Activation[
 }
 
 export async function getActiveActivations(ctx: ActionContext): Promise<LegacyAnswer> {
-  const activations = await liveActivations(ctx);
-  const items = (await owned(ctx, activations)).flatMap(({ record, activation }) => {
-    const state = legacyStateOf(activation);
-    const status = activeStatusCode(state);
-    if (status === undefined || status === "8") return [];
-    const countryId = legacyCountryId(ctx, activation.countryIso, record.countryId);
-    return [
-      {
-        activationId: String(record.numericId),
-        serviceCode: activation.serviceCode ?? "",
-        phoneNumber: phoneDigits(activation.phoneNumber),
-        activationCost: Number(fixed2(activation.userCost) ?? 0),
-        activationStatus: status,
-        smsCode: codesOf(state),
-        smsText: activation.smsText ?? null,
-        activationTime: legacyTime(activation.createdAt),
-        countryCode: countryId === undefined ? "" : String(countryId),
-        countryName: countryId === undefined ? "" : (ctx.deps.countries.byLegacyId(countryId)?.nameEn ?? ""),
-        canGetAnotherSms: "1",
-        currency: LEGACY_CURRENCY,
-        discount: "0.00",
-        repeated: "0",
-      },
-    ];
-  });
-  if (items.length === 0) return T.NO_ACTIVATIONS;
-  return { json: { status: "success", activeActivations: items } };
+  return renderActiveActivations(await owned(ctx, await liveActivations(ctx)), ctx.deps.countries);
 }
 
 function intParam(ctx: ActionContext, name: string): number | undefined {
@@ -101,18 +63,5 @@ export async function getHistory(ctx: ActionContext): Promise<LegacyAnswer> {
     const created = activation.createdAt ? Date.parse(activation.createdAt) : Number.NaN;
     return created >= startMs && created <= endMs;
   });
-  const page = inRange.slice(offset, offset + limit);
-  const items = page.map(({ record, activation }) => {
-    const state = legacyStateOf(activation);
-    return {
-      id: record.numericId,
-      date: legacyTime(activation.createdAt),
-      phone: phoneDigits(activation.phoneNumber),
-      sms: activation.smsText ?? activation.smsCode ?? null,
-      cost: fixed2(activation.userCost) ?? "0.00",
-      status: activeStatusCode(state) ?? "8",
-      currency: LEGACY_CURRENCY,
-    };
-  });
-  return { json: items };
+  return renderHistory(inRange.slice(offset, offset + limit));
 }

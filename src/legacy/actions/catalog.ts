@@ -9,6 +9,7 @@ import {
   renderPrices,
   renderServicesList,
   renderTopCountries,
+  renderTopCountriesByService,
 } from "../catalog-render.js";
 import type { ActionContext, ActionHandler, LegacyAnswer } from "../context.js";
 import { countryParam } from "../params.js";
@@ -85,11 +86,7 @@ async function getTopCountriesByService(ctx: ActionContext): Promise<LegacyAnswe
   if (service !== undefined) {
     return { json: renderTopCountries(view.offers.get(service) ?? [], idOfIso, freePrice) };
   }
-  const perService = [...view.offers].map(([code, rows]) => [
-    code,
-    renderTopCountries(rows, idOfIso, freePrice),
-  ]);
-  return { json: Object.fromEntries(perService) };
+  return { json: renderTopCountriesByService(view.offers, idOfIso, freePrice) };
 }
 
 export const catalogActions: Record<string, ActionHandler> = {

@@ -1,11 +1,10 @@
-import { legacyTime } from "../../common/legacy-time.js";
-import { fixed2, toCents } from "../../common/money.js";
-import { phoneDigits } from "../../common/phone.js";
-import { LEGACY_CURRENCY, T, VALUED } from "../../common/tokens.js";
+import { toCents } from "../../common/money.js";
+import { T } from "../../common/tokens.js";
 import { type Bought, type Order, type PurchaseContext, purchase } from "../../money/purchase.js";
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { checkMaxPrice, maxPriceCents } from "../max-price.js";
+import { renderAccessNumber, renderNumberV2 } from "../number-render.js";
 import { observed } from "../observed.js";
 import { countryParam } from "../params.js";
 
@@ -66,15 +65,14 @@ async function buy(ctx: ActionContext, order: Order): Promise<Bought> {
 export async function getNumber(ctx: ActionContext): Promise<LegacyAnswer> {
   const prepared = await prepareOrder(ctx);
   if ("answer" in prepared) return prepared.answer;
-  const bought = await buy(ctx, prepared.order);
-  return `${VALUED.ACCESS_NUMBER}:${bought.record.numericId}:${phoneDigits(bought.activation.phoneNumber)}`;
+  return renderAccessNumber(await buy(ctx, prepared.order));
 }
 
 export async function getNumberV2(ctx: ActionContext): Promise<LegacyAnswer> {
   const prepared = await prepareOrder(ctx);
   if ("answer" in prepared) return prepared.answer;
   const orderId = ctx.params.get("orderId");
-  if (orderId === undefined) return v2Answer(await buy(ctx, prepared.order), prepared.order);
+  if (orderId === undefined) return renderNumberV2(await buy(ctx, prepared.order), prepared.order);
   const { ids } = ctx.deps;
   const claim = await ids.claimOrder(ctx.owner, orderId);
   if (claim.state === "exists") return T.ORDER_ALREADY_EXISTS;
@@ -87,21 +85,5 @@ export async function getNumberV2(ctx: ActionContext): Promise<LegacyAnswer> {
     throw err;
   }
   await ids.completeOrder(ctx.owner, orderId, bought.record.numericId);
-  return v2Answer(bought, prepared.order);
-}
-
-function v2Answer({ record, activation }: Bought, order: Order): LegacyAnswer {
-  return {
-    json: {
-      activationId: String(record.numericId),
-      phoneNumber: phoneDigits(activation.phoneNumber),
-      activationCost: fixed2(activation.userCost) ?? activation.userCost,
-      currency: LEGACY_CURRENCY,
-      countryCode: String(order.countryId),
-      canGetAnotherSms: true,
-      activationTime: legacyTime(activation.createdAt),
-      activationEndTime: legacyTime(activation.expiresAt),
-      activationOperator: activation.operator ?? order.operator ?? "any",
-    },
-  };
+  return renderNumberV2(bought, prepared.order);
 }

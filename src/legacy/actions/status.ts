@@ -1,5 +1,4 @@
-import { legacyTime } from "../../common/legacy-time.js";
-import { T, VALUED } from "../../common/tokens.js";
+import { T } from "../../common/tokens.js";
 import { decideSetStatus, type LegacyState, legacyStateOf, statusToken } from "../../mapping/status.js";
 import type { ActivationRecord } from "../../store/id-store.js";
 import { UpstreamError } from "../../upstream/errors.js";
@@ -7,6 +6,7 @@ import type { Activation } from "../../upstream/schemas.js";
 import type { ActionContext, LegacyAnswer } from "../context.js";
 import { observed } from "../observed.js";
 import { parseActivationId } from "../params.js";
+import { renderFullSms, renderStatusV2 } from "../status-render.js";
 
 interface Loaded {
   record: ActivationRecord;
@@ -64,49 +64,12 @@ export async function getStatus(ctx: ActionContext): Promise<LegacyAnswer> {
 
 export async function getStatusV2(ctx: ActionContext): Promise<LegacyAnswer> {
   const loaded = await load(ctx);
-  if (typeof loaded === "string") return loaded;
-  const { state, activation } = loaded;
-  switch (state.kind) {
-    case "cancelled":
-      return T.STATUS_CANCEL;
-    case "unknown":
-      return T.ERROR_SQL;
-    case "waiting":
-    case "retry":
-      return { json: { verificationType: 0, sms: null, call: null } };
-    case "received":
-    case "completed":
-      return {
-        json: {
-          verificationType: 0,
-          sms: {
-            dateTime: legacyTime(activation.receivedAt ?? activation.createdAt),
-            code: state.code,
-            text: activation.smsText ?? state.code,
-          },
-          call: null,
-        },
-      };
-  }
+  return typeof loaded === "string" ? loaded : renderStatusV2(loaded.activation);
 }
 
 export async function getFullSms(ctx: ActionContext): Promise<LegacyAnswer> {
   const loaded = await load(ctx);
-  if (typeof loaded === "string") return loaded;
-  const { state, activation } = loaded;
-  switch (state.kind) {
-    case "received":
-    case "completed":
-      // The text may contain ':' (clients split once); only line breaks are flattened.
-      return `${VALUED.FULL_SMS}:${(activation.smsText ?? state.code).replaceAll(/[\r\n]+/g, " ")}`;
-    case "waiting":
-    case "retry":
-      return T.STATUS_WAIT_CODE;
-    case "cancelled":
-      return T.STATUS_CANCEL;
-    case "unknown":
-      return T.ERROR_SQL;
-  }
+  return typeof loaded === "string" ? loaded : renderFullSms(loaded.activation);
 }
 
 const VALID_STATUSES = new Set(["1", "3", "6", "8", "-1"]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CatalogView } from "../../src/catalog/catalog.js";
-import { T } from "../../src/common/tokens.js";
-import { loadCountryTable, parseCsv, readFixture } from "../../src/fixtures.js";
+import type { CatalogView } from "../../../src/catalog/catalog.js";
+import { T } from "../../../src/common/tokens.js";
+import { loadCountryTable, parseCsv, readFixture } from "../../../src/fixtures.js";
 import {
   numbersStatusCodes,
   renderCountries,
@@ -10,8 +10,9 @@ import {
   renderPrices,
   renderServicesList,
   renderTopCountries,
-} from "../../src/legacy/catalog-render.js";
-import { localNames } from "../../src/mapping/country-names.js";
+  renderTopCountriesByService,
+} from "../../../src/legacy/catalog-render.js";
+import { localNames } from "../../../src/mapping/country-names.js";
 
 const table = loadCountryTable();
 const idOfIso = (iso: string) => table.idOfIso(iso);
@@ -161,6 +162,27 @@ describe("renderTopCountries", () => {
   });
 });
 
+describe("renderTopCountriesByService", () => {
+  it("without a service: one object per service, keyed by code, in the catalogue's order", () => {
+    const json = renderTopCountriesByService(view.offers, idOfIso, false);
+    expect(Object.keys(json)).toEqual(["tg", "wa", "newx"]);
+    expect(json).toEqual({
+      tg: {
+        "62": { country: 62, count: 120, price: 0.5, retail_price: 0.5 },
+        "187": { country: 187, count: 40, price: 1.63, retail_price: 1.63 },
+      },
+      wa: { "62": { country: 62, count: 10, price: 0.75, retail_price: 0.75 } },
+      newx: {},
+    });
+  });
+
+  it("freePrice adds freePriceMap in every service", () => {
+    const json = renderTopCountriesByService(view.offers, idOfIso, true);
+    expect(json.wa?.["62"]?.freePriceMap).toEqual({ "0.75": 10 });
+    expect(json.tg?.["187"]?.freePriceMap).toEqual({ "1.63": 40 });
+  });
+});
+
 describe("other catalogue answers", () => {
   it("getServicesList and getOperators shapes", () => {
     expect(renderServicesList(view.services)).toEqual({
@@ -180,6 +202,7 @@ describe("other catalogue answers", () => {
       renderNumbersStatus(view, "TR", numbersStatusCodes(view.services, legacyCodes, fixedKeys)),
       renderPrices(view, idOfIso),
       renderTopCountries(view.offers.get("tg")!, idOfIso, true),
+      renderTopCountriesByService(view.offers, idOfIso, true),
       renderOperators(0),
       renderServicesList(view.services),
     ];
