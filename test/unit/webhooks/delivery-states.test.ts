@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeliveryStates } from "../../src/webhooks/delivery-states.js";
+import { DeliveryStates } from "../../../src/webhooks/delivery-states.js";
 
 const payload = (activationId: unknown) => JSON.stringify({ activationId, service: "tg", code: "12345" });
 

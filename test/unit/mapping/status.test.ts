@@ -5,7 +5,7 @@ import {
   type LegacyState,
   legacyStateOf,
   statusToken,
-} from "../../src/mapping/status.js";
+} from "../../../src/mapping/status.js";
 
 // legacy-protocol.md §5, first table: upstream status + smsCode → getStatus / active-list status.
 describe("getStatus table", () => {

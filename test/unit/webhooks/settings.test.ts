@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { ConfigError } from "../../src/settings.js";
+import { loadConfig } from "../../../src/config.js";
+import { ConfigError } from "../../../src/settings.js";
 
 /** The webhook settings: validated at start-up, one line naming the setting, never its value. */
 const SECRET = "whsec-test-0123456789";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTrue, mergeParams, parseUrlEncoded, queryStringOf } from "../../src/legacy/request.js";
+import { isTrue, mergeParams, parseUrlEncoded, queryStringOf } from "../../../src/legacy/request.js";
 
 describe("parseUrlEncoded", () => {
   it("decodes percent-encoding and plus as space", () => {

@@ -1,8 +1,8 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MemoryTrackerStore } from "../../src/tracker/store.js";
-import { ActivationTracker } from "../../src/tracker/tracker.js";
-import type { Activation } from "../../src/upstream/schemas.js";
+import { MemoryTrackerStore } from "../../../src/tracker/store.js";
+import { ActivationTracker } from "../../../src/tracker/tracker.js";
+import type { Activation } from "../../../src/upstream/schemas.js";
 
 /** A pinned activation is refreshed until it ends or its pin runs out, polled or not (webhooks). */
 const KEY = "pin-key-0000000000000000000000000";

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postWebhook } from "../../src/webhooks/sender.js";
+import { postWebhook } from "../../../src/webhooks/sender.js";
 
 /** One POST to a receiver: 2xx is success; a redirect, an error status, a hang or a refusal is not. */
 let server: Server;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { homePageHtml, homePageText } from "../../src/gateway/home-page.js";
+import { homePageHtml, homePageText } from "../../../src/gateway/home-page.js";
 
 describe("the home page (GET /)", () => {
   it("names the legacy endpoint, health, readiness, metrics and the docs; no console by default", () => {

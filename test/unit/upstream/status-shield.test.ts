@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { UpstreamError } from "../../src/upstream/errors.js";
-import type { Activation } from "../../src/upstream/schemas.js";
-import { StatusShield } from "../../src/upstream/status-shield.js";
+import { UpstreamError } from "../../../src/upstream/errors.js";
+import type { Activation } from "../../../src/upstream/schemas.js";
+import { StatusShield } from "../../../src/upstream/status-shield.js";
 
 const activation = (id: string, status = "WAITING"): Activation => ({
   id,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ownerOf } from "../../src/common/owner.js";
+import { ownerOf } from "../../../src/common/owner.js";
 import {
   addKey,
   emptyKeyFile,
@@ -19,7 +19,7 @@ import {
   watchKeyFile,
   webhookHost,
   writeKeyFile,
-} from "../../src/keys/key-file.js";
+} from "../../../src/keys/key-file.js";
 
 const UPSTREAM = "upstream-secret-key-0001";
 

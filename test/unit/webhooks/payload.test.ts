@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { ActivationEvent } from "../../src/events.js";
-import { loadCountryTable } from "../../src/fixtures.js";
-import { retryDelayMs } from "../../src/webhooks/backoff.js";
-import { deliveryOf } from "../../src/webhooks/payload.js";
-import { signWebhook, verifyWebhook } from "../../src/webhooks/signature.js";
-import { mulberry32 as seededRandom } from "../helpers/random.js";
+import type { ActivationEvent } from "../../../src/events.js";
+import { loadCountryTable } from "../../../src/fixtures.js";
+import { retryDelayMs } from "../../../src/webhooks/backoff.js";
+import { deliveryOf } from "../../../src/webhooks/payload.js";
+import { signWebhook, verifyWebhook } from "../../../src/webhooks/signature.js";
+import { mulberry32 as seededRandom } from "../../helpers/random.js";
 
 const countries = loadCountryTable();
 const AT = Date.parse("2026-06-03T13:47:12Z");

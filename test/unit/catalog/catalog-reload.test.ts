@@ -1,8 +1,8 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { Catalog } from "../../src/catalog/catalog.js";
-import { UpstreamError } from "../../src/upstream/errors.js";
-import type { Offer } from "../../src/upstream/schemas.js";
+import { Catalog } from "../../../src/catalog/catalog.js";
+import { UpstreamError } from "../../../src/upstream/errors.js";
+import type { Offer } from "../../../src/upstream/schemas.js";
 
 /**
  * `Catalog.reloadOffers`: the upstream said a service's offers changed (a sandbox's control route),

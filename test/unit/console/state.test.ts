@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ActivationBoard } from "../../src/console/activation-board.js";
-import { KeysSeen } from "../../src/console/keys-seen.js";
-import { bucketDelta, histogramQuantile } from "../../src/console/quantile.js";
-import { TrafficRecorder } from "../../src/console/recorder.js";
-import { Ring } from "../../src/console/ring.js";
-import { SERIES_SECONDS, Series } from "../../src/console/series.js";
-import { type ActivationEvent, GatewayEvents, type LegacyRequestEvent } from "../../src/events.js";
-import type { Activation } from "../../src/upstream/schemas.js";
+import { ActivationBoard } from "../../../src/console/activation-board.js";
+import { KeysSeen } from "../../../src/console/keys-seen.js";
+import { bucketDelta, histogramQuantile } from "../../../src/console/quantile.js";
+import { TrafficRecorder } from "../../../src/console/recorder.js";
+import { Ring } from "../../../src/console/ring.js";
+import { SERIES_SECONDS, Series } from "../../../src/console/series.js";
+import { type ActivationEvent, GatewayEvents, type LegacyRequestEvent } from "../../../src/events.js";
+import type { Activation } from "../../../src/upstream/schemas.js";
 
 describe("Ring", () => {
   it("keeps the last `capacity` items, numbered from 1 in push order", () => {

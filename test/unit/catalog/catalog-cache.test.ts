@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { CallGate } from "../../src/catalog/call-gate.js";
-import { Catalog, type CatalogSettings, toRows } from "../../src/catalog/catalog.js";
-import { fileSnapshotStore, SNAPSHOT_FILE } from "../../src/catalog/snapshot-store.js";
-import { UpstreamError } from "../../src/upstream/errors.js";
-import type { Offer } from "../../src/upstream/schemas.js";
+import { CallGate } from "../../../src/catalog/call-gate.js";
+import { Catalog, type CatalogSettings, toRows } from "../../../src/catalog/catalog.js";
+import { fileSnapshotStore, SNAPSHOT_FILE } from "../../../src/catalog/snapshot-store.js";
+import { UpstreamError } from "../../../src/upstream/errors.js";
+import type { Offer } from "../../../src/upstream/schemas.js";
 
 const log = pino({ level: "silent" });
 const offer = (isoCode: string, price: string, stock: number): Offer => ({

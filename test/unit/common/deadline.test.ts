@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { waitAtMost, withDeadline } from "../../src/common/deadline.js";
+import { waitAtMost, withDeadline } from "../../../src/common/deadline.js";
 
 beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
 afterEach(() => vi.useRealTimers());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { failureToken } from "../../src/legacy/failure-tokens.js";
-import { classifyHttpFailure, UpstreamError } from "../../src/upstream/errors.js";
+import { failureToken } from "../../../src/legacy/failure-tokens.js";
+import { classifyHttpFailure, UpstreamError } from "../../../src/upstream/errors.js";
 
 const nest = (statusCode: number, message: string | string[]) =>
   JSON.stringify({ statusCode, message, error: "x" });

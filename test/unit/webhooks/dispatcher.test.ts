@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DeliveryResult } from "../../src/store/id-store.js";
-import { openSqliteIdStore, type SqliteIdStore } from "../../src/store/sqlite.js";
-import { fixedWebhook, type WebhookDirectory } from "../../src/webhooks/directory.js";
-import { type DispatcherSettings, WebhookDispatcher } from "../../src/webhooks/dispatcher.js";
-import type { PostOptions, SendResult } from "../../src/webhooks/sender.js";
-import { verifyWebhook } from "../../src/webhooks/signature.js";
+import type { DeliveryResult } from "../../../src/store/id-store.js";
+import { openSqliteIdStore, type SqliteIdStore } from "../../../src/store/sqlite.js";
+import { fixedWebhook, type WebhookDirectory } from "../../../src/webhooks/directory.js";
+import { type DispatcherSettings, WebhookDispatcher } from "../../../src/webhooks/dispatcher.js";
+import type { PostOptions, SendResult } from "../../../src/webhooks/sender.js";
+import { verifyWebhook } from "../../../src/webhooks/signature.js";
 
 /**
  * The dispatcher against a real SQLite outbox and a scripted receiver, on fake timers: the back-off

@@ -1,6 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { acceptsGzip, answerBody, answerToken, renderAnswer } from "../../src/legacy/reply.js";
+import { acceptsGzip, answerBody, answerToken, renderAnswer } from "../../../src/legacy/reply.js";
 
 describe("renderAnswer", () => {
   it("answers a token with 200, text/plain, nosniff and no trailing newline", async () => {

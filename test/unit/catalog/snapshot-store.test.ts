@@ -7,8 +7,8 @@ import {
   openCatalogSnapshotStore,
   redisSnapshotStore,
   SNAPSHOT_FILE,
-} from "../../src/catalog/snapshot-store.js";
-import { type RedisServer, startRedis } from "../helpers/redis.js";
+} from "../../../src/catalog/snapshot-store.js";
+import { type RedisServer, startRedis } from "../../helpers/redis.js";
 
 const dir = mkdtempSync(join(tmpdir(), "catalog-snapshot-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

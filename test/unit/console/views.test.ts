@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { KeysSeen } from "../../src/console/keys-seen.js";
-import { isLoopbackAddress, isLoopbackHost } from "../../src/console/loopback.js";
-import { tokenClass } from "../../src/console/token-class.js";
-import { requestRow, summarize } from "../../src/console/views.js";
+import { KeysSeen } from "../../../src/console/keys-seen.js";
+import { isLoopbackAddress, isLoopbackHost } from "../../../src/console/loopback.js";
+import { tokenClass } from "../../../src/console/token-class.js";
+import { requestRow, summarize } from "../../../src/console/views.js";
 
 describe("token classes", () => {
   it.each([

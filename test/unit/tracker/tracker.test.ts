@@ -1,9 +1,9 @@
 import { pino } from "pino";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryTrackerStore } from "../../src/tracker/store.js";
-import { ActivationTracker, type TrackerOptions } from "../../src/tracker/tracker.js";
-import { UpstreamError } from "../../src/upstream/errors.js";
-import type { Activation } from "../../src/upstream/schemas.js";
+import { MemoryTrackerStore } from "../../../src/tracker/store.js";
+import { ActivationTracker, type TrackerOptions } from "../../../src/tracker/tracker.js";
+import { UpstreamError } from "../../../src/upstream/errors.js";
+import type { Activation } from "../../../src/upstream/schemas.js";
 
 /** The tracker against a scripted upstream and an injected clock, one refresh at a time. */
 const KEY = "tracker-unit-key";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BreakerState, CircuitBreaker } from "../../src/upstream/breaker.js";
+import { type BreakerState, CircuitBreaker } from "../../../src/upstream/breaker.js";
 
 function breaker() {
   let now = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { KeyGate } from "../../src/upstream/key-gate.js";
-import { seededRandom } from "../helpers/random.js";
+import { KeyGate } from "../../../src/upstream/key-gate.js";
+import { seededRandom } from "../../helpers/random.js";
 
 describe("KeyGate", () => {
   it("never lets more than maxConcurrent calls of one key run at once", async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { CircuitBreaker } from "../../src/upstream/breaker.js";
-import { CallGuard, type UpstreamCallEvent } from "../../src/upstream/call-guard.js";
-import { UpstreamError } from "../../src/upstream/errors.js";
-import { KeyGate } from "../../src/upstream/key-gate.js";
+import { CircuitBreaker } from "../../../src/upstream/breaker.js";
+import { CallGuard, type UpstreamCallEvent } from "../../../src/upstream/call-guard.js";
+import { UpstreamError } from "../../../src/upstream/errors.js";
+import { KeyGate } from "../../../src/upstream/key-gate.js";
 
 /** The calls that save money (a lost purchase's reconciliation, a cancel) go through an open breaker. */
 function openGuard() {

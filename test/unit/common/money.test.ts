@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { centsToFixed2, centsToPlain, fixed2, toCents } from "../../src/common/money.js";
+import { centsToFixed2, centsToPlain, fixed2, toCents } from "../../../src/common/money.js";
 
 describe("money", () => {
   it.each([
