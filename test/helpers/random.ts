@@ -29,3 +29,20 @@ export function mulberry32(seed: number): () => number {
 export function seededRandom(salt = 0): () => number {
   return mulberry32((TEST_SEED ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0);
 }
+
+/** Sandboxes started by this test file so far: each gets its own seeded stream. */
+let sandboxesStarted = 0;
+
+/** The salt of the next sandbox's stream: 0, 1, 2 … in the order a test file starts them. */
+export function nextSandboxSalt(): number {
+  return sandboxesStarted++;
+}
+
+/**
+ * Called before each test file (test/setup.ts): files that share a worker's modules (the quick
+ * project runs without isolation) still number their sandboxes from 0, so a file's streams do not
+ * depend on which files ran before it.
+ */
+export function resetSandboxSalts(): void {
+  sandboxesStarted = 0;
+}

@@ -14,7 +14,7 @@ import { DEMO_API_KEY, type SandboxConfig, sandboxConfig } from "../../src/sandb
 import type { FaultRuleInput } from "../../src/sandbox/faults.js";
 import { startSandbox } from "../../src/sandbox/server.js";
 import { type Activation, activationSchema } from "../../src/upstream/schemas.js";
-import { seededRandom } from "./random.js";
+import { nextSandboxSalt, seededRandom } from "./random.js";
 
 export { DEMO_API_KEY, FakeClock };
 
@@ -116,9 +116,6 @@ async function request(url: string, options: RequestOptions, defaultKey: string 
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
-/** Sandboxes started by this test file so far: each gets its own seeded stream. */
-let started = 0;
-
 export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
   const config = sandboxConfig(options.config);
   const clock =
@@ -127,7 +124,7 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
       : options.clock instanceof FakeClock
         ? options.clock
         : new FakeClock();
-  const random = options.random ?? seededRandom(started++);
+  const random = options.random ?? seededRandom(nextSandboxSalt());
   const running = await startSandbox(config, {
     port: 0,
     host: "127.0.0.1",
