@@ -18,9 +18,8 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
-  copyFileSync,
+  cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -110,10 +109,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 function scratchCopy(files) {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "mutant-")));
   scratch = dir;
-  for (const file of files) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    copyFileSync(join(ROOT, file), join(dir, file));
-  }
+  for (const file of files) cpSync(join(ROOT, file), join(dir, file));
   symlinkSync(realpathSync(join(ROOT, "node_modules")), join(dir, "node_modules"));
   return dir;
 }
