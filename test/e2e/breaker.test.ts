@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { failRoute } from "../helpers/faults.js";
-import { usePair } from "../helpers/gateway.js";
+import { failRoute, setFaultRules } from "../helpers/faults.js";
+import { buy, usePair } from "../helpers/gateway.js";
 import { startHarness } from "../helpers/harness.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
- * The circuit breaker counts outages only, fails fast while open and recovers through a probe.
- * The gateway runs in process; the breaker's cool-down is real time. The ten calls that fail fast
+ * The circuit breaker counts outages only, fails fast while open and recovers through a probe;
+ * a cancel, which returns a charge, goes through it while open. The gateway runs in process; the breaker's cool-down is real time. The ten calls that fail fast
  * take about 20 ms (measured under load): the cool-down is fifty times that, so they all fall
  * inside it; the recovery is waited for, not slept.
  */
@@ -62,5 +62,33 @@ describe("circuit breaker", () => {
     await waitFor("the cool-down to end", async () => (await readiness()).upstream.breaker === "half-open");
     expect(await balance()).toMatch(/^ACCESS_BALANCE:/);
     expect((await readiness()).upstream.breaker).toBe("closed");
+  });
+});
+
+describe("a cancel while the breaker is open", () => {
+  const open = usePair(() =>
+    startHarness({
+      sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
+      // the tracker on (the default): a poll's state comes from it, not from a read the breaker refuses
+      gateway: { env: { BREAKER_THRESHOLD: "3", BREAKER_COOLDOWN_MS: "60000" } },
+    }),
+  );
+
+  it("goes through it and returns the charge", async () => {
+    const { sb, gw, key } = open;
+    const { id } = await buy(gw, key);
+    // Every read fails (the tracker's listings too, so none closes the breaker); a cancel would not.
+    await setFaultRules(
+      sb,
+      ["GET /api/v1/wallet/balance", "GET /api/v1/activations", "GET /api/v1/activations/:id"].map(
+        (route) => ({ route, phase: "before", bare503: 1 }),
+      ),
+    );
+    await waitFor("failed reads to open the breaker", async () => {
+      expect(await gw.call({ api_key: key, action: "getBalance" })).toBe("ERROR_SQL");
+      return gw.deps.upstream.breaker.state === "open";
+    });
+    expect(await gw.call({ api_key: key, action: "setStatus", id, status: "8" })).toBe("ACCESS_CANCEL");
+    expect((await sb.control.activations(key)).map((a) => a.status)).toEqual(["CANCELLED"]);
   });
 });
