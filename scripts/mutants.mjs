@@ -4,11 +4,12 @@
  * faster or rewritten suite can be shown to still guard what matters.
  *
  * Each `test/mutants/<name>.patch` is a `git diff` that plants one bug, after a few header lines:
- * what the bug is, and a line `tests: <file> <file> …` naming the test files that catch it. For each
+ * what the bug is, and a line `tests: <file> <file> …` naming the test files that catch it (or
+ * `run: <command>` for a bug only a check catches, such as `run: npm run typecheck`). For each
  * patch this copies the checkout as it is (tracked and untracked files, uncommitted changes
  * included; node_modules linked) to a scratch directory, applies the patch there, builds dist/ (the
- * tests that spawn the gateway run it) and runs `vitest run <those files>`, or the whole suite with
- * `--all`. The run must fail: one line a mutant, `caught` or `SURVIVED`, then a summary; exit 1
+ * tests that spawn the gateway run it) and runs `vitest run <those files>` (or its command), or the
+ * whole suite with `--all`. The run must fail: one line a mutant, `caught` or `SURVIVED`, then a summary; exit 1
  * when any survived, no longer applies (the code moved: remake the patch) or does not build.
  *
  *   node scripts/mutants.mjs [--only NAME]… [--all] [--verbose]
@@ -54,7 +55,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** The patches, each with the test files its header names. */
+/** The patches, each with the test files (or the command) its header names. */
 function loadMutants(only) {
   const all = readdirSync(MUTANTS)
     .filter((file) => file.endsWith(".patch"))
@@ -63,8 +64,9 @@ function loadMutants(only) {
       const path = join(MUTANTS, file);
       const text = readFileSync(path, "utf8");
       const header = text.slice(0, Math.max(0, text.indexOf("diff --git")));
-      const tests = /^tests:(.*)$/m.exec(header)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
-      return { name: basename(file, ".patch"), path, tests };
+      const words = (name) =>
+        new RegExp(`^${name}:(.*)$`, "m").exec(header)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+      return { name: basename(file, ".patch"), path, tests: words("tests"), command: words("run") };
     });
   const unknown = only.filter((name) => !all.some((m) => m.name === name));
   if (unknown.length > 0) {
@@ -72,12 +74,12 @@ function loadMutants(only) {
     process.exit(2);
   }
   const chosen = only.length > 0 ? all.filter((m) => only.includes(m.name)) : all;
-  for (const m of chosen) {
+  for (const m of chosen.filter((m) => m.command.length === 0)) {
     const missing = m.tests.filter((file) => !existsSync(join(ROOT, file)));
     if (m.tests.length === 0 || missing.length > 0) {
       console.error(
         m.tests.length === 0
-          ? `test/mutants/${m.name}.patch: its header has no line "tests: <file> …"`
+          ? `test/mutants/${m.name}.patch: its header has no line "tests: <file> …" (or "run: <command>")`
           : `test/mutants/${m.name}.patch names test files that do not exist: ${missing.join(" ")}`,
       );
       process.exit(2);
@@ -184,6 +186,7 @@ async function tryMutant(mutant, files, opts, label) {
       console.log(`ERROR    ${mutant.name}: dist/ does not build with the patch\n${tail(built.output)}`);
       return "error";
     }
+    if (mutant.command.length > 0) return await tryCommand(mutant, dir, opts, progress, started);
     const targets = opts.all ? [] : mutant.tests;
     progress(`running ${opts.all ? "the whole suite" : targets.join(" ")}`);
     const reportPath = join(dir, ".mutant-report.json");
@@ -225,6 +228,22 @@ async function tryMutant(mutant, files, opts, label) {
     rmSync(dir, { recursive: true, force: true });
     scratch = undefined;
   }
+}
+
+/** A mutant only a check catches (`run: <command>`): the command must exit non-zero. */
+async function tryCommand(mutant, dir, opts, progress, started) {
+  progress(`running ${mutant.command.join(" ")}`);
+  const [cmd, ...args] = mutant.command;
+  const checked = await run(cmd, args, dir, opts);
+  const took = seconds(Date.now() - started);
+  if (checked.status === 0) {
+    console.log(`SURVIVED ${mutant.name}  (${mutant.command.join(" ")} passed, ${took})`);
+    return "survived";
+  }
+  console.log(
+    `caught   ${mutant.name}  (${mutant.command.join(" ")} exited ${checked.status}, ${took} with copy)`,
+  );
+  return "caught";
 }
 
 const opts = parseArgs(process.argv.slice(2));
