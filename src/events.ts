@@ -20,6 +20,8 @@ export interface LegacyRequestEvent {
   calls: UpstreamCallRecord[];
   /** where an answer that made no call came from (`tracker`, `cache`) */
   source?: string | undefined;
+  /** a native call the gateway refused to send itself (`rate limited`, `breaker open`) */
+  refused?: string | undefined;
   /** the answer's token word (`ACCESS_NUMBER`, `JSON`, …) */
   token: string;
   /** the answer body (JSON bodies shortened) */

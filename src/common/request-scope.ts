@@ -22,6 +22,11 @@ export interface RequestScope {
   calls: UpstreamCallRecord[];
   /** where an answer that needed no native call came from (`"tracker"`, `"cache"`) */
   source?: string | undefined;
+  /**
+   * A native call the gateway refused to send on its own (`"rate limited"`, `"breaker open"`): the
+   * request made no upstream call, and the console says so instead of naming a source.
+   */
+  refused?: string | undefined;
   /** why the answer is a failure token (`"upstream: timeout"`, `"breaker open"`, …) */
   cause?: string | undefined;
   /**

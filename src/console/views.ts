@@ -28,6 +28,8 @@ export interface RequestRow {
   calls: { method: string; route: string; status: number | null; outcome: string; ms: number }[];
   /** where an answer that made no native call came from */
   source: string | null;
+  /** a native call the gateway did not send (`rate limited`, `breaker open`): no source then */
+  refused: string | null;
   token: string;
   class: TokenClass;
   /** the body when short, else the token or a JSON summary */
@@ -140,7 +142,8 @@ export function requestRow(seq: number, e: LegacyRequestEvent, keys: KeysSeen): 
         ms: round1(call.ms),
       };
     }),
-    source: e.calls.length > 0 ? null : (e.source ?? (cls === "success" ? "cache" : null)),
+    source: e.calls.length > 0 || e.refused ? null : (e.source ?? (cls === "success" ? "cache" : null)),
+    refused: e.refused ?? null,
     token: e.token,
     class: cls,
     summary: summarize(e.token, e.answer),

@@ -247,7 +247,11 @@ export class ActivationTracker {
       let pages = 0;
       let complete = false;
       while (pages < settings.maxPages) {
-        const page = await upstream.listActivations(known.key, { limit: PAGE_SIZE, cursor, status: LIVE });
+        const page = await upstream.listActivations(
+          known.key,
+          { limit: PAGE_SIZE, cursor, status: LIVE },
+          { priority: "background" },
+        );
         pages += 1;
         listed.push(...page.data);
         for (const a of page.data) unseen.delete(a.id);
@@ -269,10 +273,12 @@ export class ActivationTracker {
       // Tracked but no longer listed as live: ended (or resent and not listed yet). Read once.
       if (complete) {
         for (const id of unseen) {
-          const activation = await upstream.getActivation(known.key, id).catch((err: unknown) => {
-            if (err instanceof UpstreamError && err.kind === "not_found") return undefined;
-            throw err;
-          });
+          const activation = await upstream
+            .getActivation(known.key, id, { priority: "background" })
+            .catch((err: unknown) => {
+              if (err instanceof UpstreamError && err.kind === "not_found") return undefined;
+              throw err;
+            });
           if (activation) await this.record(keyId, [{ activation, seenAt: this.now() }]);
         }
       }

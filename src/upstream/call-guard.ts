@@ -19,11 +19,25 @@ export interface GuardOptions {
   onCall?: (event: UpstreamCallEvent) => void;
 }
 
+/**
+ * Who goes first with a key's upstream budget: writes (purchases, cancels, completes, resends) pass
+ * the calls queued in the key's lane and wait out a 429's back-off; reads are refused during a
+ * back-off; the tracker's refreshes (background) are refused too and back off on their own.
+ */
+export type CallPriority = "write" | "read" | "background";
+
 export interface GuardedCall {
   /** the route pattern, e.g. `"GET /activations/:id"` */
   route: string;
   /** the api key it is made with; undefined for the public catalogue */
   key?: string | undefined;
+  /** `"read"` unless said */
+  priority?: CallPriority | undefined;
+  /**
+   * How long a write may wait out the key's 429 back-off before it is sent once (its own deadline):
+   * a longer back-off refuses it at once, as a read is refused.
+   */
+  maxWaitMs?: number | undefined;
   /**
    * Made even while the breaker is open (it still counts toward it): the calls that save money, a
    * reconciliation's listing after a lost purchase and a cancel that returns the charge.
@@ -53,6 +67,7 @@ export class CallGuard {
     const { breaker } = this.opts;
     // Failing fast sends nothing: never ambiguous, not an upstream call.
     if (!call.essential && !breaker.tryAcquire()) {
+      if (scope) scope.refused = "breaker open";
       throw new UpstreamError("unavailable", `circuit open: ${breaker.lastError ?? "upstream failing"}`, {
         breakerOpen: true,
       });
@@ -60,9 +75,10 @@ export class CallGuard {
     const keyId = call.key === undefined ? undefined : this.opts.keyIdOf(call.key);
     let release: (() => void) | undefined;
     try {
-      if (keyId !== undefined) release = await this.enterKeyLane(keyId);
+      if (keyId !== undefined) release = await this.enterKeyLane(keyId, call);
     } catch (err) {
       if (!call.essential) breaker.recordNeutral();
+      if (scope) scope.refused = "rate limited";
       throw err;
     }
     const started = performance.now();
@@ -96,16 +112,24 @@ export class CallGuard {
     }
   }
 
-  /** Waits for a per-key slot; refuses while the key is in a 429 back-off or its queue is full. */
-  private async enterKeyLane(keyId: string): Promise<() => void> {
+  /**
+   * Waits for a per-key slot. During a 429 back-off a write waits it out once (within its
+   * `maxWaitMs`) and is then sent, whatever a later 429 of another call says; anything else is
+   * refused at once. A full queue refuses too.
+   */
+  private async enterKeyLane(keyId: string, call: GuardedCall): Promise<() => void> {
     const { keyGate } = this.opts;
+    const write = call.priority === "write";
     const waitMs = keyGate.blockedFor(keyId);
     if (waitMs > 0) {
-      throw new UpstreamError("rate_limited", "waiting out the upstream's Retry-After", {
-        retryAfterS: Math.ceil(waitMs / 1000),
-      });
+      if (!write || waitMs > (call.maxWaitMs ?? 0)) {
+        throw new UpstreamError("rate_limited", "waiting out the upstream's Retry-After", {
+          retryAfterS: Math.ceil(waitMs / 1000),
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
-    const release = await keyGate.acquire(keyId);
+    const release = await keyGate.acquire(keyId, write);
     if (!release) throw new UpstreamError("rate_limited", "too many concurrent upstream calls for this key");
     return release;
   }

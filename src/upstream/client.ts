@@ -1,7 +1,13 @@
 import type { z } from "zod";
 import type { RequestScope } from "../common/request-scope.js";
 import { CircuitBreaker } from "./breaker.js";
-import { type Answered, CallGuard, type GuardedCall, type UpstreamCallEvent } from "./call-guard.js";
+import {
+  type Answered,
+  CallGuard,
+  type CallPriority,
+  type GuardedCall,
+  type UpstreamCallEvent,
+} from "./call-guard.js";
 import { classifyHttpFailure, UpstreamError } from "./errors.js";
 import { type HttpCall, HttpTransport } from "./http.js";
 import { KeyGate } from "./key-gate.js";
@@ -99,22 +105,30 @@ export class UpstreamClient {
     };
     const timeoutMs = this.opts.purchaseTimeoutMs ?? this.opts.timeoutMs;
     return this.call(
-      { route: "POST /activations", key },
+      { route: "POST /activations", key, ...this.write(timeoutMs) },
       { method: "POST", path: "/activations", body, timeoutMs },
       activationSchema,
     );
   }
 
-  getActivation(key: string, id: string): Promise<Activation> {
+  /**
+   * `priority`: `"write"` for the read a write depends on (it waits out a 429 back-off as the write
+   * would), `"background"` for the tracker's (the first to back off).
+   */
+  getActivation(key: string, id: string, opts: { priority?: CallPriority } = {}): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}`;
-    return this.call({ route: "GET /activations/:id", key }, { method: "GET", path }, activationSchema);
+    return this.call(
+      { route: "GET /activations/:id", key, ...this.priority(opts.priority) },
+      { method: "GET", path },
+      activationSchema,
+    );
   }
 
   /** A cancel returns the charge: it is made even while the breaker is open. */
   cancel(key: string, id: string): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}`;
     return this.call(
-      { route: "DELETE /activations/:id", key, essential: true },
+      { route: "DELETE /activations/:id", key, essential: true, ...this.write() },
       { method: "DELETE", path },
       activationSchema,
     );
@@ -123,7 +137,7 @@ export class UpstreamClient {
   complete(key: string, id: string): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}/complete`;
     return this.call(
-      { route: "POST /activations/:id/complete", key },
+      { route: "POST /activations/:id/complete", key, ...this.write() },
       { method: "POST", path },
       activationSchema,
     );
@@ -132,23 +146,31 @@ export class UpstreamClient {
   requestResend(key: string, id: string): Promise<Activation> {
     const path = `/activations/${encodeURIComponent(id)}/request-resend`;
     return this.call(
-      { route: "POST /activations/:id/request-resend", key },
+      { route: "POST /activations/:id/request-resend", key, ...this.write() },
       { method: "POST", path },
       activationSchema,
     );
   }
 
-  /** `essential`: a reconciliation's listing, made even while the breaker is open. */
+  /**
+   * `essential`: a reconciliation's listing, made even while the breaker is open; `priority`
+   * `"background"`: the tracker's refresh, the first to back off under a 429.
+   */
   listActivations(
     key: string,
     query: ListActivationsQuery = {},
-    opts: { essential?: boolean } = {},
+    opts: { essential?: boolean; priority?: CallPriority } = {},
   ): Promise<ActivationPage> {
     const params = new URLSearchParams({ limit: String(query.limit ?? 100) });
     if (query.cursor) params.set("cursor", query.cursor);
     if (query.status?.length) params.set("status", query.status.join(","));
     return this.call(
-      { route: "GET /activations", key, ...opts },
+      {
+        route: "GET /activations",
+        key,
+        ...(opts.essential && { essential: true }),
+        ...this.priority(opts.priority),
+      },
       { method: "GET", path: `/activations?${params}` },
       activationPageSchema,
     );
@@ -173,6 +195,15 @@ export class UpstreamClient {
 
   close(): void {
     this.http.close();
+  }
+
+  /** A write's place in its key's lane: first, and it may wait out a 429 back-off within its deadline. */
+  private write(timeoutMs = this.opts.timeoutMs): Pick<GuardedCall, "priority" | "maxWaitMs"> {
+    return { priority: "write", maxWaitMs: timeoutMs };
+  }
+
+  private priority(priority: CallPriority = "read"): Pick<GuardedCall, "priority" | "maxWaitMs"> {
+    return priority === "write" ? this.write() : { priority };
   }
 
   private call<S extends z.ZodType>(call: GuardedCall, request: Request, schema: S): Promise<z.output<S>> {

@@ -265,11 +265,16 @@
     return out;
   }
 
+  /** @param {string} reason */
+  const refusedLocally = (reason) => `refused locally: ${reason}`;
+
   /** @param {RequestRow} r */
   function callsCell(r) {
     const td = el("td", { class: "calls wide", label: "Native calls" });
+    if (r.refused) td.append(el("span", { class: "call failed" }, refusedLocally(r.refused)));
     if (r.calls.length === 0) {
-      td.append(el("span", { class: "source" }, r.source ? `from ${r.source}` : "no upstream call"));
+      if (!r.refused)
+        td.append(el("span", { class: "source" }, r.source ? `from ${r.source}` : "no upstream call"));
       return td;
     }
     for (const c of r.calls) {
@@ -321,13 +326,16 @@
       el("dt", {}, term),
       el("dd", {}, value),
     ];
-    const calls = r.calls.length
-      ? r.calls
-          .map((c) => `${c.method} ${c.route} → ${c.status ?? "no answer"} ${c.outcome}, ${fmtMs(c.ms)} ms`)
-          .join("\n")
-      : r.source
-        ? `none (from ${r.source})`
-        : "none";
+    const sent = r.calls.map(
+      (c) => `${c.method} ${c.route} → ${c.status ?? "no answer"} ${c.outcome}, ${fmtMs(c.ms)} ms`,
+    );
+    const calls = r.refused
+      ? [...sent, refusedLocally(r.refused)].join("\n")
+      : sent.length
+        ? sent.join("\n")
+        : r.source
+          ? `none (from ${r.source})`
+          : "none";
     meta.replaceChildren(
       ...item("Time", `${new Date(r.at).toISOString()}`),
       ...item("Who", r.who || "—"),

@@ -70,6 +70,10 @@ describe("request rows", () => {
     expect(
       requestRow(8, { ...base, calls: [], token: "NO_ACTIVATION", answer: "NO_ACTIVATION" }, keys).source,
     ).toBeNull();
+    // a write the gateway held back itself (a 429 back-off) names no source, whatever it read first
+    const refused = { ...base, calls: [], source: "tracker", refused: "rate limited", token: "ERROR_SQL" };
+    expect(requestRow(9, refused, keys)).toMatchObject({ source: null, refused: "rate limited" });
+    expect(requestRow(10, { ...base, calls: [] }, keys).refused).toBeNull();
   });
 });
 

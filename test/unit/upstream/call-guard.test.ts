@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { RequestScope } from "../../../src/common/request-scope.js";
 import { CircuitBreaker } from "../../../src/upstream/breaker.js";
 import { CallGuard, type UpstreamCallEvent } from "../../../src/upstream/call-guard.js";
 import { UpstreamError } from "../../../src/upstream/errors.js";
@@ -58,5 +59,86 @@ describe("CallGuard with the breaker open", () => {
       guard.run({ route: "DELETE /activations/:id", key: "k", essential: true }, undefined, fail),
     ).rejects.toThrow("no answer");
     expect(breaker.state).toBe("open");
+  });
+});
+
+/** A key in a 429 back-off of `backoffS` seconds, on the fake clock. */
+function rateLimitedGuard(backoffS: number) {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  const keyGate = new KeyGate({ maxConcurrent: 4, maxQueued: 4 });
+  const events: UpstreamCallEvent[] = [];
+  const guard = new CallGuard({
+    breaker: new CircuitBreaker({ threshold: 5, cooldownMs: 10_000 }),
+    keyGate,
+    keyIdOf: (key) => `id-of-${key}`,
+    onCall: (e) => events.push(e),
+  });
+  keyGate.block("id-of-k", backoffS);
+  const scope = (): RequestScope => ({ reqId: "r", calls: [], onAnswered: [] });
+  return { guard, events, scope };
+}
+
+describe("CallGuard during a key's 429 back-off", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("refuses a read without sending it, and the request's scope says it was refused locally", async () => {
+    const { guard, events, scope } = rateLimitedGuard(2);
+    const mine = scope();
+    let sent = false;
+    const refusal = await guard
+      .run({ route: "GET /activations/:id", key: "k" }, mine, async () => {
+        sent = true;
+        return ok();
+      })
+      .catch((err: unknown) => err);
+    expect(sent).toBe(false);
+    expect((refusal as UpstreamError).kind).toBe("rate_limited");
+    expect(mine.refused).toBe("rate limited");
+    expect(mine.calls).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it("holds a write until the back-off is over, then sends it once", async () => {
+    const { guard, scope } = rateLimitedGuard(2);
+    let sent = 0;
+    const write = guard.run(
+      { route: "POST /activations/:id/complete", key: "k", priority: "write", maxWaitMs: 5000 },
+      scope(),
+      async () => {
+        sent += 1;
+        return { status: 200, value: "completed" };
+      },
+    );
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(sent).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(write).resolves.toBe("completed");
+    expect(sent).toBe(1);
+  });
+
+  it("refuses a write at once when the back-off outlasts its deadline", async () => {
+    const { guard, scope } = rateLimitedGuard(10);
+    const mine = scope();
+    let sent = false;
+    const refusal = await guard
+      .run(
+        { route: "DELETE /activations/:id", key: "k", priority: "write", maxWaitMs: 5000 },
+        mine,
+        async () => {
+          sent = true;
+          return ok();
+        },
+      )
+      .catch((err: unknown) => err);
+    expect(sent).toBe(false);
+    expect((refusal as UpstreamError).kind).toBe("rate_limited");
+    expect(mine.refused).toBe("rate limited");
+  });
+
+  it("refuses the tracker's background refresh as it refuses a read", async () => {
+    const { guard, scope } = rateLimitedGuard(1);
+    await expect(
+      guard.run({ route: "GET /activations", key: "k", priority: "background" }, scope(), ok),
+    ).rejects.toMatchObject({ kind: "rate_limited" });
   });
 });

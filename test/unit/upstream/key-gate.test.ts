@@ -51,3 +51,21 @@ describe("KeyGate", () => {
     expect(gate.blockedFor("k")).toBe(0);
   });
 });
+
+describe("KeyGate's order", () => {
+  it("gives a freed slot to a queued write before the reads queued ahead of it", async () => {
+    const gate = new KeyGate({ maxConcurrent: 1, maxQueued: 10 });
+    const held = (await gate.acquire("k")) as () => void;
+    const order: string[] = [];
+    const take = async (name: string, write: boolean) => {
+      const release = await gate.acquire("k", write);
+      if (!release) throw new Error("queue full");
+      order.push(name);
+      release();
+    };
+    const all = Promise.all([take("read 1", false), take("read 2", false), take("write", true)]);
+    held();
+    await all;
+    expect(order).toEqual(["write", "read 1", "read 2"]);
+  });
+});
