@@ -53,6 +53,7 @@ export const GATEWAY_SETTINGS = {
   TRACK_IDLE_S: int(1, 86_400).default(300).describe("seconds, 1–86400"),
   TRACK_STALE_S: int(1, 3600).default(30).describe("seconds, 1–3600"),
   TRACK_MAX_PAGES: int(1, 100).default(10).describe("an integer 1–100 (pages of 100 per refresh)"),
+  TRACK_READS_PER_S: int(1, 1000).default(20).describe("an integer 1–1000 (reads per second per key)"),
   BODY_LIMIT_BYTES: int(1024, 10_485_760).default(65_536).describe("bytes, 1024–10485760"),
   CONSOLE: z
     .enum(["auto", "off"])

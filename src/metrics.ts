@@ -147,6 +147,10 @@ const DEFINITIONS = {
   ),
   trackerKeys: gauge("tracker_keys", "Upstream keys the activation tracker refreshes"),
   trackerLive: gauge("tracker_live_activations", "Live activations tracked, as of each key's last refresh"),
+  trackerUnseen: gauge(
+    "tracker_unseen_activations",
+    "Tracked live activations the refreshes reached neither by a page nor by a read for TRACK_STALE_S",
+  ),
   trackerRefreshes: counter("tracker_refreshes_total", "Tracker refreshes by outcome", ["outcome"]),
   trackerRefreshLatency: histogram("tracker_refresh_duration_seconds", "Duration of one key's refresh"),
   trackerRefreshPages: histogram(
@@ -195,7 +199,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     route: (route: string) => known(UPSTREAM_ROUTES, route),
     outcome: (outcome: string) => known(OUTCOMES, outcome),
   };
-  let sizes: (() => { keys: number; live: number }) | undefined;
+  let sizes: (() => { keys: number; live: number; unseen: number }) | undefined;
   let backlog: (() => Promise<{ pending: number; oldestCreatedAt?: number | undefined }>) | undefined;
   const idStoreOp = (op: string, seconds: number) =>
     m.idStoreLatency.observe({ op: known(ID_STORE_OPS, op) }, seconds);
@@ -208,7 +212,8 @@ export function createMetrics(opts: MetricsOptions = {}) {
     /** the text exposition */
     render: async () => {
       if (sizes) {
-        const { keys, live } = sizes();
+        const { keys, live, unseen } = sizes();
+        m.trackerUnseen.set(unseen);
         m.trackerKeys.set(keys);
         m.trackerLive.set(live);
       }
@@ -263,7 +268,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     },
     trackerStateAge: (ms: number) => m.trackerStateAge.observe(ms / 1000),
     /** The tracker's sizes, read when /metrics is rendered. */
-    trackerSizes(read: () => { keys: number; live: number }) {
+    trackerSizes(read: () => { keys: number; live: number; unseen: number }) {
       sizes = read;
     },
     orphanCancel: (result: string) => m.orphanCancels.inc({ result: word(result) }),

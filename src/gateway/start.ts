@@ -206,6 +206,7 @@ async function createTracker(
       idleMs,
       staleMs: config.TRACK_STALE_S * 1000,
       maxPages: config.TRACK_MAX_PAGES,
+      readsPerS: config.TRACK_READS_PER_S,
     },
     log: wiring.log,
     onRefresh: (report) => metrics.trackerRefresh(report),

@@ -26,6 +26,11 @@ export interface TrackerSettings {
   staleMs: number;
   /** TRACK_MAX_PAGES */
   maxPages: number;
+  /**
+   * TRACK_READS_PER_S: individual reads per second a key may spend on tracked activations the
+   * listing's pages did not reach (a key with more live activations than TRACK_MAX_PAGES hold)
+   */
+  readsPerS: number;
 }
 
 /** One refresh of one key, for metrics. */
@@ -80,6 +85,11 @@ export class ActivationTracker {
   private readonly keys = new Map<string, KnownKey>();
   /** live activations per key, as of its last refresh */
   private readonly liveCounts = new Map<string, number>();
+  /**
+   * tracked live activations per key that its refreshes have not reached (by a page or a read) for
+   * longer than TRACK_STALE_S: a poll of one costs a read, a webhook waits for it
+   */
+  private readonly unseenCounts = new Map<string, number>();
   private readonly lastTouch = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -100,11 +110,17 @@ export class ActivationTracker {
     await this.opts.store.close();
   }
 
-  /** How many keys are refreshed, and how many live activations they had at their last refresh. */
-  sizes(): { keys: number; live: number } {
+  /**
+   * How many keys are refreshed, how many live activations they had at their last refresh, and how
+   * many of those the refreshes have not reached for TRACK_STALE_S (TRACK_MAX_PAGES and
+   * TRACK_READS_PER_S too small for the key).
+   */
+  sizes(): { keys: number; live: number; unseen: number } {
     let live = 0;
+    let unseen = 0;
     for (const n of this.liveCounts.values()) live += n;
-    return { keys: this.keys.size, live };
+    for (const n of this.unseenCounts.values()) unseen += n;
+    return { keys: this.keys.size, live, unseen };
   }
 
   /**
@@ -205,6 +221,7 @@ export class ActivationTracker {
       if (known.touchedAt < idleSince && known.listedAt < idleSince && known.pinnedUntil < this.now()) {
         this.keys.delete(keyId);
         this.liveCounts.delete(keyId);
+        this.unseenCounts.delete(keyId);
         void this.opts.store.expire(keyId, idleSince).catch(() => undefined);
         continue;
       }
@@ -236,6 +253,7 @@ export class ActivationTracker {
       const ids = await store.touched(keyId, idleSince);
       const states = await store.getMany(keyId, ids);
       const live = new Set(ids.filter((_, i) => !(states[i] && isTerminal(states[i]!.activation))));
+      const lastSeen = new Map(ids.map((id, i) => [id, states[i]?.seenAt ?? 0]));
       const wantListing = known.listedAt >= idleSince;
       this.liveCounts.set(keyId, live.size);
       if (live.size === 0 && !wantListing) return report("skipped");
@@ -270,18 +288,22 @@ export class ActivationTracker {
       );
       if (complete || wantListing)
         await store.putListing(keyId, { at: seenAt, complete, activations: listed });
-      // Tracked but no longer listed as live: ended (or resent and not listed yet). Read once.
-      if (complete) {
-        for (const id of unseen) {
-          const activation = await upstream
-            .getActivation(known.key, id, { priority: "background" })
-            .catch((err: unknown) => {
-              if (err instanceof UpstreamError && err.kind === "not_found") return undefined;
-              throw err;
-            });
-          if (activation) await this.record(keyId, [{ activation, seenAt: this.now() }]);
-        }
+      // Complete: tracked but no longer listed as live, so ended (or resent and not listed yet):
+      // each read once. Cut short by TRACK_MAX_PAGES: the ones beyond the window are read in turn,
+      // longest unseen first, within the key's read budget, so every code is still seen.
+      const toRead = complete ? [...unseen] : this.beyondWindow(unseen, lastSeen);
+      for (const id of toRead) {
+        const activation = await upstream
+          .getActivation(known.key, id, { priority: "background" })
+          .catch((err: unknown) => {
+            if (err instanceof UpstreamError && err.kind === "not_found") return undefined;
+            throw err;
+          });
+        if (activation) await this.record(keyId, [{ activation, seenAt: this.now() }]);
+        unseen.delete(id);
       }
+      const staleSince = this.now() - settings.staleMs;
+      this.unseenCounts.set(keyId, [...unseen].filter((id) => (lastSeen.get(id) ?? 0) < staleSince).length);
       report("ok", pages, live.size);
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "rate_limited") {
@@ -292,6 +314,13 @@ export class ActivationTracker {
     } finally {
       if (listing) await store.lease(keyId, this.opts.instance, this.leaseMs()).catch(() => false);
     }
+  }
+
+  /** The unseen activations this refresh may read individually: its share of TRACK_READS_PER_S. */
+  private beyondWindow(unseen: Set<string>, lastSeen: Map<string, number>): string[] {
+    const { readsPerS, intervalMs } = this.opts.settings;
+    const budget = Math.max(1, Math.floor((readsPerS * intervalMs) / 1000));
+    return [...unseen].sort((a, b) => (lastSeen.get(a) ?? 0) - (lastSeen.get(b) ?? 0)).slice(0, budget);
   }
 
   private know(key: string): string {

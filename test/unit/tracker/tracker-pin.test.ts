@@ -35,7 +35,7 @@ describe("ActivationTracker.pin", () => {
       },
       keyIdOf: (key) => `id-of-${key.length}`,
       instance: "test",
-      settings: { intervalMs: INTERVAL_MS, idleMs: IDLE_MS, staleMs: 30_000, maxPages: 10 },
+      settings: { intervalMs: INTERVAL_MS, idleMs: IDLE_MS, staleMs: 30_000, maxPages: 10, readsPerS: 20 },
       log: pino({ level: "silent" }),
     });
     tracker.start();

@@ -46,7 +46,7 @@ function tracker(over: Partial<TrackerOptions["settings"]> = {}, store = new Mem
     },
     keyIdOf: (key) => `id-${key}`,
     instance: "unit",
-    settings: { intervalMs: 1000, idleMs: 300_000, staleMs: 30_000, maxPages: 10, ...over },
+    settings: { intervalMs: 1000, idleMs: 300_000, staleMs: 30_000, maxPages: 10, readsPerS: 20, ...over },
     log: pino({ level: "silent" }),
     onChange: (_keyId, before, after) => changes.push(`${after.id}:${before?.status ?? "-"}→${after.status}`),
     now: () => now,
@@ -201,5 +201,73 @@ describe("the refresh lease (replicas)", () => {
     await t.refreshDue();
     expect(lists).toBe(0);
     expect(store.calls).toHaveLength(1);
+  });
+});
+
+describe("ActivationTracker with more live activations than TRACK_MAX_PAGES hold", () => {
+  /** 150 live activations; the list's first (and, with maxPages 1, only) page shows 100 of them. */
+  function paged(settings: Partial<TrackerOptions["settings"]> = {}) {
+    const ids = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(3, "0")}`);
+    for (const id of ids) upstream[id] = activation(id);
+    const t = new ActivationTracker({
+      store: new MemoryTrackerStore(),
+      upstream: {
+        async listActivations() {
+          lists += 1;
+          return { data: ids.slice(0, 100).map((id) => upstream[id]!), nextCursor: "page-2" };
+        },
+        async getActivation(_key, id) {
+          reads += 1;
+          return upstream[id]!;
+        },
+      },
+      keyIdOf: (key) => `id-${key}`,
+      instance: "unit",
+      settings: {
+        intervalMs: 1000,
+        idleMs: 300_000,
+        staleMs: 30_000,
+        maxPages: 1,
+        readsPerS: 20,
+        ...settings,
+      },
+      log: pino({ level: "silent" }),
+      now: () => now,
+    });
+    return { t, ids, beyond: ids.slice(100) };
+  }
+
+  /** One refresh a second; the individual reads each made. */
+  async function refreshes(t: ActivationTracker, n: number): Promise<number[]> {
+    const made: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const before = reads;
+      now += 1000;
+      await t.refreshDue();
+      made.push(reads - before);
+    }
+    return made;
+  }
+
+  it("reads the ones beyond the pages in turn, within TRACK_READS_PER_S, until every code is seen", async () => {
+    const { t, ids, beyond } = paged();
+    for (const id of ids) await t.remember(KEY, upstream[id]!);
+    for (const id of beyond) upstream[id] = activation(id, { status: "RECEIVED", smsCode: `c-${id}` });
+    // each refresh spends its budget (1 s × 20/s) on the longest unseen: all 50 within three
+    expect(await refreshes(t, 3)).toEqual([20, 20, 20]);
+    expect(lists).toBe(3);
+    for (const id of beyond) {
+      expect((await t.state(KEY, id, neverRead)).activation.smsCode).toBe(`c-${id}`);
+    }
+    expect(t.sizes()).toMatchObject({ live: 150, unseen: 0 });
+  });
+
+  it("counts the ones its budget leaves unseen for longer than TRACK_STALE_S", async () => {
+    const { t, ids } = paged({ readsPerS: 1, staleMs: 2000 });
+    for (const id of ids) await t.remember(KEY, upstream[id]!);
+    await refreshes(t, 1);
+    expect(t.sizes().unseen).toBe(0); // 49 not reached, but for 1 s only
+    await refreshes(t, 2);
+    expect(t.sizes().unseen).toBe(47); // 3 read in 3 s; the other 47 last seen 3 s ago
   });
 });
