@@ -291,6 +291,12 @@ export class ActivationTracker {
       // Complete: tracked but no longer listed as live, so ended (or resent and not listed yet):
       // each read once. Cut short by TRACK_MAX_PAGES: the ones beyond the window are read in turn,
       // longest unseen first, within the key's read budget, so every code is still seen.
+      // A write that ended one while the pages were read (a cancel, a complete) remembered its
+      // final state meanwhile: nothing left to read.
+      const unseenIds = [...unseen];
+      const now = await store.getMany(keyId, unseenIds);
+      for (const [i, id] of unseenIds.entries())
+        if (now[i] && isTerminal(now[i]!.activation)) unseen.delete(id);
       const toRead = complete ? [...unseen] : this.beyondWindow(unseen, lastSeen);
       for (const id of toRead) {
         const activation = await upstream

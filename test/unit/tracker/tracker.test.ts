@@ -24,6 +24,8 @@ let upstream: Record<string, Activation>;
 let lists: number;
 let reads: number;
 let listFailure: UpstreamError | undefined;
+/** runs while a list call is in flight (a write landing during a refresh) */
+let duringList: (() => Promise<void>) | undefined;
 let now: number;
 let changes: string[];
 
@@ -33,6 +35,7 @@ function tracker(over: Partial<TrackerOptions["settings"]> = {}, store = new Mem
     upstream: {
       async listActivations(_key, query) {
         lists += 1;
+        await duringList?.();
         if (listFailure) throw listFailure;
         const live = Object.values(upstream).filter((a) => query?.status?.includes(a.status) ?? true);
         return { data: live, nextCursor: null };
@@ -62,6 +65,7 @@ beforeEach(() => {
   lists = 0;
   reads = 0;
   listFailure = undefined;
+  duringList = undefined;
   now = 1_000_000;
   changes = [];
 });
@@ -269,5 +273,22 @@ describe("ActivationTracker with more live activations than TRACK_MAX_PAGES hold
     expect(t.sizes().unseen).toBe(0); // 49 not reached, but for 1 s only
     await refreshes(t, 2);
     expect(t.sizes().unseen).toBe(47); // 3 read in 3 s; the other 47 last seen 3 s ago
+  });
+});
+
+describe("ActivationTracker racing a write", () => {
+  it("does not read an activation a write ended while the live list was read", async () => {
+    const t = tracker();
+    upstream.r = activation("r");
+    await t.remember(KEY, upstream.r);
+    // the cancel's answer arrives while the refresh is listing: the list no longer shows it
+    duringList = async () => {
+      upstream.r = activation("r", { status: "CANCELLED" });
+      await t.remember(KEY, upstream.r);
+    };
+    await t.refreshDue();
+    expect(lists).toBe(1);
+    expect(reads).toBe(0);
+    expect((await t.state(KEY, "r", neverRead)).activation.status).toBe("CANCELLED");
   });
 });
