@@ -64,6 +64,9 @@ export const GATEWAY_SETTINGS = {
     .regex(/^[\x21-\x7e]{16,256}$/)
     .optional()
     .describe("16–256 printable ASCII characters without spaces"),
+  CONSOLE_MAX_STREAMS: int(1, 1000)
+    .default(20)
+    .describe("an integer 1–1000 (console event streams open at once)"),
   WEBHOOK_URL: httpUrl
     .optional()
     .describe("an http(s) URL (without KEYS_FILE: where every key's SMS are POSTed)"),

@@ -2,13 +2,6 @@ import pino, { type Logger } from "pino";
 
 export type { Logger } from "pino";
 
-const KEY_IN_URL = /([?&][^=&]*(?:api_key|apikey|key)[^=&]*=)[^&#]*/gi;
-
-/** Removes api keys from a URL before it is logged. */
-export function scrubUrl(url: string): string {
-  return url.replace(KEY_IN_URL, "$1[redacted]");
-}
-
 /**
  * Structured JSON logs (pino); `pretty` writes readable lines for a terminal. Keys are redacted by
  * path as a second line of defence: the code never puts them in a log object in the first place.

@@ -1,6 +1,7 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Asset } from "./assets.js";
+import type { LoginFailures } from "./login-failures.js";
 import { isLoopbackAddress, isLoopbackHost, remoteAddressOf } from "./loopback.js";
 import { type ConsoleSessions, randomToken, type Session, sameSecret } from "./sessions.js";
 
@@ -28,6 +29,31 @@ const CSRF_HEADER = "x-csrf-token";
 
 export const notFound = (c: Context) => c.json({ error: "not found" }, 404);
 
+/**
+ * Wrong tokens (form or bearer) counted per socket address; `onBlocked` is told once per burst
+ * (the address only: never the token tried).
+ */
+export interface LoginThrottle {
+  failures: LoginFailures;
+  onBlocked: (address: string) => void;
+}
+
+const addressOf = (c: Context) => remoteAddressOf(c) ?? "unknown";
+
+/** 429 while the address is refused; undefined when it may try a token. */
+function refusedLogin(c: Context, throttle: LoginThrottle): Response | undefined {
+  const seconds = throttle.failures.retryAfterS(addressOf(c));
+  if (seconds === 0) return undefined;
+  return c.json({ error: "too many failed logins: try again later" }, 429, {
+    "retry-after": String(seconds),
+  });
+}
+
+function failedLogin(c: Context, throttle: LoginThrottle): void {
+  const address = addressOf(c);
+  if (throttle.failures.fail(address)) throttle.onBlocked(address);
+}
+
 /** Every console response: no framing, no caching, scripts and styles only from the gateway. */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
@@ -43,7 +69,11 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
 };
 
 /** Decides `auth` for every console request; outside loopback in loopback mode, a 404. */
-export function identify(mode: AccessMode, sessions: ConsoleSessions): MiddlewareHandler<ConsoleEnv> {
+export function identify(
+  mode: AccessMode,
+  sessions: ConsoleSessions,
+  throttle: LoginThrottle,
+): MiddlewareHandler<ConsoleEnv> {
   const loopbackCsrf = randomToken();
   return async (c, next) => {
     if (mode.kind === "loopback") {
@@ -53,8 +83,13 @@ export function identify(mode: AccessMode, sessions: ConsoleSessions): Middlewar
       return next();
     }
     const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+    if (bearer !== undefined) {
+      const refused = refusedLogin(c, throttle);
+      if (refused) return refused;
+    }
     if (bearer !== undefined && sameSecret(bearer, mode.token)) c.set("auth", { kind: "bearer" });
     else {
+      if (bearer !== undefined) failedLogin(c, throttle);
       const session = sessions.get(getCookie(c, COOKIE));
       c.set("auth", session ? { kind: "session", session } : { kind: "none" });
     }
@@ -104,6 +139,7 @@ export function loginRoutes(
   mode: AccessMode,
   sessions: ConsoleSessions,
   loginPage: Asset,
+  throttle: LoginThrottle,
 ): void {
   const page = (c: Context, failed: boolean) =>
     c.html(
@@ -117,9 +153,14 @@ export function loginRoutes(
     if (mode.kind !== "token") return notFound(c);
     const origin = c.req.header("origin");
     if (origin !== undefined && origin !== new URL(c.req.url).origin) return page(c, true);
+    const refused = refusedLogin(c, throttle);
+    if (refused) return refused;
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = typeof form.token === "string" ? form.token : "";
-    if (!sameSecret(token, mode.token)) return page(c, true);
+    if (!sameSecret(token, mode.token)) {
+      failedLogin(c, throttle);
+      return page(c, true);
+    }
     const session = sessions.create();
     setCookie(c, COOKIE, session.id, {
       path: "/console",

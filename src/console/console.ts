@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { AccessMode, ConsoleEnv } from "./access.js";
 import { loadAssets } from "./assets.js";
 import { ConsoleData, type ConsoleDataOptions } from "./data.js";
+import { LoginFailures } from "./login-failures.js";
 import { consoleRoutes } from "./routes.js";
 import type { SandboxLink } from "./sandbox-link.js";
 import type { UpstreamTotals } from "./series.js";
@@ -22,12 +23,16 @@ export interface ConsoleOptions extends ConsoleDataOptions {
   upstreamKeyOf: (owner: string) => string | undefined;
   /** every native call so far (the gateway's metrics), for the charts */
   upstreamTotals?: (() => Promise<UpstreamTotals>) | undefined;
+  /** event streams open at once (CONSOLE_MAX_STREAMS) */
+  maxStreams?: number | undefined;
+  /** told once per burst of wrong tokens from an address (which is then refused for a while) */
+  onLoginsBlocked?: ((address: string) => void) | undefined;
 }
 
 export class GatewayConsole {
   readonly data: ConsoleData;
   readonly routes: Hono<ConsoleEnv>;
-  readonly streams = new ConsoleStreams();
+  readonly streams: ConsoleStreams;
   /** who may open it: CONSOLE_TOKEN holders, or loopback clients */
   readonly access: AccessMode["kind"];
   private readonly ticker: Ticker;
@@ -35,10 +40,15 @@ export class GatewayConsole {
   constructor(opts: ConsoleOptions) {
     this.access = opts.access.kind;
     this.data = new ConsoleData(opts);
+    this.streams = new ConsoleStreams(opts.maxStreams);
     this.ticker = new Ticker(this.data.recorder, this.data.series, opts.upstreamTotals, opts.now);
     this.routes = consoleRoutes({
       mode: opts.access,
       sessions: new ConsoleSessions(),
+      throttle: {
+        failures: new LoginFailures(undefined, opts.now),
+        onBlocked: opts.onLoginsBlocked ?? (() => undefined),
+      },
       assets: loadAssets(),
       data: this.data,
       streams: this.streams,

@@ -3,6 +3,7 @@ import {
   type AccessMode,
   type ConsoleEnv,
   identify,
+  type LoginThrottle,
   loginRoutes,
   notFound,
   requireAuthApi,
@@ -20,6 +21,7 @@ import { type ConsoleStreams, streamRoute } from "./stream.js";
 export interface ConsoleRouteDeps {
   mode: AccessMode;
   sessions: ConsoleSessions;
+  throttle: LoginThrottle;
   assets: Record<AssetName, Asset>;
   data: ConsoleData;
   streams: ConsoleStreams;
@@ -30,8 +32,8 @@ export interface ConsoleRouteDeps {
 export function consoleRoutes(deps: ConsoleRouteDeps): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
   app.use("*", securityHeaders);
-  app.use("*", identify(deps.mode, deps.sessions));
-  loginRoutes(app, deps.mode, deps.sessions, deps.assets["login.html"]);
+  app.use("*", identify(deps.mode, deps.sessions, deps.throttle));
+  loginRoutes(app, deps.mode, deps.sessions, deps.assets["login.html"], deps.throttle);
 
   // The page's code and styles hold no data: the login form needs the styles before a session.
   app.get("/assets/:name", (c) => {

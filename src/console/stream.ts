@@ -16,38 +16,54 @@ const SNAPSHOT_REQUESTS = 300;
 const SNAPSHOT_ACTIVATIONS = 500;
 const BATCH = 200;
 
+/**
+ * The open streams, at most `max` (CONSOLE_MAX_STREAMS): each holds a socket and reads the shared
+ * state four times a second. A slot is taken before the stream starts and freed when it ends.
+ */
 export class ConsoleStreams {
   private readonly open = new Set<SSEStreamingApi>();
+  private slots = 0;
+
+  constructor(readonly max = 20) {}
+
+  /** Takes a slot; false when every slot is taken. */
+  reserve(): boolean {
+    if (this.slots >= this.max) return false;
+    this.slots += 1;
+    return true;
+  }
 
   add(stream: SSEStreamingApi): void {
     this.open.add(stream);
-    stream.onAbort(() => {
-      this.open.delete(stream);
-    });
+    stream.onAbort(() => this.remove(stream));
   }
 
+  /** Frees the stream's slot (once, however many times it is told). */
   remove(stream: SSEStreamingApi): void {
-    this.open.delete(stream);
+    if (this.open.delete(stream)) this.slots -= 1;
   }
 
   /** Ends every stream (shutdown): a graceful close must not wait for them. */
   async closeAll(): Promise<void> {
-    await Promise.all([...this.open].map((s) => s.close()));
-    this.open.clear();
+    const streams = [...this.open];
+    for (const stream of streams) this.remove(stream);
+    await Promise.all(streams.map((s) => s.close()));
   }
 }
 
 export function streamRoute(app: Hono<ConsoleEnv>, data: ConsoleData, streams: ConsoleStreams): void {
-  app.get("/api/stream", (c) =>
-    streamSSE(c, async (stream) => {
+  app.get("/api/stream", (c) => {
+    if (!streams.reserve())
+      return c.json({ error: `too many console streams (at most ${streams.max}): close one and retry` }, 503);
+    return streamSSE(c, async (stream) => {
       streams.add(stream);
       try {
         await follow(stream, data);
       } finally {
         streams.remove(stream);
       }
-    }),
-  );
+    });
+  });
 }
 
 async function follow(stream: SSEStreamingApi, data: ConsoleData): Promise<void> {

@@ -51,6 +51,9 @@ export async function setUpConsole(
     sandbox,
     upstreamTotals: () => wiring.metrics.upstreamTotals(),
     webhookState: wiring.webhookState,
+    maxStreams: config.CONSOLE_MAX_STREAMS,
+    onLoginsBlocked: (address) =>
+      wiring.log.warn({ address }, "console: too many wrong tokens from this address, refused for a minute"),
   });
   gatewayConsole.start();
   wiring.log.info(

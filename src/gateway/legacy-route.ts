@@ -2,12 +2,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import { newRequestScope, requestLogger } from "../common/request-scope.js";
+import { scrubUrl, shownParams } from "../common/secret-values.js";
 import { T } from "../common/tokens.js";
 import type { GatewayEvents } from "../events.js";
 import { handleLegacy, type LegacyHandlerOptions } from "../legacy/handler.js";
 import { answerBody, answerToken, type LegacyAnswer, renderAnswer } from "../legacy/reply.js";
 import { type LegacyParams, mergeParams, parseUrlEncoded, queryStringOf } from "../legacy/request.js";
-import { scrubUrl } from "../logger.js";
 
 /** The paths legacy clients use, each also with a trailing slash (docs/legacy-protocol.md §1). */
 export const LEGACY_PATHS = ["/stubs/handler_api.php", "/stubs/handler_api", "/handler_api.php"].flatMap(
@@ -116,6 +116,8 @@ async function formBody(c: Context): Promise<Map<string, string> | undefined> {
  */
 export function legacyHandler(opts: LegacyRouteOptions) {
   const requestIdOf = requestIds();
+  // a value equal to a key the gateway has seen, by its owner hash (the key ring holds recent owners)
+  const isKnownKey = (value: string) => opts.deps.keyRing.keyOf(opts.ownerOf(value)) !== undefined;
   return async (c: Context): Promise<Response> => {
     const started = performance.now();
     const requestId = requestIdOf(c);
@@ -144,7 +146,7 @@ export function legacyHandler(opts: LegacyRouteOptions) {
         {
           reqId: requestId,
           method: c.req.method,
-          url: scrubUrl(c.req.path),
+          url: scrubUrl(c.req.path, isKnownKey),
           action,
           token,
           ms: Math.round(ms * 10) / 10,
@@ -166,8 +168,8 @@ export function legacyHandler(opts: LegacyRouteOptions) {
         owner,
         who: presented === undefined ? undefined : opts.labelOf?.(presented),
         action,
-        // no parameter named like a key (api_key, apikey, key …) ever leaves the process
-        params: Object.fromEntries([...(params ?? [])].filter(([name]) => !/key/i.test(name))),
+        // no key leaves the process, whatever the parameter carrying it is called
+        params: shownParams(params ?? [], isKnownKey),
         calls: scope.calls,
         source: scope.source,
         refused: scope.refused,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AssembledGateway } from "../../src/gateway/start.js";
 import { assembleConsoleGateway, fromAddress } from "../helpers/console.js";
+import { capturedLog } from "../helpers/log-lines.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
 /**
@@ -197,6 +198,62 @@ describe("with a real upstream (UPSTREAM_URL)", () => {
       });
       expect(out.status).toBe(303);
       expect((await request(gw, "/console/api/requests", { headers: session })).status).toBe(401);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe("wrong console tokens from one address", () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox({ clock: "real", config: { autoSms: false } });
+  });
+  afterAll(() => sb.close());
+
+  const wrongLogin = (gw: AssembledGateway, address: string, token: string) =>
+    request(
+      gw,
+      "/console/login",
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token }).toString(),
+      },
+      address,
+    );
+  const bearerCall = (gw: AssembledGateway, address: string, token: string) =>
+    request(gw, "/console/api/requests", { headers: { authorization: `Bearer ${token}` } }, address);
+
+  it("are refused with 429 and Retry-After after 10 in a minute, logged once without the token; other addresses unaffected", async () => {
+    const captured = capturedLog("warn");
+    const gw = await assembleConsoleGateway({
+      upstreamUrl: sb.baseUrl,
+      env: { CONSOLE_TOKEN: TOKEN },
+      log: captured.log,
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const tried = `wrong-token-number-${i}-abcdef`;
+        const res = await (i % 2 === 0
+          ? wrongLogin(gw, "203.0.113.9", tried)
+          : bearerCall(gw, "203.0.113.9", tried));
+        statuses.push(res.status);
+        if (res.status === 429) expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      }
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+      expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+      // the right token from the refused address waits too; from another address it works
+      expect((await bearerCall(gw, "203.0.113.9", TOKEN)).status).toBe(429);
+      expect((await bearerCall(gw, "198.51.100.4", TOKEN)).status).toBe(200);
+      expect((await wrongLogin(gw, "198.51.100.4", TOKEN)).status).toBe(303);
+
+      const warnings = captured.lines.filter((l) => l.address === "203.0.113.9");
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 40 });
+      expect(captured.text()).not.toContain("wrong-token-number");
+      expect(captured.text()).not.toContain(TOKEN);
     } finally {
       await gw.close();
     }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type ConsoleGateway, startConsoleGateway } from "../helpers/console.js";
 import { DEMO_API_KEY, type Json } from "../helpers/sandbox.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * `GET /console/api/stream` (server-sent events) and the data API, as a script uses them: a
@@ -117,5 +118,32 @@ describe("the console's event stream", () => {
     await gw.running.close(120_000);
     gw = undefined;
     await reading;
+  });
+});
+
+describe("CONSOLE_MAX_STREAMS", () => {
+  it("refuses streams beyond the cap with 503 and a reason, and frees a slot when a stream closes", async () => {
+    gw = await startConsoleGateway({ env: { CONSOLE_MAX_STREAMS: "2" } });
+    const url = `${gw.url}/console/api/stream`;
+    const readers = [new AbortController(), new AbortController()];
+    const open = await Promise.all(readers.map((r) => fetch(url, { signal: r.signal })));
+    expect(open.map((r) => r.status)).toEqual([200, 200]);
+
+    const refused = await fetch(url);
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({
+      error: expect.stringMatching(/too many console streams \(at most 2\)/),
+    });
+
+    readers[0]!.abort();
+    const third = await waitFor("a slot freed by the closed stream", async () => {
+      const res = await fetch(url);
+      if (res.status === 200) return res;
+      await res.body?.cancel();
+      return undefined;
+    });
+    expect(third.status).toBe(200);
+    await third.body?.cancel();
+    readers[1]!.abort();
   });
 });

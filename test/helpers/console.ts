@@ -9,7 +9,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import {
   type AssembledGateway,
@@ -26,6 +26,8 @@ export interface ConsoleGatewayOptions {
   sandboxEnv?: Record<string, string>;
   /** a separate upstream instead of the embedded sandbox */
   upstreamUrl?: string;
+  /** the gateway's logger (silent unless given) */
+  log?: Logger;
 }
 
 function settings(opts: ConsoleGatewayOptions) {
@@ -40,7 +42,7 @@ function settings(opts: ConsoleGatewayOptions) {
   const sandbox = opts.upstreamUrl
     ? undefined
     : loadSandboxSettings({ SANDBOX_PORT: "0", SANDBOX_AUTO_SMS: "false", ...opts.sandboxEnv });
-  return { config, start: { log: pino({ level: "silent" }), ...(sandbox && { sandbox }) } };
+  return { config, start: { log: opts.log ?? pino({ level: "silent" }), ...(sandbox && { sandbox }) } };
 }
 
 export interface ConsoleGateway {
