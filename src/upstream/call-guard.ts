@@ -33,10 +33,7 @@ export interface GuardedCall {
   key?: string | undefined;
   /** `"read"` unless said */
   priority?: CallPriority | undefined;
-  /**
-   * How long a write may wait out the key's 429 back-off before it is sent once (its own deadline):
-   * a longer back-off refuses it at once, as a read is refused.
-   */
+  /** How long a write may wait out the key's 429 back-off before it is sent once (its own deadline). */
   maxWaitMs?: number | undefined;
   /**
    * Made even while the breaker is open (it still counts toward it): the calls that save money, a
@@ -113,8 +110,8 @@ export class CallGuard {
   }
 
   /**
-   * Waits for a per-key slot. During a 429 back-off a write waits it out once (within its
-   * `maxWaitMs`) and is then sent, whatever a later 429 of another call says; anything else is
+   * Waits for a per-key slot. During a 429 back-off a write waits it out, or its `maxWaitMs` if that
+   * is shorter, and is then sent once, whatever a later 429 of another call says; anything else is
    * refused at once. A full queue refuses too.
    */
   private async enterKeyLane(keyId: string, call: GuardedCall): Promise<() => void> {
@@ -122,12 +119,13 @@ export class CallGuard {
     const write = call.priority === "write";
     const waitMs = keyGate.blockedFor(keyId);
     if (waitMs > 0) {
-      if (!write || waitMs > (call.maxWaitMs ?? 0)) {
+      if (!write) {
         throw new UpstreamError("rate_limited", "waiting out the upstream's Retry-After", {
           retryAfterS: Math.ceil(waitMs / 1000),
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const waited = Math.min(waitMs, call.maxWaitMs ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, waited));
     }
     const release = await keyGate.acquire(keyId, write);
     if (!release) throw new UpstreamError("rate_limited", "too many concurrent upstream calls for this key");

@@ -116,23 +116,22 @@ describe("CallGuard during a key's 429 back-off", () => {
     expect(sent).toBe(1);
   });
 
-  it("refuses a write at once when the back-off outlasts its deadline", async () => {
+  it("holds a write no longer than its deadline when the back-off outlasts it, then sends it once", async () => {
     const { guard, scope } = rateLimitedGuard(10);
-    const mine = scope();
-    let sent = false;
-    const refusal = await guard
-      .run(
-        { route: "DELETE /activations/:id", key: "k", priority: "write", maxWaitMs: 5000 },
-        mine,
-        async () => {
-          sent = true;
-          return ok();
-        },
-      )
-      .catch((err: unknown) => err);
-    expect(sent).toBe(false);
-    expect((refusal as UpstreamError).kind).toBe("rate_limited");
-    expect(mine.refused).toBe("rate limited");
+    let sent = 0;
+    const write = guard.run(
+      { route: "DELETE /activations/:id", key: "k", priority: "write", maxWaitMs: 5000 },
+      scope(),
+      async () => {
+        sent += 1;
+        return { status: 200, value: "cancelled" };
+      },
+    );
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(sent).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(write).resolves.toBe("cancelled");
+    expect(sent).toBe(1);
   });
 
   it("refuses the tracker's background refresh as it refuses a read", async () => {
