@@ -19,6 +19,9 @@ export const GATEWAY_SETTINGS = {
   UPSTREAM_URL: httpUrl.optional().describe("an http(s) URL such as https://smsbulk.net/api/v1"),
   UPSTREAM_TIMEOUT_MS: int(100, 120_000).default(5000).describe("milliseconds, 100–120000"),
   PURCHASE_TIMEOUT_MS: int(100, 120_000).default(15_000).describe("milliseconds, 100–120000"),
+  UPSTREAM_MAX_BODY_BYTES: int(65_536, 1_073_741_824)
+    .default(8 * 1024 * 1024)
+    .describe("bytes, 65536–1073741824"),
   RECONCILE_WAIT_MS: int(0, 120_000).default(10_000).describe("milliseconds, 0–120000"),
   DATA_DIR: z.string().min(1).default("./data").describe("a directory path"),
   REDIS_URL: z

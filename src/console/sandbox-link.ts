@@ -1,3 +1,4 @@
+import { textAtMost } from "../common/capped-body.js";
 import { parseJsonOrUndefined } from "../common/json.js";
 
 /**
@@ -12,6 +13,8 @@ export interface SandboxAnswer {
 }
 
 const TIMEOUT_MS = 5000;
+/** The sandbox's control answers are small JSON; anything larger is not the sandbox. */
+const ANSWER_MAX_BYTES = 8 * 1024 * 1024;
 /** `PUT /sandbox/offers` answers once the gateways in front reloaded the service (at most 2 s). */
 const OFFER_TIMEOUT_MS = 10_000;
 
@@ -85,7 +88,7 @@ export class SandboxLink {
       ...(json !== undefined && { body: JSON.stringify(json) }),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = parseJsonOrUndefined(await res.text());
+    const body = parseJsonOrUndefined(await textAtMost(res, ANSWER_MAX_BYTES));
     return { status: res.status, body } as SandboxAnswer;
   }
 }

@@ -106,6 +106,7 @@ function createUpstreamClient(config: GatewayConfig, baseUrl: string, metrics: M
     baseUrl,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
+    maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
     keyIdOf: (key) => owners.of(key),
     onCall: (event) => metrics.upstreamCall(event),
     breaker: new CircuitBreaker({

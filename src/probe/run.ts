@@ -1,6 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { textAtMost } from "../common/capped-body.js";
 import { PROBE_CHECKS, type ProbeCheck, type ProbeContext } from "./checks.js";
 import { describeIssues } from "./issues.js";
+
+/** The largest answer the probe reads (the gateway's UPSTREAM_MAX_BODY_BYTES default). */
+const ANSWER_MAX_BYTES = 8 * 1024 * 1024;
 
 export interface ProbeResult {
   name: string;
@@ -81,7 +85,15 @@ async function runCheck(check: ProbeCheck, opts: ProbeOptions, ctx: ProbeContext
     const reason = name === "TimeoutError" ? "timed out" : (cause ?? name);
     return { ...differ([`no answer: ${reason}`]), noAnswer: reason };
   }
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await textAtMost(res, ANSWER_MAX_BYTES);
+  } catch (err) {
+    return {
+      ...differ([`no answer: ${(err as Error).message}`], res.status),
+      noAnswer: (err as Error).message,
+    };
+  }
   if (!check.expectStatus.includes(res.status)) {
     return differ([`HTTP ${res.status}, expected ${check.expectStatus.join(" or ")}`], res.status);
   }

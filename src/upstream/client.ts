@@ -33,6 +33,8 @@ export interface UpstreamClientOptions {
   timeoutMs: number;
   /** a purchase may take longer than a read */
   purchaseTimeoutMs?: number;
+  /** UPSTREAM_MAX_BODY_BYTES: an answer past it is abandoned as an invalid (and ambiguous) one */
+  maxBodyBytes?: number;
   onCall?: (event: UpstreamCallEvent) => void;
   breaker?: CircuitBreaker;
   keyGate?: KeyGate;
@@ -62,7 +64,9 @@ export class UpstreamClient {
   private readonly scope?: RequestScope;
 
   constructor(private readonly opts: UpstreamClientOptions) {
-    this.http = new HttpTransport(opts.baseUrl);
+    this.http = new HttpTransport(opts.baseUrl, {
+      ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }),
+    });
     this.breaker = opts.breaker ?? new CircuitBreaker({ threshold: 5, cooldownMs: 5000 });
     this.guard = new CallGuard({
       breaker: this.breaker,

@@ -4,8 +4,12 @@ import { UpstreamError } from "./errors.js";
 
 /**
  * A minimal JSON-over-HTTP transport on node:http with keep-alive sockets (global fetch costs
- * several times more CPU per call). Every call has a deadline that destroys the socket.
+ * several times more CPU per call). Every call has a deadline that destroys the socket, and every
+ * answer a size cap: a body past `maxBodyBytes` is abandoned as it streams in (an upstream, or
+ * something in front of it, that answers hundreds of MB must not take the process's memory).
  */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
 export interface HttpAnswer {
   status: number;
   body: string;
@@ -27,7 +31,10 @@ export class HttpTransport {
   private readonly agent: http.Agent;
   private readonly requestFn: typeof http.request;
 
-  constructor(baseUrl: string, opts: { maxSockets?: number } = {}) {
+  private readonly maxBodyBytes: number;
+
+  constructor(baseUrl: string, opts: { maxSockets?: number; maxBodyBytes?: number } = {}) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
     const isHttps = this.base.protocol === "https:";
     const AgentClass = isHttps ? https.Agent : http.Agent;
@@ -50,7 +57,23 @@ export class HttpTransport {
       };
       const onResponse = (res: http.IncomingMessage) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let size = 0;
+        // The answer is lost, not refused: a purchase whose answer is too large is reconciled.
+        const tooLarge = () => {
+          fail(
+            new UpstreamError("invalid_response", `answer larger than ${this.maxBodyBytes} bytes`, {
+              status: res.statusCode,
+              ambiguous: true,
+            }),
+          );
+          req.destroy();
+        };
+        if (Number(res.headers["content-length"] ?? 0) > this.maxBodyBytes) return tooLarge();
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > this.maxBodyBytes) return tooLarge();
+          chunks.push(c);
+        });
         res.on("error", (e) => fail(new UpstreamError("unavailable", e.message, { ambiguous: true })));
         res.on("end", () => {
           clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { textAtMost } from "../common/capped-body.js";
 import { parseJsonOrUndefined } from "../common/json.js";
 
 /**
@@ -27,6 +28,8 @@ interface VersionBody {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** The watch's answers are a few hundred bytes; an upstream that is not a sandbox may answer anything. */
+const WATCH_ANSWER_MAX_BYTES = 1024 * 1024;
 
 function isVersionBody(body: unknown): body is VersionBody {
   const b = body as Partial<VersionBody> | null;
@@ -137,7 +140,7 @@ export class SandboxCatalogWatch {
     // The sandbox answers a poll within waitMs; a connection that says nothing for longer is dead.
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.waitMs + 15_000)]);
     const res = await fetch(url, { signal, headers: { accept: "application/json" } });
-    const body = parseJsonOrUndefined(await res.text());
+    const body = parseJsonOrUndefined(await textAtMost(res, WATCH_ANSWER_MAX_BYTES));
     return { status: res.status, body };
   }
 
