@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
-import { PAGE_SIZE } from "../upstream/paging.js";
+import { PAGE_SIZE, uniqueById } from "../upstream/paging.js";
 import type { Activation } from "../upstream/schemas.js";
 import type { Listing, Tracked, TrackerStore } from "./store.js";
 
@@ -259,7 +259,7 @@ export class ActivationTracker {
       if (live.size === 0 && !wantListing) return report("skipped");
       listing = true;
 
-      const listed: Activation[] = [];
+      let listed: Activation[] = [];
       const unseen = new Set(live);
       let cursor: string | undefined;
       let pages = 0;
@@ -281,6 +281,7 @@ export class ActivationTracker {
         cursor = page.nextCursor;
       }
       const seenAt = this.now();
+      listed = uniqueById(listed);
       // Every tracked activation the list shows, and any other the caller may soon ask about.
       await this.record(
         keyId,

@@ -21,6 +21,23 @@ export interface PagingOptions {
   essential?: boolean;
 }
 
+/** How far along a state is: a repeated id keeps its furthest state (the list has no update times). */
+const PROGRESS: Record<string, number> = { WAITING: 0, RECEIVED: 1 };
+const progressOf = (a: Activation) => PROGRESS[a.status] ?? 2;
+
+/**
+ * The same activation listed twice (in one page, or on two pages while the list shifted) collapses
+ * to one, in its first place, with the furthest state of the two: a listing never shows an id twice.
+ */
+export function uniqueById(activations: readonly Activation[]): Activation[] {
+  const byId = new Map<string, Activation>();
+  for (const a of activations) {
+    const seen = byId.get(a.id);
+    if (!seen || progressOf(a) >= progressOf(seen)) byId.set(a.id, a);
+  }
+  return byId.size === activations.length ? [...activations] : [...byId.values()];
+}
+
 /** A key's activations, newest first, following `nextCursor` within the bounds given. */
 export async function listActivationPages(
   upstream: Pick<UpstreamClient, "listActivations">,
@@ -36,9 +53,9 @@ export async function listActivationPages(
       { essential: opts.essential ?? false },
     );
     activations.push(...answer.data);
-    if (!answer.nextCursor) return { activations, complete: true };
+    if (!answer.nextCursor) return { activations: uniqueById(activations), complete: true };
     if (opts.enough?.(answer.data)) break;
     cursor = answer.nextCursor;
   }
-  return { activations, complete: false };
+  return { activations: uniqueById(activations), complete: false };
 }
