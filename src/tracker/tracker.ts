@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
-import { PAGE_SIZE } from "../upstream/paging.js";
+import { newestPerId, PAGE_SIZE } from "../upstream/paging.js";
 import type { Activation } from "../upstream/schemas.js";
 import type { Listing, Tracked, TrackerStore } from "./store.js";
 
@@ -259,13 +259,13 @@ export class ActivationTracker {
         cursor = page.nextCursor;
       }
       const seenAt = this.now();
+      const activations = newestPerId(listed);
       // Every tracked activation the list shows, and any other the caller may soon ask about.
       await this.record(
         keyId,
-        listed.filter((a) => live.has(a.id)).map((activation) => ({ activation, seenAt })),
+        activations.filter((a) => live.has(a.id)).map((activation) => ({ activation, seenAt })),
       );
-      if (complete || wantListing)
-        await store.putListing(keyId, { at: seenAt, complete, activations: listed });
+      if (complete || wantListing) await store.putListing(keyId, { at: seenAt, complete, activations });
       // Tracked but no longer listed as live: ended (or resent and not listed yet). Read once.
       if (complete) {
         for (const id of unseen) {

@@ -36,9 +36,21 @@ export async function listActivationPages(
       { essential: opts.essential ?? false },
     );
     activations.push(...answer.data);
-    if (!answer.nextCursor) return { activations, complete: true };
+    if (!answer.nextCursor) return { activations: newestPerId(activations), complete: true };
     if (opts.enough?.(answer.data)) break;
     cursor = answer.nextCursor;
   }
-  return { activations, complete: false };
+  return { activations: newestPerId(activations), complete: false };
+}
+
+/**
+ * One entry per id. An upstream list may repeat an id (within a page, or across pages when new
+ * activations shift the cursor). The schema has no field saying which copy is newer, so the later
+ * occurrence wins: it was read later. It keeps the place of the first, so the order stays newest first.
+ */
+export function newestPerId(activations: readonly Activation[]): Activation[] {
+  const latest = new Map<string, Activation>();
+  for (const activation of activations) latest.set(activation.id, activation);
+  if (latest.size === activations.length) return [...activations];
+  return [...latest.values()];
 }
