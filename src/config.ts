@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasLinkLocalHost, LINK_LOCAL_REFUSAL } from "./common/link-local.js";
 import { bool, ConfigError, httpUrl, int, parseSettings } from "./settings.js";
 
 /** `10,60,300`: whole seconds, 1–86400 each, at most 20 (the webhook back-off schedule). */
@@ -101,6 +102,8 @@ function checkWebhookSettings(config: GatewayConfig): void {
     throw new ConfigError(
       "Invalid WEBHOOK_URL: with KEYS_FILE, webhooks are set per gateway key (npm run -s keys -- webhook ID URL)",
     );
+  if (config.WEBHOOK_URL && hasLinkLocalHost(config.WEBHOOK_URL))
+    throw new ConfigError(`Invalid WEBHOOK_URL: ${LINK_LOCAL_REFUSAL}`);
   if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET)
     throw new ConfigError(`Invalid WEBHOOK_SECRET: expected ${GATEWAY_SETTINGS.WEBHOOK_SECRET.description}`);
   if (config.WEBHOOK_SECRET && !config.WEBHOOK_URL)

@@ -3,13 +3,13 @@ import { parseArgs } from "node:util";
 import { DirectoryError } from "../common/atomic-file.js";
 import {
   addKey,
-  isWebhookUrl,
   KeyFileError,
   readKeyFile,
   readKeyFileOrEmpty,
   revokeKey,
   setWebhook,
   webhookHost,
+  webhookUrlProblem,
   writeKeyFile,
 } from "./key-file.js";
 
@@ -57,8 +57,8 @@ function run(argv: string[]): void {
       if (upstreamKey === "-") upstreamKey = readFileSync(0, "utf8").trim();
       if (!upstreamKey) throw new UsageError("add needs --upstream-key KEY");
       const webhookUrl = values.webhook;
-      if (webhookUrl !== undefined && !isWebhookUrl(webhookUrl))
-        throw new UsageError("--webhook needs an http:// or https:// URL");
+      const problem = webhookUrl === undefined ? undefined : webhookUrlProblem(webhookUrl);
+      if (problem) throw new UsageError(`--webhook: ${problem}`);
       const added = addKey(readKeyFileOrEmpty(path), {
         upstreamKey,
         ...(values.label !== undefined && { label: values.label }),
@@ -79,8 +79,8 @@ function run(argv: string[]): void {
     case "webhook": {
       const [id, target] = rest;
       if (!id || !target) throw new UsageError("webhook needs an id and a URL (or none)");
-      if (target !== "none" && !isWebhookUrl(target))
-        throw new UsageError("webhook needs an http:// or https:// URL, or none");
+      const problem = target === "none" ? undefined : webhookUrlProblem(target);
+      if (problem) throw new UsageError(`webhook: ${problem} (or none)`);
       let gatewayKey = values["gateway-key"];
       if (gatewayKey === "-") gatewayKey = readFileSync(0, "utf8").trim();
       const changed = setWebhook(readKeyFile(path), id, target === "none" ? null : target, {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
+import { hasLinkLocalHost, LINK_LOCAL_REFUSAL } from "../common/link-local.js";
 import { ownerOf } from "../common/owner.js";
 import type { LabelledKeyResolver } from "./resolver.js";
 
@@ -17,8 +18,11 @@ const HASH = /^[0-9a-f]{64}$/;
 /** Only http and https receivers, with a host (docs/legacy-protocol.md §8). */
 const webhookUrlSchema = z.url({ protocol: /^https?$/, hostname: /.+/ });
 
-export function isWebhookUrl(text: string): boolean {
-  return webhookUrlSchema.safeParse(text).success;
+/** Why a webhook URL cannot be a receiver, in one line, or undefined when it can. */
+export function webhookUrlProblem(text: string): string | undefined {
+  if (!webhookUrlSchema.safeParse(text).success) return "the webhook URL must be an http:// or https:// URL";
+  if (hasLinkLocalHost(text)) return `the webhook URL's host: ${LINK_LOCAL_REFUSAL}`;
+  return undefined;
 }
 
 /** A receiver's host, the only part of its URL ever shown or logged (the rest may carry a token). */
@@ -141,8 +145,8 @@ export function addKey(
   opts: { upstreamKey: string; label?: string; now?: Date; gatewayKey?: string; webhookUrl?: string },
 ): { file: KeyFile; entry: KeyEntry; gatewayKey: string } {
   if (opts.upstreamKey.trim() === "") throw new KeyFileError("the upstream key is empty");
-  if (opts.webhookUrl !== undefined && !isWebhookUrl(opts.webhookUrl))
-    throw new KeyFileError("the webhook URL must be an http:// or https:// URL");
+  const problem = opts.webhookUrl === undefined ? undefined : webhookUrlProblem(opts.webhookUrl);
+  if (problem) throw new KeyFileError(problem);
   const gatewayKey = opts.gatewayKey ?? generateGatewayKey();
   const taken = new Set(file.keys.map((k) => k.id));
   let id: string;
@@ -193,8 +197,8 @@ export function setWebhook(
       `${id} was issued before webhooks: give its gateway key once with --gateway-key - (read from stdin) to link it`,
     );
   }
-  if (url !== null && !isWebhookUrl(url))
-    throw new KeyFileError("the webhook URL must be an http:// or https:// URL");
+  const problem = url === null ? undefined : webhookUrlProblem(url);
+  if (problem) throw new KeyFileError(problem);
   const entry: KeyEntry = {
     ...found,
     ...(owner !== undefined && { owner }),

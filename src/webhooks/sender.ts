@@ -1,5 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { hasLinkLocalHost } from "../common/link-local.js";
+import { guardedLookup, LINK_LOCAL_REASON, LinkLocalRefused, type ResolveHost } from "./receiver-lookup.js";
 
 export type SendResult = { ok: true; status: number } | { ok: false; reason: string };
 
@@ -10,6 +12,8 @@ export interface PostOptions {
   timeoutMs: number;
   /** aborts the attempt (shutdown) */
   signal?: AbortSignal;
+  /** resolves the receiver's hostname (default `dns.lookup`) */
+  resolve?: ResolveHost;
 }
 
 /** At most this much of a receiver's answer is read (and dropped). */
@@ -18,9 +22,11 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /**
  * One POST to a receiver: success is a 2xx status within the timeout. Redirects are not followed
  * (a 3xx is a failure), and nothing of the URL but the host ever appears in the result: the reason
- * is a status or an error code, e.g. `status 500`, `timeout`, `ECONNREFUSED`.
+ * is a status or an error code, e.g. `status 500`, `timeout`, `ECONNREFUSED`. A receiver that is
+ * or resolves to a link-local address (cloud metadata) is never connected to.
  */
 export function postWebhook(url: string, opts: PostOptions): Promise<SendResult> {
+  if (hasLinkLocalHost(url)) return Promise.resolve({ ok: false, reason: LINK_LOCAL_REASON });
   return new Promise((resolve) => {
     let settled = false;
     const finish = (result: SendResult) => {
@@ -36,6 +42,7 @@ export function postWebhook(url: string, opts: PostOptions): Promise<SendResult>
       {
         method: "POST",
         agent: false,
+        lookup: guardedLookup(opts.resolve),
         headers: { ...opts.headers, "content-length": String(Buffer.byteLength(opts.body)) },
       },
       (res) => {
@@ -61,7 +68,12 @@ export function postWebhook(url: string, opts: PostOptions): Promise<SendResult>
       req.destroy();
     };
     opts.signal?.addEventListener("abort", abort, { once: true });
-    req.on("error", (err: NodeJS.ErrnoException) => finish({ ok: false, reason: err.code ?? "failed" }));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      finish({
+        ok: false,
+        reason: err instanceof LinkLocalRefused ? LINK_LOCAL_REASON : (err.code ?? "failed"),
+      }),
+    );
     req.end(opts.body);
   });
 }

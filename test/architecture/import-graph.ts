@@ -33,7 +33,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
   ],
   webhooks: ["common", "keys", "upstream", "store", "mapping", "tracker", "events"],
   metrics: ["common", "upstream", "store", "tracker"],
-  config: ["settings"],
+  config: ["settings", "common"],
   sandbox: ["common", "settings"],
   probe: ["common", "upstream"],
   conformance: ["common", "fixtures", "mapping"],

@@ -8,7 +8,6 @@ import {
   emptyKeyFile,
   generateGatewayKey,
   hashKey,
-  isWebhookUrl,
   KeyFileError,
   loadKeyResolver,
   parseKeyFile,
@@ -18,6 +17,7 @@ import {
   setWebhook,
   watchKeyFile,
   webhookHost,
+  webhookUrlProblem,
   writeKeyFile,
 } from "../../../src/keys/key-file.js";
 
@@ -207,7 +207,7 @@ describe("webhooks in the key file", () => {
 
   it("accepts only http(s) URLs with a host, and shows only the host", () => {
     for (const ok of [URL_A, "http://127.0.0.1:9000/x", "https://h.example"])
-      expect(isWebhookUrl(ok)).toBe(true);
+      expect(webhookUrlProblem(ok)).toBeUndefined();
     for (const bad of [
       "",
       "bot.example/hook",
@@ -216,9 +216,18 @@ describe("webhooks in the key file", () => {
       "file:///etc/passwd",
       "http://",
     ])
-      expect(isWebhookUrl(bad), bad).toBe(false);
+      expect(webhookUrlProblem(bad), bad).toMatch(/http/);
     expect(webhookHost(URL_A)).toBe("bot.example");
     expect(webhookHost("http://127.0.0.1:9000/x?k=1")).toBe("127.0.0.1:9000");
+  });
+
+  it("refuses a link-local receiver (cloud metadata) when a webhook is added or set, in one line", () => {
+    const refusal = "the webhook URL's host: link-local addresses (169.254.0.0/16, fe80::/10) are refused";
+    for (const url of ["http://169.254.169.254/", "https://[fe80::1]/hook", "http://[::ffff:169.254.0.1]/"]) {
+      expect(() => addKey(emptyKeyFile(), { upstreamKey: UPSTREAM, webhookUrl: url })).toThrow(refusal);
+      const added = addKey(emptyKeyFile(), { upstreamKey: UPSTREAM });
+      expect(() => setWebhook(added.file, added.entry.id, url)).toThrow(refusal);
+    }
   });
 
   it("watchKeyFile answers the same object until the file changes", () => {

@@ -1,13 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DeliveryResult } from "../../../src/store/id-store.js";
 import { openSqliteIdStore, type SqliteIdStore } from "../../../src/store/sqlite.js";
 import { fixedWebhook, type WebhookDirectory } from "../../../src/webhooks/directory.js";
 import { type DispatcherSettings, WebhookDispatcher } from "../../../src/webhooks/dispatcher.js";
-import type { PostOptions, SendResult } from "../../../src/webhooks/sender.js";
+import type { ResolveHost } from "../../../src/webhooks/receiver-lookup.js";
+import { type PostOptions, postWebhook, type SendResult } from "../../../src/webhooks/sender.js";
 import { verifyWebhook } from "../../../src/webhooks/signature.js";
 
 /**
@@ -34,19 +35,26 @@ let answer: (attempt: Attempt) => SendResult | Promise<SendResult>;
 let results: DeliveryResult[];
 let dispatcher: WebhookDispatcher;
 
-function start(over: { directory?: WebhookDirectory; settings?: Partial<DispatcherSettings> } = {}) {
+function start(
+  over: {
+    directory?: WebhookDirectory;
+    settings?: Partial<DispatcherSettings>;
+    log?: Logger;
+    send?: (url: string, opts: PostOptions) => Promise<SendResult>;
+  } = {},
+) {
   dispatcher = new WebhookDispatcher({
     ids: store,
     directory: over.directory ?? fixedWebhook({ url: "http://rx.example/hook?token=t", secret: SECRET }),
     instance: "gw-unit",
     settings: { timeoutMs: 5000, retryS: SCHEDULE, perReceiver: 4, pollMs: 500, ...over.settings },
-    log: pino({ level: "silent" }),
+    log: over.log ?? pino({ level: "silent" }),
     onResult: (r) => results.push(r),
     random: () => 0.5, // no jitter: the schedule exactly
     post: async (url, opts) => {
       const attempt = { at: Date.now(), url, id: opts.headers["x-webhook-id"]!, body: opts.body, opts };
       attempts.push(attempt);
-      return answer(attempt);
+      return over.send ? over.send(url, opts) : answer(attempt);
     },
   });
   dispatcher.start();
@@ -93,6 +101,24 @@ describe("WebhookDispatcher", () => {
     expect(results).toEqual(["retried", "retried", "retried", "retried", "retried", "given_up"]);
     expect(new Set(attempts.map((a) => a.id))).toEqual(new Set(["wh-1"]));
     expect(await store.webhookBacklog()).toEqual({ pending: 0, oldestCreatedAt: undefined });
+  });
+
+  it("fails an attempt to a host resolving to link-local, logging why, and retries it like any failure", async () => {
+    const logged: Record<string, unknown>[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const resolve: ResolveHost = (_host, _options, callback) =>
+      callback(null, [{ address: "169.254.169.254", family: 4 }]);
+    start({
+      directory: fixedWebhook({ url: "http://metadata.rx.example/hook?token=t", secret: SECRET }),
+      log,
+      send: (url, opts) => postWebhook(url, { ...opts, resolve }),
+    });
+    enqueue("wh-1", "up-1");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(results).toEqual(["retried"]);
+    const failed = logged.find((line) => line.msg === "webhook attempt failed");
+    expect(failed).toMatchObject({ host: "metadata.rx.example", reason: "refused: link-local address" });
+    expect(JSON.stringify(logged)).not.toContain("token=t");
   });
 
   it("signs each attempt with its own timestamp, and stops at the first 2xx", async () => {

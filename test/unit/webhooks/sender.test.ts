@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ResolveHost } from "../../../src/webhooks/receiver-lookup.js";
 import { postWebhook } from "../../../src/webhooks/sender.js";
 
 /** One POST to a receiver: 2xx is success; a redirect, an error status, a hang or a refusal is not. */
@@ -67,5 +68,33 @@ describe("postWebhook", () => {
     });
     abort.abort();
     expect(await pending).toEqual({ ok: false, reason: "aborted" });
+  });
+
+  it("refuses a receiver that is or resolves to a link-local address, and connects to a loopback one", async () => {
+    const port = new URL(base).port;
+    const zone: Record<string, string[]> = {
+      "metadata.test": ["169.254.169.254"],
+      "mapped.test": ["::ffff:169.254.1.1"],
+      "mixed.test": ["127.0.0.1", "fe80::1"],
+      "loopback.test": ["127.0.0.1"],
+    };
+    const looked: string[] = [];
+    const resolve: ResolveHost = (hostname, _options, callback) => {
+      looked.push(hostname);
+      const found = zone[hostname] ?? [];
+      callback(
+        null,
+        found.map((address) => ({ address, family: address.includes(":") ? 6 : 4 })),
+      );
+    };
+    const send = (host: string) =>
+      postWebhook(`http://${host}:${port}/ok`, { headers: {}, body: "{}", timeoutMs: 2000, resolve });
+    hits.length = 0;
+    for (const host of ["metadata.test", "mapped.test", "mixed.test", "169.254.169.254", "[fe80::1]"])
+      expect(await send(host), host).toEqual({ ok: false, reason: "refused: link-local address" });
+    expect(hits).toEqual([]);
+    expect(await send("loopback.test")).toEqual({ ok: true, status: 202 });
+    expect(hits).toEqual(["/ok"]);
+    expect(looked).toEqual(["metadata.test", "mapped.test", "mixed.test", "loopback.test"]);
   });
 });

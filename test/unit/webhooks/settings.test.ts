@@ -58,4 +58,13 @@ describe("webhook settings", () => {
       expect(message).not.toContain(SECRET);
     }
   });
+
+  it("refuses a link-local receiver (cloud metadata) in one line, and keeps loopback and private ones", () => {
+    for (const url of ["http://169.254.169.254/", "http://[fe80::1]/hook", "http://[::ffff:169.254.1.1]/"])
+      expect(refusal({ WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET })).toBe(
+        "Invalid WEBHOOK_URL: link-local addresses (169.254.0.0/16, fe80::/10) are refused",
+      );
+    for (const url of ["http://127.0.0.1:9000/hook", "http://10.1.2.3/hook", "http://[::1]/hook"])
+      expect(loadConfig({ WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET }).WEBHOOK_URL).toBe(url);
+  });
 });
