@@ -156,7 +156,8 @@ async function buyWithIntent(ctx: PurchaseContext, order: Order, intents: Purcha
       const { record, created } = await storeOrCancel(storeDeps, ctx.key, activation.id, () =>
         ids.upsert(activation.id, ctx.owner, { countryId: order.countryId, intentId: intent.intentId }),
       );
-      return { record, activation, created };
+      // A retried upsert whose first reply was lost finds the mapping this very intent made.
+      return { record, activation, created: created || record.intentId === intent.intentId };
     }),
   );
   let failure: UpstreamError;
