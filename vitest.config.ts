@@ -15,6 +15,7 @@ const OUT_OF_PROCESS = [
   "test/store/redis.test.ts",
   "test/e2e/fuzz.test.ts",
   "test/e2e/money-fleet*.test.ts",
+  "test/e2e/money-store-outage-*.test.ts",
   "test/e2e/ops-*.test.ts",
   "test/e2e/polling-storm.test.ts",
   "test/e2e/probe.test.ts",

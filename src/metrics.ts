@@ -140,6 +140,11 @@ const DEFINITIONS = {
     "op",
   ]),
   reconciliations: counter("reconciliations_total", "Purchase reconciliations by result", ["result"]),
+  unstoredPurchases: counter(
+    "purchases_unstored_total",
+    "Purchases bought upstream whose id the store refused at first: stored late, cancelled, or cancel failed",
+    ["outcome"],
+  ),
   orphanCancels: counter(
     "orphan_cancels_total",
     "Cancels of upstream activations no client holds, by result",
@@ -259,6 +264,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
     /** Wraps a store so that every call's latency is observed by operation. */
     instrumentIdStore: <S extends IdStore>(store: S): S => timedIdStore(store, idStoreOp),
     reconciliation: (result: string) => m.reconciliations.inc({ result: word(result) }),
+    unstoredPurchase: (outcome: string) => m.unstoredPurchases.inc({ outcome: word(outcome) }),
     /** One tracker refresh (usable as the tracker's `onRefresh`). */
     trackerRefresh(report: { ms: number; pages: number; outcome: string }) {
       m.trackerRefreshes.inc({ outcome: word(report.outcome) });

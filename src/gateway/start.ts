@@ -330,6 +330,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
       reconcileWaitMs: config.RECONCILE_WAIT_MS,
     },
     onReconciliation: (result) => metrics.reconciliation(result),
+    onUnstored: (outcome) => metrics.unstoredPurchase(outcome),
   };
   metrics.breakerState("upstream", upstream.breaker.state);
   const settler = new OrphanSettler({

@@ -46,6 +46,8 @@ export interface GatewayDeps {
   events: GatewayEvents;
   /** called once per ambiguous purchase with how its reconciliation ended */
   onReconciliation?: (result: "claimed" | "none_found" | "list_failed") => void;
+  /** called when a bought activation's mapping was not stored at the first try, with how that ended */
+  onUnstored?: (outcome: "stored_late" | "cancelled" | "cancel_failed") => void;
   settings: {
     /** the legacy country id used when `country` is missing */
     defaultCountry: number;

@@ -284,6 +284,9 @@ export class OrphanSettler {
       // Mapped by another purchase: handed out. Mapped by this intent's own purchase: its answer
       // never reached the client (the process died, or the client went away, before it was written).
       if (mapped && mapped.intentId !== intent.intentId) continue;
+      // Ended and never mapped: nothing to refund and no one to hand it to (a purchase that could
+      // not store its id cancels it itself), so it is nobody's match.
+      if (!mapped && ENDED.has(activation.status)) continue;
       if (!mapped && this.opts.purchases.mayBeInFlight(slot, Date.parse(activation.createdAt!))) {
         // It may be the answer of a purchase still in flight here: let that purchase finish first.
         retryAt.push(upstream.upstreamNow() + FIRST_RETRY_MS);

@@ -8,11 +8,12 @@ import { UpstreamError } from "../upstream/errors.js";
 import type { Activation } from "../upstream/schemas.js";
 import { CLOCK_MARGIN_MS, CLOCK_RESOLUTION_MS, matchingActivations } from "./adoption.js";
 import { type PurchaseCoordinator, purchaseSlot } from "./purchase-coordinator.js";
+import { storeOrCancel, type UnstoredOutcome } from "./unstored-purchase.js";
 
 /** What a purchase uses of the gateway: made once at start-up, shared by every purchase. */
 export interface PurchaseDeps {
   ids: Pick<IdStore, "addIntent" | "closeIntent" | "upsert">;
-  upstream: Pick<UpstreamClient, "buy" | "listActivations" | "upstreamNow">;
+  upstream: Pick<UpstreamClient, "buy" | "cancel" | "listActivations" | "upstreamNow">;
   /** purchases in flight in this process, and what reconciliations took */
   purchases: PurchaseCoordinator;
   /** told of what was bought, so the first polls need no upstream read (absent: they read it) */
@@ -21,6 +22,10 @@ export interface PurchaseDeps {
   onReconciliation?: ((result: "claimed" | "none_found" | "list_failed") => void) | undefined;
   /** RECONCILE_WAIT_MS: how long a lost purchase's reconciliation retries a failed listing */
   reconcileWaitMs: number;
+  /** PURCHASE_TIMEOUT_MS: how long a bought activation's mapping may take to store before it is cancelled */
+  purchaseTimeoutMs: number;
+  /** called when a bought activation's mapping was not stored at the first try, with how that ended */
+  onUnstored?: ((outcome: UnstoredOutcome) => void) | undefined;
 }
 
 /** One purchase's request: who buys, with which key, and where its facts are logged. */
@@ -138,18 +143,21 @@ export async function purchase(ctx: PurchaseContext, order: Order): Promise<Boug
 
 async function buyWithIntent(ctx: PurchaseContext, order: Order, intents: PurchaseIntents): Promise<Bought> {
   const { ids, upstream, purchases } = ctx.deps;
+  // The intent is written before the upstream is asked: a store that cannot write it stops the purchase here.
   let intent = await intents.open(upstream.upstreamNow() - CLOCK_MARGIN_MS);
+  const storeBy = Date.now() + ctx.deps.purchaseTimeoutMs;
   const slot = purchaseSlot(ctx.owner, order.serviceCode, order.countryIso);
   // Tracked from the purchase until its activation is mapped (not through a reconciliation).
   const attempt = purchases.track(
     slot,
     upstream.upstreamNow() - CLOCK_RESOLUTION_MS,
     upstream.buy(ctx.key, order).then(async (activation) => {
-      const { record, created } = await ids.upsert(activation.id, ctx.owner, {
-        countryId: order.countryId,
-        intentId: intent.intentId,
-      });
-      return { record, activation, created };
+      const storeDeps = { upstream, log: ctx.log, storeBy, onUnstored: ctx.deps.onUnstored };
+      const { record, created } = await storeOrCancel(storeDeps, ctx.key, activation.id, () =>
+        ids.upsert(activation.id, ctx.owner, { countryId: order.countryId, intentId: intent.intentId }),
+      );
+      // A retried upsert whose first reply was lost finds the mapping this very intent made.
+      return { record, activation, created: created || record.intentId === intent.intentId };
     }),
   );
   let failure: UpstreamError;

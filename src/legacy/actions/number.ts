@@ -45,13 +45,22 @@ function warnIfAboveMaxPrice(ctx: ActionContext, bought: Bought): void {
 
 /** What a purchase uses of this request and of the gateway's dependencies, and nothing more. */
 function purchaseContext(ctx: ActionContext): PurchaseContext {
-  const { ids, upstream, purchases, tracker, onReconciliation, settings } = ctx.deps;
+  const { ids, upstream, purchases, tracker, onReconciliation, onUnstored, settings } = ctx.deps;
   return {
     key: ctx.key,
     owner: ctx.owner,
     log: ctx.log,
     scope: ctx.scope,
-    deps: { ids, upstream, purchases, tracker, onReconciliation, reconcileWaitMs: settings.reconcileWaitMs },
+    deps: {
+      ids,
+      upstream,
+      purchases,
+      tracker,
+      onReconciliation,
+      onUnstored,
+      reconcileWaitMs: settings.reconcileWaitMs,
+      purchaseTimeoutMs: settings.purchaseTimeoutMs,
+    },
   };
 }
 

@@ -156,6 +156,22 @@ describe("which intents are settled at once", () => {
     expect(await store.openIntents()).toEqual([]);
   });
 
+  it("an activation its purchase cancelled when the store failed is nobody's match: the intent closes", async () => {
+    await orphanIntent();
+    up.pages = [[activation("a1", T0 + 1000, { status: "CANCELLED" })]];
+    expect((await settler().sweep()).results).toEqual(["nothing"]);
+    expect(up.cancelled).toEqual([]);
+    expect(await store.findByUpstream("a1", OWNER)).toBeUndefined();
+    expect(await store.openIntents()).toEqual([]);
+  });
+
+  it("…and another lost purchase's live activation beside it is still claimed and cancelled", async () => {
+    await orphanIntent();
+    up.pages = [[activation("a2", T0 + 1500), activation("a1", T0 + 1000, { status: "CANCELLED" })]];
+    expect((await settler().sweep()).results).toEqual(["cancelled"]);
+    expect(up.cancelled).toEqual(["a2"]);
+  });
+
   it("one that received a code first is kept (its charge is final) and the intent closed", async () => {
     await orphanIntent();
     up.pages = [[activation("a1", T0 + 1000, { status: "RECEIVED", smsCode: "12345" })]];

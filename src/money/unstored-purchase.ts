@@ -1,0 +1,78 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import type { UpsertResult } from "../store/id-store.js";
+import type { UpstreamClient } from "../upstream/client.js";
+import { UpstreamError } from "../upstream/errors.js";
+
+/** How a purchase bought upstream but not stored at the first try ended. */
+export type UnstoredOutcome = "stored_late" | "cancelled" | "cancel_failed";
+
+export interface StoreOrCancelDeps {
+  upstream: Pick<UpstreamClient, "cancel">;
+  log: Logger;
+  /** local clock (ms) by which the mapping must be stored, or the activation is cancelled */
+  storeBy: number;
+  onUnstored?: ((outcome: UnstoredOutcome) => void) | undefined;
+}
+
+const STORE_RETRY_PAUSES_MS = [100, 250, 500];
+const STORE_RETRY_EVERY_MS = 1000;
+/** A cancel refused by the cool-down or a transient error is tried again, this many times at most. */
+const CANCEL_PAUSES_MS = [250, 500, 1000, 2000];
+
+/**
+ * Stores the mapping of an activation this process just bought. The upstream charged for it and
+ * only this process knows its id and key (the orphan settler needs the very store that is failing):
+ * a store that does not answer by `storeBy` makes the purchase cancel it at once, and the caller
+ * answers ERROR_SQL, never an id it could not store.
+ */
+export async function storeOrCancel(
+  deps: StoreOrCancelDeps,
+  key: string,
+  upstreamId: string,
+  store: () => Promise<UpsertResult>,
+): Promise<UpsertResult> {
+  let lastError: unknown;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const stored = await store();
+      if (attempt > 0) {
+        deps.log.warn({ upstreamId, attempts: attempt + 1 }, "purchase stored after the id store recovered");
+        deps.onUnstored?.("stored_late");
+      }
+      return stored;
+    } catch (err) {
+      lastError = err;
+      const pauseMs = STORE_RETRY_PAUSES_MS[attempt] ?? STORE_RETRY_EVERY_MS;
+      if (Date.now() + pauseMs > deps.storeBy) break;
+      await sleep(pauseMs);
+    }
+  }
+  const cancelled = await cancelWithRetries(deps.upstream, key, upstreamId);
+  deps.onUnstored?.(cancelled ? "cancelled" : "cancel_failed");
+  deps.log.error(
+    { upstreamId, err: String(lastError), cancelled },
+    cancelled
+      ? "purchase cancelled upstream: the id store could not record it"
+      : "purchase could not be recorded nor cancelled: the upstream may keep the charge",
+  );
+  throw lastError;
+}
+
+async function cancelWithRetries(
+  upstream: Pick<UpstreamClient, "cancel">,
+  key: string,
+  upstreamId: string,
+): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await upstream.cancel(key, upstreamId);
+      return true;
+    } catch (err) {
+      const retryable = err instanceof UpstreamError && (err.transient || err.kind === "conflict");
+      const pauseMs = CANCEL_PAUSES_MS[attempt];
+      if (!retryable || pauseMs === undefined) return false;
+      await sleep(pauseMs);
+    }
+  }
+}
