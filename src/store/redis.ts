@@ -28,6 +28,9 @@ export interface RedisIdStore extends IdStore {
 /**
  * Keys (after the prefix):
  *   seq                      last numeric id handed out (INCR)
+ *   epoch                    marker written with the counter at first start; its absence means Redis
+ *                            lost its data, and a counter restarting at 0 would re-issue ids, so the
+ *                            store then allocates nothing (README "What survives a Redis loss")
  *   id:<n>                   hash: upstreamId, owner, createdAt, countryId?, intentId?
  *   up:<upstreamId>          n
  *   order:<owner>:<orderId>  "" while claimed, then the numeric id (owner is a fixed-format hash, so
@@ -47,11 +50,24 @@ export interface RedisIdStore extends IdStore {
  * The upsert and webhook scripts build keys inside Lua, so this store needs a single Redis (or a
  * primary with replicas), not Redis Cluster.
  */
+const EPOCH_MISSING =
+  "id store epoch marker missing: Redis lost its data; no ids are allocated until the counter is re-seeded";
+
+/** Creates the marker on a store that has none: a fresh one, or one older than the marker. */
+const ENSURE_EPOCH_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`;
+
 const UPSERT_LUA = `
 local existing = redis.call('GET', KEYS[1])
 if existing then
   local f = redis.call('HMGET', ARGV[1] .. 'id:' .. existing, 'owner', 'createdAt', 'countryId', 'intentId')
   return {existing, '0', f[1], f[2], f[3], f[4]}
+end
+if redis.call('EXISTS', ARGV[1] .. 'epoch') == 0 then
+  return redis.error_reply('${EPOCH_MISSING}')
 end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 if last >= tonumber(ARGV[6]) then
@@ -197,6 +213,11 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     throw err;
   }
   const scripts = redis as unknown as WithUpsert;
+  // Only at open: a marker missing later (Redis restarted empty under a running gateway) is a loss.
+  await redis.eval(ENSURE_EPOCH_LUA, 1, `${prefix}epoch`, randomUUID());
+  const refuseWithoutEpoch = async () => {
+    if ((await redis.exists(`${prefix}epoch`)) === 0) throw new Error(EPOCH_MISSING);
+  };
 
   const key = {
     seq: `${prefix}seq`,
@@ -285,6 +306,8 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
 
     async addIntent(intent) {
       const intentId = intent.intentId ?? randomUUID();
+      // before the intent, so a purchase is refused before anything is bought upstream
+      await refuseWithoutEpoch();
       const results = await redis
         .multi()
         .hset(key.intent(intentId), {
@@ -432,6 +455,7 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
         pingTimeoutMs,
         () => new Error(`redis ping took longer than ${pingTimeoutMs} ms`),
       );
+      await refuseWithoutEpoch();
     },
 
     async close() {

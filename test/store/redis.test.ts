@@ -44,6 +44,34 @@ describe("RedisIdStore", () => {
     prefix = newPrefix();
   });
 
+  describe("a Redis that lost its data under a running store", () => {
+    const loseData = async () => {
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+    };
+    const intent = { owner: "owner", serviceCode: "tg", countryIso: "ID", upstreamTime: 1, createdAt: 2 };
+
+    it("allocates no id, records no purchase intent and fails ping, saying why", async () => {
+      const store = await open();
+      expect((await store.upsert("up-1", "owner")).record.numericId).toBe(1);
+      await loseData();
+      await expect(store.upsert("up-2", "owner")).rejects.toThrow(/epoch marker missing/);
+      await expect(store.addIntent(intent)).rejects.toThrow(/epoch marker missing/);
+      await expect(store.ping()).rejects.toThrow(/Redis lost its data/);
+      expect(await admin.get(`${prefix}seq`)).toBeNull();
+    });
+
+    it("keeps the marker of a store opened again, and creates one on a store older than the marker", async () => {
+      await admin.set(`${prefix}seq`, 7);
+      const store = await open();
+      const epoch = await admin.get(`${prefix}epoch`);
+      expect(epoch).not.toBeNull();
+      await open();
+      expect(await admin.get(`${prefix}epoch`)).toBe(epoch);
+      expect((await store.upsert("up-8", "owner")).record.numericId).toBe(8);
+    });
+  });
+
   describe("two replicas on one Redis", () => {
     let a: RedisIdStore;
     let b: RedisIdStore;
