@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { withDeadline } from "../common/deadline.js";
+import { HIGH_WATER_BLOCK, type HighWaterMark } from "./high-water.js";
 import {
   type ActivationRecord,
   type IdStore,
@@ -19,7 +20,16 @@ export interface RedisIdStoreOptions {
   pingTimeoutMs?: number;
   /** any other command fails after this; default 2000 ms */
   commandTimeoutMs?: number;
+  /** this replica's local record of the ids it allocated or saw: what a lost Redis is re-seeded above */
+  highWater?: HighWaterMark;
+  /** told when the epoch marker is found missing (once per incident), re-seeded, or Redis keeps no data */
+  onEvent?: (event: RedisStoreEvent) => void;
 }
+
+export type RedisStoreEvent =
+  | { kind: "epoch-lost"; message: string }
+  | { kind: "reseeded"; above: number }
+  | { kind: "no-persistence"; appendonly: string; save: string };
 
 export interface RedisIdStore extends IdStore {
   readonly keyPrefix: string;
@@ -53,10 +63,16 @@ export interface RedisIdStore extends IdStore {
 const EPOCH_MISSING =
   "id store epoch marker missing: Redis lost its data; no ids are allocated until the counter is re-seeded";
 
-/** Creates the marker on a store that has none: a fresh one, or one older than the marker. */
-const ENSURE_EPOCH_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
+/**
+ * Creates the marker on a store that has none, first raising the counter to the floor (0 when no
+ * high-water mark is known): one script, so of two replicas re-seeding at once the second finds the
+ * marker and changes nothing.
+ */
+const RESEED_LUA = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local floor = tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[1]) or '0') < floor then redis.call('SET', KEYS[1], floor) end
+redis.call('SET', KEYS[2], ARGV[2])
 return 1
 `;
 
@@ -70,6 +86,11 @@ if redis.call('EXISTS', ARGV[1] .. 'epoch') == 0 then
   return redis.error_reply('${EPOCH_MISSING}')
 end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local floor = tonumber(ARGV[8])
+if last < floor then
+  redis.call('SET', KEYS[2], floor)
+  last = floor
+end
 if last >= tonumber(ARGV[6]) then
   return redis.error_reply('id space exhausted: ' .. last .. ' ids handed out')
 end
@@ -184,6 +205,7 @@ interface WithUpsert {
     countryId: string,
     max: number,
     intentId: string,
+    floor: number,
   ): Promise<UpsertReply>;
 }
 
@@ -213,10 +235,30 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     throw err;
   }
   const scripts = redis as unknown as WithUpsert;
-  // Only at open: a marker missing later (Redis restarted empty under a running gateway) is a loss.
-  await redis.eval(ENSURE_EPOCH_LUA, 1, `${prefix}epoch`, randomUUID());
+  const highWater = opts.highWater;
+  const reseedFloor = () =>
+    highWater && highWater.persisted > 0 ? highWater.persisted + HIGH_WATER_BLOCK : 0;
+  const reseed = async (floor: number) => {
+    const created = await redis.eval(RESEED_LUA, 2, `${prefix}seq`, `${prefix}epoch`, floor, randomUUID());
+    if (created === 1 && floor > 0) opts.onEvent?.({ kind: "reseeded", above: floor });
+  };
+  // At open an empty Redis is a first start unless this replica has a high-water mark.
+  await reseed(reseedFloor());
+  await warnWithoutPersistence(redis, opts.onEvent);
+  let lost = false;
+  // A marker missing later (Redis restarted empty under a running gateway) is a loss: re-seeded from
+  // the high-water mark when there is one, otherwise nothing is allocated until an operator re-seeds.
   const refuseWithoutEpoch = async () => {
-    if ((await redis.exists(`${prefix}epoch`)) === 0) throw new Error(EPOCH_MISSING);
+    if ((await redis.exists(`${prefix}epoch`)) === 1) {
+      lost = false;
+      return;
+    }
+    if (!lost) opts.onEvent?.({ kind: "epoch-lost", message: EPOCH_MISSING });
+    lost = true;
+    const floor = reseedFloor();
+    if (floor === 0) throw new Error(EPOCH_MISSING);
+    await reseed(floor);
+    lost = false;
   };
 
   const key = {
@@ -258,7 +300,9 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
         countryId,
         MAX_LEGACY_ID,
         extra?.intentId ?? "",
+        highWater?.highest ?? 0,
       );
+      highWater?.note(Number(n));
       if (storedOwner === null || createdAt === null) {
         throw new Error(`id ${n} for ${upstreamId} has no record (${key.id(n)} is missing)`);
       }
@@ -456,6 +500,8 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
         () => new Error(`redis ping took longer than ${pingTimeoutMs} ms`),
       );
       await refuseWithoutEpoch();
+      const seq = await redis.get(key.seq);
+      if (seq !== null) highWater?.note(Number(seq));
     },
 
     async close() {
@@ -514,4 +560,15 @@ function throwIfFailed(results: ExecResults): [Error | null, unknown][] {
   if (results === null) throw new Error("redis transaction was aborted");
   for (const [err] of results) if (err) throw err;
   return results;
+}
+
+/** Redis with neither AOF nor RDB snapshots loses every id on restart; CONFIG may be disabled. */
+async function warnWithoutPersistence(redis: Redis, onEvent: RedisIdStoreOptions["onEvent"]): Promise<void> {
+  try {
+    const [, appendonly = ""] = (await redis.config("GET", "appendonly")) as string[];
+    const [, save = ""] = (await redis.config("GET", "save")) as string[];
+    if (appendonly !== "yes" && save.trim() === "") onEvent?.({ kind: "no-persistence", appendonly, save });
+  } catch {
+    // CONFIG renamed or disabled (managed Redis): nothing to tell
+  }
 }

@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { HighWaterMark } from "../../src/store/high-water.js";
 import type { IdStore } from "../../src/store/id-store.js";
-import { openRedisIdStore, type RedisIdStore } from "../../src/store/redis.js";
+import { openRedisIdStore, type RedisIdStore, type RedisStoreEvent } from "../../src/store/redis.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 import { idStoreContract } from "./id-store.contract.js";
@@ -59,6 +63,33 @@ describe("RedisIdStore", () => {
       await expect(store.addIntent(intent)).rejects.toThrow(/epoch marker missing/);
       await expect(store.ping()).rejects.toThrow(/Redis lost its data/);
       expect(await admin.get(`${prefix}seq`)).toBeNull();
+    });
+
+    it("re-seeds above the local high-water mark, once, when two replicas find the marker gone", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "hw-"));
+      const events: RedisStoreEvent[] = [];
+      const openWithMark = async (file: string) => {
+        const store = await openRedisIdStore({
+          url: server.url,
+          keyPrefix: prefix,
+          highWater: new HighWaterMark(join(dir, file)),
+          onEvent: (e) => events.push(e),
+        });
+        opened.push(store);
+        return store;
+      };
+      const a = await openWithMark("a");
+      const b = await openWithMark("b");
+      const before = await Promise.all([a, b, a].map((s, i) => s.upsert(`up-${i}`, "owner")));
+      await loseData();
+      await Promise.all([a.addIntent(intent), b.addIntent(intent)]);
+      expect(events.filter((e) => e.kind === "epoch-lost").length).toBeGreaterThanOrEqual(1);
+      expect(events.filter((e) => e.kind === "reseeded")).toHaveLength(1);
+      const after = await Promise.all([a, b].map((s, i) => s.upsert(`up-new-${i}`, "owner")));
+      const earlier = Math.max(...before.map((r) => r.record.numericId));
+      for (const r of after) expect(r.record.numericId).toBeGreaterThan(earlier);
+      await expect(a.ping()).resolves.toBeUndefined();
+      rmSync(dir, { recursive: true, force: true });
     });
 
     it("keeps the marker of a store opened again, and creates one on a store older than the marker", async () => {
