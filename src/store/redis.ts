@@ -572,3 +572,20 @@ async function warnWithoutPersistence(redis: Redis, onEvent: RedisIdStoreOptions
     // CONFIG renamed or disabled (managed Redis): nothing to tell
   }
 }
+
+/**
+ * The operator's re-seed after a data loss no replica has a high-water mark for: the counter is
+ * raised to `above` and a new marker written, unless a marker exists (then nothing changes).
+ */
+export async function reseedRedisStore(url: string, above: number, keyPrefix = "smsgw:"): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    return (
+      (await redis.eval(RESEED_LUA, 2, `${keyPrefix}seq`, `${keyPrefix}epoch`, above, randomUUID())) === 1
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
