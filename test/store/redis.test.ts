@@ -92,6 +92,37 @@ describe("RedisIdStore", () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
+    it("tells of the loss once per incident, however many calls it refuses", async () => {
+      const events: RedisStoreEvent[] = [];
+      const store = await openRedisIdStore({
+        url: server.url,
+        keyPrefix: prefix,
+        onEvent: (e) => events.push(e),
+      });
+      opened.push(store);
+      await loseData();
+      for (let i = 0; i < 3; i++) await expect(store.ping()).rejects.toThrow(/epoch marker missing/);
+      await expect(store.addIntent(intent)).rejects.toThrow(/epoch marker missing/);
+      expect(events.map((e) => e.kind)).toEqual(["epoch-lost"]);
+    });
+
+    it("warns at open when Redis has neither AOF nor RDB snapshots", async () => {
+      const events: RedisStoreEvent[] = [];
+      const openTelling = async () =>
+        opened.push(
+          await openRedisIdStore({ url: server.url, keyPrefix: prefix, onEvent: (e) => events.push(e) }),
+        );
+      await openTelling();
+      expect(events).toEqual([]); // the test server runs append-only
+      await admin.config("SET", "appendonly", "no");
+      try {
+        await openTelling();
+      } finally {
+        await admin.config("SET", "appendonly", "yes");
+      }
+      expect(events).toEqual([{ kind: "no-persistence", appendonly: "no", save: "" }]);
+    });
+
     it("keeps the marker of a store opened again, and creates one on a store older than the marker", async () => {
       await admin.set(`${prefix}seq`, 7);
       const store = await open();
