@@ -19,6 +19,7 @@ const OUT_OF_PROCESS = [
   "test/e2e/ops-*.test.ts",
   "test/e2e/polling-storm.test.ts",
   "test/e2e/probe.test.ts",
+  "test/e2e/redis-data-loss.test.ts",
   "test/e2e/replicas.test.ts",
   "test/e2e/restart.test.ts",
   "test/e2e/tracker*.test.ts",

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
 import { Catalog } from "../catalog/catalog.js";
@@ -26,6 +27,7 @@ import { type RunningSandbox, startSandbox } from "../sandbox/server.js";
 import { ConfigError } from "../settings.js";
 import type { IdStore } from "../store/id-store.js";
 import { withRecordCache } from "../store/record-cache.js";
+import type { RedisStoreEvent } from "../store/redis.js";
 import { openSqliteIdStore } from "../store/sqlite.js";
 import { openRedisTrackerStore } from "../tracker/redis-store.js";
 import { MemoryTrackerStore } from "../tracker/store.js";
@@ -65,10 +67,15 @@ export interface StartOptions {
 }
 
 /** SQLite in DATA_DIR, or Redis with REDIS_URL (replicas). */
-async function openIdStore(config: GatewayConfig): Promise<IdStore> {
+async function openIdStore(config: GatewayConfig, log: Logger): Promise<IdStore> {
   if (config.REDIS_URL) {
     const { openRedisIdStore } = await import("../store/redis.js");
-    return openRedisIdStore({ url: config.REDIS_URL });
+    const { HighWaterMark } = await import("../store/high-water.js");
+    return openRedisIdStore({
+      url: config.REDIS_URL,
+      highWater: new HighWaterMark(join(config.DATA_DIR, "redis-high-water")),
+      onEvent: (event) => logRedisStoreEvent(log, event),
+    });
   }
   try {
     ensureDirectory(config.DATA_DIR);
@@ -77,6 +84,20 @@ async function openIdStore(config: GatewayConfig): Promise<IdStore> {
     throw err;
   }
   return openSqliteIdStore({ dataDir: config.DATA_DIR });
+}
+
+function logRedisStoreEvent(log: Logger, event: RedisStoreEvent): void {
+  if (event.kind === "epoch-lost") log.error({ event: event.kind }, event.message);
+  else if (event.kind === "reseeded")
+    log.warn(
+      { event: event.kind, above: event.above },
+      "id store counter re-seeded above the local high-water mark",
+    );
+  else
+    log.warn(
+      event,
+      "Redis keeps no data across a restart (no AOF, no RDB snapshots): a restart loses every id",
+    );
 }
 
 /** The upstream: UPSTREAM_URL, or the embedded sandbox started on loopback. */
@@ -284,7 +305,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   const metrics = createMetrics({ actions: ACTIONS.keys() });
   const owners = new OwnerHashes();
   const resolveKey = opts.resolveKey ?? gatewayKeyResolver(config, log);
-  const ids = withRecordCache(metrics.instrumentIdStore(await openIdStore(config)), {
+  const ids = withRecordCache(metrics.instrumentIdStore(await openIdStore(config, log)), {
     onRead: (hit) => (hit ? metrics.cacheHit("records") : metrics.cacheMiss("records")),
   });
   const target = await startUpstreamTarget(config, opts.sandbox);

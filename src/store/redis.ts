@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { withDeadline } from "../common/deadline.js";
+import { HIGH_WATER_BLOCK, type HighWaterMark } from "./high-water.js";
 import {
   type ActivationRecord,
   type IdStore,
@@ -19,7 +20,16 @@ export interface RedisIdStoreOptions {
   pingTimeoutMs?: number;
   /** any other command fails after this; default 2000 ms */
   commandTimeoutMs?: number;
+  /** this replica's local record of the ids it allocated or saw: what a lost Redis is re-seeded above */
+  highWater?: HighWaterMark;
+  /** told when the epoch marker is found missing (once per incident), re-seeded, or Redis keeps no data */
+  onEvent?: (event: RedisStoreEvent) => void;
 }
+
+export type RedisStoreEvent =
+  | { kind: "epoch-lost"; message: string }
+  | { kind: "reseeded"; above: number }
+  | { kind: "no-persistence"; appendonly: string; save: string };
 
 export interface RedisIdStore extends IdStore {
   readonly keyPrefix: string;
@@ -28,6 +38,9 @@ export interface RedisIdStore extends IdStore {
 /**
  * Keys (after the prefix):
  *   seq                      last numeric id handed out (INCR)
+ *   epoch                    marker written with the counter at first start; its absence means Redis
+ *                            lost its data, and a counter restarting at 0 would re-issue ids, so the
+ *                            store then allocates nothing (README "What survives a Redis loss")
  *   id:<n>                   hash: upstreamId, owner, createdAt, countryId?, intentId?
  *   up:<upstreamId>          n
  *   order:<owner>:<orderId>  "" while claimed, then the numeric id (owner is a fixed-format hash, so
@@ -47,13 +60,37 @@ export interface RedisIdStore extends IdStore {
  * The upsert and webhook scripts build keys inside Lua, so this store needs a single Redis (or a
  * primary with replicas), not Redis Cluster.
  */
+const EPOCH_MISSING =
+  "id store epoch marker missing: Redis lost its data; no ids are allocated until the counter is re-seeded";
+
+/**
+ * Creates the marker on a store that has none, first raising the counter to the floor (0 when no
+ * high-water mark is known): one script, so of two replicas re-seeding at once the second finds the
+ * marker and changes nothing.
+ */
+const RESEED_LUA = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local floor = tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[1]) or '0') < floor then redis.call('SET', KEYS[1], floor) end
+redis.call('SET', KEYS[2], ARGV[2])
+return 1
+`;
+
 const UPSERT_LUA = `
 local existing = redis.call('GET', KEYS[1])
 if existing then
   local f = redis.call('HMGET', ARGV[1] .. 'id:' .. existing, 'owner', 'createdAt', 'countryId', 'intentId')
   return {existing, '0', f[1], f[2], f[3], f[4]}
 end
+if redis.call('EXISTS', ARGV[1] .. 'epoch') == 0 then
+  return redis.error_reply('${EPOCH_MISSING}')
+end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local floor = tonumber(ARGV[8])
+if last < floor then
+  redis.call('SET', KEYS[2], floor)
+  last = floor
+end
 if last >= tonumber(ARGV[6]) then
   return redis.error_reply('id space exhausted: ' .. last .. ' ids handed out')
 end
@@ -168,6 +205,7 @@ interface WithUpsert {
     countryId: string,
     max: number,
     intentId: string,
+    floor: number,
   ): Promise<UpsertReply>;
 }
 
@@ -197,6 +235,31 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     throw err;
   }
   const scripts = redis as unknown as WithUpsert;
+  const highWater = opts.highWater;
+  const reseedFloor = () =>
+    highWater && highWater.persisted > 0 ? highWater.persisted + HIGH_WATER_BLOCK : 0;
+  const reseed = async (floor: number) => {
+    const created = await redis.eval(RESEED_LUA, 2, `${prefix}seq`, `${prefix}epoch`, floor, randomUUID());
+    if (created === 1 && floor > 0) opts.onEvent?.({ kind: "reseeded", above: floor });
+  };
+  // At open an empty Redis is a first start unless this replica has a high-water mark.
+  await reseed(reseedFloor());
+  await warnWithoutPersistence(redis, opts.onEvent);
+  let lost = false;
+  // A marker missing later (Redis restarted empty under a running gateway) is a loss: re-seeded from
+  // the high-water mark when there is one, otherwise nothing is allocated until an operator re-seeds.
+  const refuseWithoutEpoch = async () => {
+    if ((await redis.exists(`${prefix}epoch`)) === 1) {
+      lost = false;
+      return;
+    }
+    if (!lost) opts.onEvent?.({ kind: "epoch-lost", message: EPOCH_MISSING });
+    lost = true;
+    const floor = reseedFloor();
+    if (floor === 0) throw new Error(EPOCH_MISSING);
+    await reseed(floor);
+    lost = false;
+  };
 
   const key = {
     seq: `${prefix}seq`,
@@ -237,7 +300,9 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
         countryId,
         MAX_LEGACY_ID,
         extra?.intentId ?? "",
+        highWater?.highest ?? 0,
       );
+      highWater?.note(Number(n));
       if (storedOwner === null || createdAt === null) {
         throw new Error(`id ${n} for ${upstreamId} has no record (${key.id(n)} is missing)`);
       }
@@ -285,6 +350,8 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
 
     async addIntent(intent) {
       const intentId = intent.intentId ?? randomUUID();
+      // before the intent, so a purchase is refused before anything is bought upstream
+      await refuseWithoutEpoch();
       const results = await redis
         .multi()
         .hset(key.intent(intentId), {
@@ -432,6 +499,9 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
         pingTimeoutMs,
         () => new Error(`redis ping took longer than ${pingTimeoutMs} ms`),
       );
+      await refuseWithoutEpoch();
+      const seq = await redis.get(key.seq);
+      if (seq !== null) highWater?.note(Number(seq));
     },
 
     async close() {
@@ -490,4 +560,32 @@ function throwIfFailed(results: ExecResults): [Error | null, unknown][] {
   if (results === null) throw new Error("redis transaction was aborted");
   for (const [err] of results) if (err) throw err;
   return results;
+}
+
+/** Redis with neither AOF nor RDB snapshots loses every id on restart; CONFIG may be disabled. */
+async function warnWithoutPersistence(redis: Redis, onEvent: RedisIdStoreOptions["onEvent"]): Promise<void> {
+  try {
+    const [, appendonly = ""] = (await redis.config("GET", "appendonly")) as string[];
+    const [, save = ""] = (await redis.config("GET", "save")) as string[];
+    if (appendonly !== "yes" && save.trim() === "") onEvent?.({ kind: "no-persistence", appendonly, save });
+  } catch {
+    // CONFIG renamed or disabled (managed Redis): nothing to tell
+  }
+}
+
+/**
+ * The operator's re-seed after a data loss no replica has a high-water mark for: the counter is
+ * raised to `above` and a new marker written, unless a marker exists (then nothing changes).
+ */
+export async function reseedRedisStore(url: string, above: number, keyPrefix = "smsgw:"): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    return (
+      (await redis.eval(RESEED_LUA, 2, `${keyPrefix}seq`, `${keyPrefix}epoch`, above, randomUUID())) === 1
+    );
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -19,6 +19,7 @@ import { rawRequest } from "./gateway.js";
 const dist = (file: string) => new URL(`../../dist/${file}`, import.meta.url).pathname;
 export const MAIN = dist("main.js");
 export const KEYS_CLI = dist("keys/cli.js");
+export const STORE_CLI = dist("store/cli.js");
 export const PROBE_CLI = dist("probe/cli.js");
 
 /** Every variable the gateway or the sandbox reads, blanked ("" = the default), then `env` on top. */

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,8 +14,11 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL, as a crash would. */
   kill(): void;
-  /** Starts redis-server again on the same port and data directory (after kill or a crash). */
-  restart(): Promise<void>;
+  /**
+   * Starts redis-server again on the same port and data directory (after kill or a crash); `empty`
+   * first deletes its data, as a container recreated without its volume would.
+   */
+  restart(opts?: { empty?: boolean }): Promise<void>;
 }
 
 /** Spawns a private `redis-server` (append-only, no RDB) on a free loopback port. */
@@ -49,8 +52,10 @@ export async function startRedis(): Promise<RedisServer> {
     kill() {
       proc.child.kill("SIGKILL");
     },
-    async restart() {
+    async restart(opts = {}) {
       await proc.exited;
+      if (opts.empty)
+        for (const file of readdirSync(dir)) rmSync(join(dir, file), { recursive: true, force: true });
       proc = await launch(dir, port);
     },
   };

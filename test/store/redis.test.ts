@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { HighWaterMark } from "../../src/store/high-water.js";
 import type { IdStore } from "../../src/store/id-store.js";
-import { openRedisIdStore, type RedisIdStore } from "../../src/store/redis.js";
+import { openRedisIdStore, type RedisIdStore, type RedisStoreEvent } from "../../src/store/redis.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 import { idStoreContract } from "./id-store.contract.js";
@@ -42,6 +46,92 @@ describe("RedisIdStore", () => {
   afterEach(async () => {
     await Promise.allSettled(opened.splice(0).map((s) => s.close()));
     prefix = newPrefix();
+  });
+
+  describe("a Redis that lost its data under a running store", () => {
+    const loseData = async () => {
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+    };
+    const intent = { owner: "owner", serviceCode: "tg", countryIso: "ID", upstreamTime: 1, createdAt: 2 };
+
+    it("allocates no id, records no purchase intent and fails ping, saying why", async () => {
+      const store = await open();
+      expect((await store.upsert("up-1", "owner")).record.numericId).toBe(1);
+      await loseData();
+      await expect(store.upsert("up-2", "owner")).rejects.toThrow(/epoch marker missing/);
+      await expect(store.addIntent(intent)).rejects.toThrow(/epoch marker missing/);
+      await expect(store.ping()).rejects.toThrow(/Redis lost its data/);
+      expect(await admin.get(`${prefix}seq`)).toBeNull();
+    });
+
+    it("re-seeds above the local high-water mark, once, when two replicas find the marker gone", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "hw-"));
+      const events: RedisStoreEvent[] = [];
+      const openWithMark = async (file: string) => {
+        const store = await openRedisIdStore({
+          url: server.url,
+          keyPrefix: prefix,
+          highWater: new HighWaterMark(join(dir, file)),
+          onEvent: (e) => events.push(e),
+        });
+        opened.push(store);
+        return store;
+      };
+      const a = await openWithMark("a");
+      const b = await openWithMark("b");
+      const before = await Promise.all([a, b, a].map((s, i) => s.upsert(`up-${i}`, "owner")));
+      await loseData();
+      await Promise.all([a.addIntent(intent), b.addIntent(intent)]);
+      expect(events.filter((e) => e.kind === "epoch-lost").length).toBeGreaterThanOrEqual(1);
+      expect(events.filter((e) => e.kind === "reseeded")).toHaveLength(1);
+      const after = await Promise.all([a, b].map((s, i) => s.upsert(`up-new-${i}`, "owner")));
+      const earlier = Math.max(...before.map((r) => r.record.numericId));
+      for (const r of after) expect(r.record.numericId).toBeGreaterThan(earlier);
+      await expect(a.ping()).resolves.toBeUndefined();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("tells of the loss once per incident, however many calls it refuses", async () => {
+      const events: RedisStoreEvent[] = [];
+      const store = await openRedisIdStore({
+        url: server.url,
+        keyPrefix: prefix,
+        onEvent: (e) => events.push(e),
+      });
+      opened.push(store);
+      await loseData();
+      for (let i = 0; i < 3; i++) await expect(store.ping()).rejects.toThrow(/epoch marker missing/);
+      await expect(store.addIntent(intent)).rejects.toThrow(/epoch marker missing/);
+      expect(events.map((e) => e.kind)).toEqual(["epoch-lost"]);
+    });
+
+    it("warns at open when Redis has neither AOF nor RDB snapshots", async () => {
+      const events: RedisStoreEvent[] = [];
+      const openTelling = async () =>
+        opened.push(
+          await openRedisIdStore({ url: server.url, keyPrefix: prefix, onEvent: (e) => events.push(e) }),
+        );
+      await openTelling();
+      expect(events).toEqual([]); // the test server runs append-only
+      await admin.config("SET", "appendonly", "no");
+      try {
+        await openTelling();
+      } finally {
+        await admin.config("SET", "appendonly", "yes");
+      }
+      expect(events).toEqual([{ kind: "no-persistence", appendonly: "no", save: "" }]);
+    });
+
+    it("keeps the marker of a store opened again, and creates one on a store older than the marker", async () => {
+      await admin.set(`${prefix}seq`, 7);
+      const store = await open();
+      const epoch = await admin.get(`${prefix}epoch`);
+      expect(epoch).not.toBeNull();
+      await open();
+      expect(await admin.get(`${prefix}epoch`)).toBe(epoch);
+      expect((await store.upsert("up-8", "owner")).record.numericId).toBe(8);
+    });
   });
 
   describe("two replicas on one Redis", () => {
