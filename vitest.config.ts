@@ -11,6 +11,7 @@ const OUT_OF_PROCESS = [
   "test/cli/**",
   "test/conformance/cli.test.ts",
   "test/conformance/tls.test.ts",
+  "test/conformance/hostile-endpoints.test.ts",
   "test/console/browser-*.test.ts",
   "test/store/redis.test.ts",
   "test/e2e/fuzz.test.ts",

@@ -19,6 +19,8 @@ export const USAGE = `usage: npm run -s conformance -- --endpoint URL --key KEY 
                           needs --max-spend; every number is completed or cancelled before exit
   --max-spend USD         the most the purchases may spend (checked against the price first)
   --wait SECONDS          how long to wait for a code, and for a cancel to be allowed (default 30)
+  --timeout SECONDS       the whole run's deadline (default 300); past it the checks stop, numbers
+                          bought are settled briefly and the report is printed
   --ca FILE               a PEM certificate to trust for https (your own CA, a self-signed one)
   --json                  print the report as JSON
   -h, --help              this text
@@ -30,6 +32,7 @@ interface Parsed {
   buy?: Target;
   maxSpend?: number;
   waitS: number;
+  timeoutS?: number;
   ca?: Buffer;
   json: boolean;
 }
@@ -47,6 +50,7 @@ function parse(argv: string[]): Parsed | "help" {
         buy: { type: "string" },
         "max-spend": { type: "string" },
         wait: { type: "string" },
+        timeout: { type: "string" },
         ca: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -93,6 +97,13 @@ function parse(argv: string[]): Parsed | "help" {
       throw new UsageError("--wait must be whole seconds from 1 to 3600");
     }
     out.waitS = Number(wait);
+  }
+  const timeout = str("timeout");
+  if (timeout !== undefined) {
+    if (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 86_400) {
+      throw new UsageError("--timeout must be whole seconds from 1 to 86400");
+    }
+    out.timeoutS = Number(timeout);
   }
   const ca = str("ca");
   if (ca !== undefined) {
@@ -150,6 +161,7 @@ async function main(): Promise<number> {
     ...(args.buy && { buy: args.buy }),
     ...(args.maxSpend !== undefined && { maxSpend: args.maxSpend }),
     waitS: args.waitS,
+    ...(args.timeoutS !== undefined && { deadlineMs: args.timeoutS * 1000 }),
     ...(args.ca && { ca: args.ca }),
     signal: controller.signal,
     onProgress: (i, n, name) => {

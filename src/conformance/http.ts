@@ -1,6 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+import { readCappedBody } from "../common/capped-body.js";
 
 /** One HTTP exchange as the checker sends it: the URL is used as given (unencoded values stay so). */
 export interface HttpRequest {
@@ -67,8 +68,15 @@ export function describeNoAnswer(err: unknown): NoAnswerError {
   return new NoAnswerError(plain[code] ? `${plain[code]} (${code})` : `${message} (${code})`, code);
 }
 
-/** node:http / node:https, a fresh connection per request, optional extra CA (PEM) for TLS. */
-export function nodeHttp(options: { ca?: string | Buffer } = {}): HttpFn {
+/** The largest answer the checker reads; a legacy answer is a few kB at most. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * node:http / node:https, a fresh connection per request, optional extra CA (PEM) for TLS. The
+ * timeout is a total deadline (a body dripping a byte at a time never idles), the body is capped.
+ */
+export function nodeHttp(options: { ca?: string | Buffer; maxBodyBytes?: number } = {}): HttpFn {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (req) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const url = new URL(req.url);
@@ -91,18 +99,32 @@ export function nodeHttp(options: { ca?: string | Buffer } = {}): HttpFn {
           ...(isHttps && options.ca !== undefined && { ca: options.ca }),
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          readCappedBody(res, maxBodyBytes).then(
+            (body) => {
+              clearTimeout(deadline);
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+            },
+            (err) => {
+              clearTimeout(deadline);
+              r.destroy();
+              reject(
+                err.name === "BodyTooLargeError"
+                  ? new NoAnswerError(err.message, "EBODYTOOLARGE")
+                  : describeNoAnswer(err),
+              );
+            },
           );
-          res.on("error", (err) => reject(describeNoAnswer(err)));
         },
       );
-      r.setTimeout(req.timeoutMs, () => {
-        r.destroy(Object.assign(new Error(`no answer within ${req.timeoutMs} ms`), { code: "ETIMEDOUT" }));
+      const deadline = setTimeout(() => {
+        r.destroy(
+          Object.assign(new Error(`no complete answer within ${req.timeoutMs} ms`), { code: "ETIMEDOUT" }),
+        );
+      }, req.timeoutMs);
+      r.on("error", (err) => {
+        clearTimeout(deadline);
+        reject(describeNoAnswer(err));
       });
-      r.on("error", (err) => reject(describeNoAnswer(err)));
       r.end(req.body);
     });
 }

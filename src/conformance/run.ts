@@ -35,8 +35,10 @@ export interface RunOptions {
   ca?: string | Buffer;
   /** interval between getStatus polls and cancel retries (default 1500 ms) */
   pollMs?: number;
-  /** deadline of one request (default 20 s; purchases 60 s) */
+  /** total deadline of one request, body included (default 20 s; purchases 60 s) */
   timeoutMs?: number;
+  /** `--timeout`: the whole run's deadline (default 5 min); past it the checks stop, what was bought is settled briefly */
+  deadlineMs?: number;
   checks?: readonly Check[];
   /** called before each check: the progress line */
   onProgress?: (index: number, total: number, name: string) => void;
@@ -110,6 +112,13 @@ export function parseEndpoint(raw: string): Endpoint {
 
 const actionOf = (query: string): string => /(?:^|&)action=([^&]*)/.exec(query)?.[1] ?? "";
 
+export const DEFAULT_DEADLINE_MS = 300_000;
+const LATE_REQUEST_MS = 2000;
+/** Only these actions buy a number; an ACCESS_NUMBER from any other answer is not one. */
+const PURCHASE_ACTIONS = new Set(["getNumber", "getNumberV2"]);
+/** A checker buys a handful at most; an endpoint handing out more is not settled one by one for ever. */
+const MAX_SETTLED = 10;
+
 /** Runs the checks table against an endpoint; every number bought is settled before it returns. */
 export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const endpoint = parseEndpoint(opts.endpoint);
@@ -117,6 +126,10 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const sleep = opts.sleep ?? ((ms: number) => abortableSleep(ms, opts.signal));
   const now = opts.now ?? Date.now;
+  const endsAt = now() + (opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const pastDeadline = () => now() >= endsAt;
+  // Past the deadline a request still gets a short while: settling what was bought matters most.
+  const requestTimeout = (ms: number) => Math.max(LATE_REQUEST_MS, Math.min(ms, endsAt - now()));
   const exchanges: Exchange[] = [];
   const purchases: Purchase[] = [];
   const cache = new Map<string, Exchange>();
@@ -144,7 +157,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
         url: `${endpoint.origin}${target}`,
         headers,
         ...(spec.form !== undefined && { body: spec.form }),
-        timeoutMs: spec.purchase ? Math.max(timeoutMs, 60_000) : timeoutMs,
+        timeoutMs: requestTimeout(spec.purchase ? Math.max(timeoutMs, 60_000) : timeoutMs),
       });
       const decoded = decodeBody(res);
       const text = decoded.bytes.toString("utf8");
@@ -175,7 +188,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     exchanges.push(ex);
     // Any number handed out, expected or not, is remembered so that it is settled.
     const action = actionOf(spec.form ?? spec.query ?? "");
-    const bought = purchaseIn(ex, action);
+    const bought = PURCHASE_ACTIONS.has(action) ? purchaseIn(ex, action) : undefined;
     if (bought && !purchases.some((p) => p.id === bought.id))
       purchases.push({ ...bought, via: action || "?" });
     if (spec.reuse && ex.status !== undefined) cache.set(cacheKey, ex);
@@ -198,7 +211,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     state: {},
     sleep,
     now,
-    aborted: () => opts.signal?.aborted === true,
+    aborted: () => opts.signal?.aborted === true || pastDeadline(),
   };
 
   const report: RunReport = {
@@ -235,7 +248,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     }
   } finally {
     // Every number bought is completed or cancelled before the tool exits, whatever happened.
-    for (const p of purchases) {
+    for (const p of purchases.slice(0, MAX_SETTLED)) {
       try {
         await settle(ctx, p);
       } catch (err) {
