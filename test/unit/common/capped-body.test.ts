@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BodyTooLarge, textAtMost } from "../../../src/common/capped-body.js";
+import { BodyTooLargeError, textAtMost } from "../../../src/common/capped-body.js";
 
 /** A Response whose body is `chunks` chunks of `size` bytes, made as they are pulled; counts them. */
 function streamed(chunks: number, size: number, headers: Record<string, string> = {}) {
@@ -22,7 +22,7 @@ describe("textAtMost", () => {
 
   it("stops pulling once the body passes the cap", async () => {
     const { res, pulled } = streamed(100_000, 64 * 1024);
-    await expect(textAtMost(res, 1024 * 1024)).rejects.toBeInstanceOf(BodyTooLarge);
+    await expect(textAtMost(res, 1024 * 1024)).rejects.toBeInstanceOf(BodyTooLargeError);
     expect(pulled.chunks).toBeLessThan(20);
   });
 
