@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import { BodyTooLargeError, readCappedBody } from "../common/capped-body.js";
 import { UpstreamError } from "./errors.js";
 
 /**
@@ -56,8 +57,6 @@ export class HttpTransport {
         reject(err);
       };
       const onResponse = (res: http.IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
         // The answer is lost, not refused: a purchase whose answer is too large is reconciled.
         const tooLarge = () => {
           fail(
@@ -69,22 +68,22 @@ export class HttpTransport {
           req.destroy();
         };
         if (Number(res.headers["content-length"] ?? 0) > this.maxBodyBytes) return tooLarge();
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (size > this.maxBodyBytes) return tooLarge();
-          chunks.push(c);
-        });
-        res.on("error", (e) => fail(new UpstreamError("unavailable", e.message, { ambiguous: true })));
-        res.on("end", () => {
-          clearTimeout(timer);
-          const dateHeader = res.headers.date;
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString("utf8"),
-            retryAfter: res.headers["retry-after"],
-            date: dateHeader ? Date.parse(dateHeader) : undefined,
-          });
-        });
+        readCappedBody(res, this.maxBodyBytes).then(
+          (body) => {
+            clearTimeout(timer);
+            const dateHeader = res.headers.date;
+            resolve({
+              status: res.statusCode ?? 0,
+              body: body.toString("utf8"),
+              retryAfter: res.headers["retry-after"],
+              date: dateHeader ? Date.parse(dateHeader) : undefined,
+            });
+          },
+          (err: Error) =>
+            err instanceof BodyTooLargeError
+              ? tooLarge()
+              : fail(new UpstreamError("unavailable", err.message, { ambiguous: true })),
+        );
       };
       let req: http.ClientRequest;
       try {
