@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { RequestScope } from "../common/request-scope.js";
+import { retrying } from "../common/retry.js";
 import type { ActivationRecord, IdStore } from "../store/id-store.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
@@ -251,20 +251,22 @@ const RELIST_EVERY_MS = 1000;
  */
 async function listNewest(ctx: PurchaseContext): Promise<Activation[] | undefined> {
   const { upstream, reconcileWaitMs } = ctx.deps;
-  const giveUpAt = Date.now() + reconcileWaitMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;
-    } catch (err) {
-      const pauseMs = FIRST_RELIST_PAUSES_MS[attempt] ?? RELIST_EVERY_MS;
-      if (!(err instanceof UpstreamError && err.transient) || Date.now() + pauseMs > giveUpAt) {
-        ctx.log.warn(
-          { err: String(err), attempts: attempt + 1 },
-          "reconciliation could not list activations",
-        );
-        return undefined;
-      }
-      await sleep(pauseMs);
-    }
+  let attempts = 0;
+  try {
+    return await retrying(
+      async (n) => {
+        attempts = n + 1;
+        return (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;
+      },
+      {
+        pausesMs: FIRST_RELIST_PAUSES_MS,
+        thenEveryMs: RELIST_EVERY_MS,
+        giveUpAt: Date.now() + reconcileWaitMs,
+        retryable: (err) => err instanceof UpstreamError && err.transient,
+      },
+    );
+  } catch (err) {
+    ctx.log.warn({ err: String(err), attempts }, "reconciliation could not list activations");
+    return undefined;
   }
 }

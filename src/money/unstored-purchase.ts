@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import { retrying } from "../common/retry.js";
 import type { UpsertResult } from "../store/id-store.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
@@ -33,20 +33,23 @@ export async function storeOrCancel(
   store: () => Promise<UpsertResult>,
 ): Promise<UpsertResult> {
   let lastError: unknown;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const stored = await store();
-      if (attempt > 0) {
-        deps.log.warn({ upstreamId, attempts: attempt + 1 }, "purchase stored after the id store recovered");
-        deps.onUnstored?.("stored_late");
-      }
-      return stored;
-    } catch (err) {
-      lastError = err;
-      const pauseMs = STORE_RETRY_PAUSES_MS[attempt] ?? STORE_RETRY_EVERY_MS;
-      if (Date.now() + pauseMs > deps.storeBy) break;
-      await sleep(pauseMs);
-    }
+  try {
+    return await retrying(
+      async (attempt) => {
+        const stored = await store();
+        if (attempt > 0) {
+          deps.log.warn(
+            { upstreamId, attempts: attempt + 1 },
+            "purchase stored after the id store recovered",
+          );
+          deps.onUnstored?.("stored_late");
+        }
+        return stored;
+      },
+      { pausesMs: STORE_RETRY_PAUSES_MS, thenEveryMs: STORE_RETRY_EVERY_MS, giveUpAt: deps.storeBy },
+    );
+  } catch (err) {
+    lastError = err;
   }
   const cancelled = await cancelWithRetries(deps.upstream, key, upstreamId);
   deps.onUnstored?.(cancelled ? "cancelled" : "cancel_failed");
@@ -64,15 +67,11 @@ async function cancelWithRetries(
   key: string,
   upstreamId: string,
 ): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await upstream.cancel(key, upstreamId);
-      return true;
-    } catch (err) {
-      const retryable = err instanceof UpstreamError && (err.transient || err.kind === "conflict");
-      const pauseMs = CANCEL_PAUSES_MS[attempt];
-      if (!retryable || pauseMs === undefined) return false;
-      await sleep(pauseMs);
-    }
-  }
+  return retrying(() => upstream.cancel(key, upstreamId), {
+    pausesMs: CANCEL_PAUSES_MS,
+    retryable: (err) => err instanceof UpstreamError && (err.transient || err.kind === "conflict"),
+  }).then(
+    () => true,
+    () => false,
+  );
 }
