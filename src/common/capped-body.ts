@@ -35,9 +35,13 @@ export async function textAtMost(res: Response, maxBytes: number): Promise<strin
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** A node:http answer's body, at most `maxBytes`; past it the response is destroyed. */
+/** A node:http answer's body, at most `maxBytes` (announced or not); past it the response is destroyed. */
 export function readCappedBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
+    if (Number(res.headers["content-length"] ?? 0) > maxBytes) {
+      res.destroy();
+      return reject(new BodyTooLargeError(maxBytes));
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     res.on("data", (chunk: Buffer) => {

@@ -67,7 +67,6 @@ export class HttpTransport {
           );
           req.destroy();
         };
-        if (Number(res.headers["content-length"] ?? 0) > this.maxBodyBytes) return tooLarge();
         readCappedBody(res, this.maxBodyBytes).then(
           (body) => {
             clearTimeout(timer);
