@@ -4,6 +4,22 @@ import { writeFileAtomic } from "../common/atomic-file.js";
 /** How far ahead of the highest id the file is written: one write per this many ids. */
 export const HIGH_WATER_BLOCK = 1000;
 
+const FLOOR_EPOCH_MS = Date.UTC(2026, 0, 1);
+/** ids per second of wall time the clock floor keeps ahead of */
+const FLOOR_IDS_PER_SECOND = 2;
+
+/**
+ * Where a counter starts when its store is empty and no replica remembers an id: two ids per second
+ * since 2026-01-01 (about 6e7 at the end of 2026, 2^31 − 1 reached in 2060; capped at half of it).
+ * A first start and a Redis that lost its data while every DATA_DIR was lost too look the same; a
+ * floor that moves with the clock keeps the second case from re-issuing an id unless the lost store
+ * handed out more than two ids per second, on average, over its whole life.
+ */
+export function clockFloor(nowMs: number, maxId: number): number {
+  const seconds = Math.max(0, Math.floor((nowMs - FLOOR_EPOCH_MS) / 1000));
+  return Math.min(seconds * FLOOR_IDS_PER_SECOND, Math.floor(maxId / 2));
+}
+
 /**
  * The highest numeric id this replica allocated or saw, kept in a local file so that a Redis that
  * lost its data can be re-seeded above every id already handed out.

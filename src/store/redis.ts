@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { withDeadline } from "../common/deadline.js";
-import { HIGH_WATER_BLOCK, type HighWaterMark } from "./high-water.js";
+import { clockFloor, HIGH_WATER_BLOCK, type HighWaterMark } from "./high-water.js";
 import {
   type ActivationRecord,
   type IdStore,
@@ -24,6 +24,8 @@ export interface RedisIdStoreOptions {
   highWater?: HighWaterMark;
   /** told when the epoch marker is found missing (once per incident), re-seeded, or Redis keeps no data */
   onEvent?: (event: RedisStoreEvent) => void;
+  /** the clock the first-start floor is read from (high-water.ts clockFloor); default Date.now */
+  now?: () => number;
 }
 
 export type RedisStoreEvent =
@@ -238,12 +240,15 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
   const highWater = opts.highWater;
   const reseedFloor = () =>
     highWater && highWater.persisted > 0 ? highWater.persisted + HIGH_WATER_BLOCK : 0;
-  const reseed = async (floor: number) => {
+  /** `fromMark`: the floor comes from this replica's high-water mark, so a new marker means a loss */
+  const reseed = async (floor: number, fromMark: boolean) => {
     const created = await redis.eval(RESEED_LUA, 2, `${prefix}seq`, `${prefix}epoch`, floor, randomUUID());
-    if (created === 1 && floor > 0) opts.onEvent?.({ kind: "reseeded", above: floor });
+    if (created === 1 && fromMark) opts.onEvent?.({ kind: "reseeded", above: floor });
   };
-  // At open an empty Redis is a first start unless this replica has a high-water mark.
-  await reseed(reseedFloor());
+  // At open an empty Redis is a first start unless this replica has a high-water mark; either way the
+  // counter starts above the clock floor, in case every replica's mark was lost with it.
+  const markFloor = reseedFloor();
+  await reseed(Math.max(markFloor, clockFloor((opts.now ?? Date.now)(), MAX_LEGACY_ID)), markFloor > 0);
   await warnWithoutPersistence(redis, opts.onEvent);
   let lost = false;
   // A marker missing later (Redis restarted empty under a running gateway) is a loss: re-seeded from
@@ -257,7 +262,7 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
     lost = true;
     const floor = reseedFloor();
     if (floor === 0) throw new Error(EPOCH_MISSING);
-    await reseed(floor);
+    await reseed(floor, true);
     lost = false;
   };
 

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HighWaterMark } from "../../src/store/high-water.js";
-import type { IdStore } from "../../src/store/id-store.js";
+import { clockFloor, HighWaterMark } from "../../src/store/high-water.js";
+import { type IdStore, MAX_LEGACY_ID } from "../../src/store/id-store.js";
 import { openRedisIdStore, type RedisIdStore, type RedisStoreEvent } from "../../src/store/redis.js";
 import { type RedisServer, startRedis } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
@@ -26,20 +26,32 @@ afterAll(async () => {
 const newPrefix = () => `t-${randomUUID()}:`;
 let prefix = newPrefix();
 
-idStoreContract("RedisIdStore", () => openRedisIdStore({ url: server.url, keyPrefix: prefix }), {
-  cleanup: async () => {
-    prefix = newPrefix();
+// at the clock's epoch the first-start floor is 0, so the contract's ids start at 1 as SQLite's do
+const atFloorZero = () => 0;
+
+idStoreContract(
+  "RedisIdStore",
+  () => openRedisIdStore({ url: server.url, keyPrefix: prefix, now: atFloorZero }),
+  {
+    cleanup: async () => {
+      prefix = newPrefix();
+    },
+    setLastId: async (lastId) => {
+      await admin.set(`${prefix}seq`, lastId);
+    },
+    expiresClosedIntents: true,
   },
-  setLastId: async (lastId) => {
-    await admin.set(`${prefix}seq`, lastId);
-  },
-  expiresClosedIntents: true,
-});
+);
 
 describe("RedisIdStore", () => {
   const opened: IdStore[] = [];
   const open = async (url = server.url, keyPrefix = prefix, pingTimeoutMs?: number) => {
-    const store = await openRedisIdStore({ url, keyPrefix, ...(pingTimeoutMs && { pingTimeoutMs }) });
+    const store = await openRedisIdStore({
+      url,
+      keyPrefix,
+      now: atFloorZero,
+      ...(pingTimeoutMs && { pingTimeoutMs }),
+    });
     opened.push(store);
     return store;
   };
@@ -90,6 +102,24 @@ describe("RedisIdStore", () => {
       for (const r of after) expect(r.record.numericId).toBeGreaterThan(earlier);
       await expect(a.ping()).resolves.toBeUndefined();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("starts a new store above the clock floor, so one that lost its data with every DATA_DIR re-issues no id", async () => {
+      const before = clockFloor(Date.now(), MAX_LEGACY_ID);
+      const first = await openRedisIdStore({ url: server.url, keyPrefix: prefix });
+      opened.push(first);
+      const sold = [];
+      for (let i = 0; i < 5; i++) sold.push((await first.upsert(`up-${i}`, "owner")).record.numericId);
+      expect(Math.min(...sold)).toBeGreaterThan(before);
+      await first.close();
+
+      // a new process ten seconds later, no high-water mark, on a Redis that came back empty
+      await loseData();
+      const later = Date.now() + 10_000;
+      const second = await openRedisIdStore({ url: server.url, keyPrefix: prefix, now: () => later });
+      opened.push(second);
+      const next = (await second.upsert("up-new", "owner")).record.numericId;
+      expect(next).toBeGreaterThan(Math.max(...sold));
     });
 
     it("tells of the loss once per incident, however many calls it refuses", async () => {

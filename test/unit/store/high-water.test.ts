@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { HIGH_WATER_BLOCK, HighWaterMark } from "../../../src/store/high-water.js";
+import { clockFloor, HIGH_WATER_BLOCK, HighWaterMark } from "../../../src/store/high-water.js";
 
 describe("HighWaterMark", () => {
   const dirs: string[] = [];
@@ -39,5 +39,22 @@ describe("HighWaterMark", () => {
     const again = new HighWaterMark(path);
     expect(again.persisted).toBeGreaterThanOrEqual(42);
     expect(again.highest).toBe(0);
+  });
+});
+
+describe("clockFloor", () => {
+  const at = (iso: string) => Date.parse(iso);
+  const MAX = 2_147_483_647;
+
+  it("is 0 up to 2026-01-01 and grows by two ids a second after it", () => {
+    expect(clockFloor(at("2025-06-01T00:00:00Z"), MAX)).toBe(0);
+    expect(clockFloor(at("2026-01-01T00:00:00Z"), MAX)).toBe(0);
+    expect(clockFloor(at("2026-01-01T00:01:00Z"), MAX)).toBe(120);
+    expect(clockFloor(at("2026-01-02T00:00:00Z"), MAX)).toBe(2 * 86_400);
+  });
+
+  it("stays below half the id space, so a store started late still has room", () => {
+    expect(clockFloor(at("2100-01-01T00:00:00Z"), MAX)).toBe(Math.floor(MAX / 2));
+    expect(clockFloor(at("2040-01-01T00:00:00Z"), MAX)).toBeLessThan(MAX / 2);
   });
 });
