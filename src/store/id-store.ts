@@ -23,7 +23,12 @@ export interface ActivationRecord {
    * not reached the client (a crash in between leaves it to the orphan settler)
    */
   intentId?: string | undefined;
+  /** what was bought: absent for a phone number, `"email"` for a mailbox (docs/legacy-protocol.md §9) */
+  product?: Product | undefined;
 }
+
+/** The products an id can name besides a phone number (absent `product`). */
+export type Product = "email";
 
 export interface UpsertResult {
   record: ActivationRecord;
@@ -38,7 +43,11 @@ export type OrderClaim =
 export interface PurchaseIntent {
   intentId: string;
   owner: string;
+  /** what is bought: absent for a number, `"email"` for a mailbox */
+  product?: Product | undefined;
+  /** the service code, or a mailbox's site (`telegram.com`) */
   serviceCode: string;
+  /** the ISO country, or a mailbox's domain (`gmx.com`) */
   countryIso: string;
   /** upstream clock (ms since epoch) just before the purchase, from the upstream `Date` header */
   upstreamTime: number;
@@ -107,8 +116,14 @@ export interface IdStore {
   upsert(
     upstreamId: string,
     owner: string,
-    extra?: { countryId?: number | undefined; intentId?: string | undefined },
+    extra?: { countryId?: number | undefined; intentId?: string | undefined; product?: Product | undefined },
   ): Promise<UpsertResult>;
+  /**
+   * Points an id of `owner` at another upstream activation (a reordered mailbox the upstream gave a
+   * new id): the client keeps its id. Answers false when the id is not `owner`'s, or the new upstream
+   * id is mapped already.
+   */
+  repoint(numericId: number, owner: string, upstreamId: string): Promise<boolean>;
   /** The record for an id, only if it belongs to `owner`. */
   resolve(numericId: number, owner: string): Promise<ActivationRecord | undefined>;
   /** The record for an upstream id, only if it belongs to `owner`. */

@@ -2,10 +2,11 @@ import { LRUCache } from "lru-cache";
 import type { ActivationRecord, IdStore } from "./id-store.js";
 
 /**
- * The id store with the records it handed out kept in memory: a record never changes once created
- * (its id, upstream id and owner are fixed), so every poll after the first resolves its id without
- * a SQLite read or a Redis round trip. Only records found are kept; what is not found yet may be
- * mapped a moment later (by this or another replica) and is always asked again.
+ * The id store with the records it handed out kept in memory: a number's record never changes once
+ * created (its id, upstream id and owner are fixed), so every poll after the first resolves its id
+ * without a SQLite read or a Redis round trip. Only records found are kept; what is not found yet may
+ * be mapped a moment later (by this or another replica) and is always asked again. A mailbox's record
+ * is never kept: a reorder may repoint it (on any replica).
  */
 export function withRecordCache<S extends IdStore>(
   store: S,
@@ -15,7 +16,7 @@ export function withRecordCache<S extends IdStore>(
   const byId = new LRUCache<number, ActivationRecord>({ max });
   const byUpstream = new LRUCache<string, ActivationRecord>({ max });
   const keep = (record: ActivationRecord | undefined) => {
-    if (record) {
+    if (record && record.product === undefined) {
       byId.set(record.numericId, record);
       byUpstream.set(record.upstreamId, record);
     }

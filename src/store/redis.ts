@@ -81,8 +81,8 @@ return 1
 const UPSERT_LUA = `
 local existing = redis.call('GET', KEYS[1])
 if existing then
-  local f = redis.call('HMGET', ARGV[1] .. 'id:' .. existing, 'owner', 'createdAt', 'countryId', 'intentId')
-  return {existing, '0', f[1], f[2], f[3], f[4]}
+  local f = redis.call('HMGET', ARGV[1] .. 'id:' .. existing, 'owner', 'createdAt', 'countryId', 'intentId', 'product')
+  return {existing, '0', f[1], f[2], f[3], f[4], f[5]}
 end
 if redis.call('EXISTS', ARGV[1] .. 'epoch') == 0 then
   return redis.error_reply('${EPOCH_MISSING}')
@@ -104,8 +104,19 @@ end
 if ARGV[7] ~= '' then
   redis.call('HSET', ARGV[1] .. 'id:' .. n, 'intentId', ARGV[7])
 end
+if ARGV[9] ~= '' then
+  redis.call('HSET', ARGV[1] .. 'id:' .. n, 'product', ARGV[9])
+end
 redis.call('SET', KEYS[1], n)
-return {tostring(n), '1', ARGV[3], ARGV[4], ARGV[5], ARGV[7]}
+return {tostring(n), '1', ARGV[3], ARGV[4], ARGV[5], ARGV[7], ARGV[9]}
+`;
+
+/** KEYS: id:<n>, up:<new upstream id>; ARGV: owner, new upstream id, n */
+const REPOINT_LUA = `
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+if redis.call('SET', KEYS[2], ARGV[3], 'NX') == false then return 0 end
+redis.call('HSET', KEYS[1], 'upstreamId', ARGV[2])
+return 1
 `;
 
 /** ARGV: prefix, id, owner, upstreamId, payload, createdAt */
@@ -189,7 +200,15 @@ return 1
 /** How long a closed intent is kept (for inspection) before Redis forgets it. */
 const CLOSED_INTENT_TTL_S = 24 * 60 * 60;
 
-type UpsertReply = [string, "0" | "1", string | null, string | null, string | null, string | null];
+type UpsertReply = [
+  string,
+  "0" | "1",
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+];
 
 type ClaimReply = [string, string, string, string, string, string][];
 
@@ -208,6 +227,7 @@ interface WithUpsert {
     max: number,
     intentId: string,
     floor: number,
+    product: string,
   ): Promise<UpsertReply>;
 }
 
@@ -279,8 +299,9 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
 
   async function recordOf(numericId: number | string): Promise<ActivationRecord | undefined> {
     const h = await redis.hgetall(key.id(numericId));
-    if (h.upstreamId === undefined || h.owner === undefined || h.createdAt === undefined) return undefined;
-    return toRecord(Number(numericId), h.upstreamId, h.owner, h.createdAt, h.countryId, h.intentId);
+    const { upstreamId, owner, createdAt } = h;
+    if (upstreamId === undefined || owner === undefined || createdAt === undefined) return undefined;
+    return toRecord(Number(numericId), upstreamId, { ...h, owner, createdAt });
   }
 
   async function recordOfUpstream(upstreamId: string): Promise<ActivationRecord | undefined> {
@@ -295,33 +316,47 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
 
     async upsert(upstreamId, owner, extra) {
       const countryId = extra?.countryId === undefined ? "" : String(extra.countryId);
-      const [n, created, storedOwner, createdAt, storedCountry, storedIntent] = await scripts.smsgwUpsert(
-        key.up(upstreamId),
-        key.seq,
-        prefix,
-        upstreamId,
-        owner,
-        Date.now(),
-        countryId,
-        MAX_LEGACY_ID,
-        extra?.intentId ?? "",
-        highWater?.highest ?? 0,
-      );
+      const [n, created, storedOwner, createdAt, countryIdOf, intentIdOf, productOf] =
+        await scripts.smsgwUpsert(
+          key.up(upstreamId),
+          key.seq,
+          prefix,
+          upstreamId,
+          owner,
+          Date.now(),
+          countryId,
+          MAX_LEGACY_ID,
+          extra?.intentId ?? "",
+          highWater?.highest ?? 0,
+          extra?.product ?? "",
+        );
       highWater?.note(Number(n));
       if (storedOwner === null || createdAt === null) {
         throw new Error(`id ${n} for ${upstreamId} has no record (${key.id(n)} is missing)`);
       }
       return {
-        record: toRecord(
-          Number(n),
-          upstreamId,
-          storedOwner,
+        record: toRecord(Number(n), upstreamId, {
+          owner: storedOwner,
           createdAt,
-          storedCountry ?? undefined,
-          storedIntent ?? undefined,
-        ),
+          countryId: countryIdOf ?? undefined,
+          intentId: intentIdOf ?? undefined,
+          product: productOf ?? undefined,
+        }),
         created: created === "1",
       };
+    },
+
+    async repoint(numericId, owner, upstreamId) {
+      const done = await redis.eval(
+        REPOINT_LUA,
+        2,
+        key.id(numericId),
+        key.up(upstreamId),
+        owner,
+        upstreamId,
+        numericId,
+      );
+      return done === 1;
     },
 
     async resolve(numericId, owner) {
@@ -366,6 +401,7 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
           upstreamTime: intent.upstreamTime,
           createdAt: intent.createdAt,
           ...(intent.instance !== undefined && { instance: intent.instance }),
+          ...(intent.product !== undefined && { product: intent.product }),
         })
         .zadd(key.openIntents, intent.createdAt, intentId)
         .exec();
@@ -521,17 +557,19 @@ export async function openRedisIdStore(opts: RedisIdStoreOptions): Promise<Redis
   };
 }
 
-function toRecord(
-  numericId: number,
-  upstreamId: string,
-  owner: string,
-  createdAt: string,
-  countryId: string | undefined,
-  intentId: string | undefined,
-): ActivationRecord {
-  const record: ActivationRecord = { numericId, upstreamId, owner, createdAt: Number(createdAt) };
-  if (countryId !== undefined && countryId !== "") record.countryId = Number(countryId);
-  if (intentId !== undefined && intentId !== "") record.intentId = intentId;
+interface StoredFields {
+  owner: string;
+  createdAt: string;
+  countryId?: string | undefined;
+  intentId?: string | undefined;
+  product?: string | undefined;
+}
+
+function toRecord(numericId: number, upstreamId: string, f: StoredFields): ActivationRecord {
+  const record: ActivationRecord = { numericId, upstreamId, owner: f.owner, createdAt: Number(f.createdAt) };
+  if (f.countryId !== undefined && f.countryId !== "") record.countryId = Number(f.countryId);
+  if (f.intentId !== undefined && f.intentId !== "") record.intentId = f.intentId;
+  if (f.product === "email") record.product = "email";
   return record;
 }
 
@@ -556,6 +594,7 @@ function toIntent(intentId: string, h: Record<string, string>): PurchaseIntent |
   };
   if (h.instance !== undefined) intent.instance = h.instance;
   if (h.claimedUpstreamId !== undefined) intent.claimedUpstreamId = h.claimedUpstreamId;
+  if (h.product === "email") intent.product = "email";
   return intent;
 }
 

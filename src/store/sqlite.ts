@@ -83,6 +83,8 @@ const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ["intents", "instance", "TEXT"],
   ["intents", "claimed_upstream_id", "TEXT"],
   ["activations", "intent_id", "TEXT"],
+  ["activations", "product", "TEXT"],
+  ["intents", "product", "TEXT"],
 ];
 
 interface ActivationRow {
@@ -92,6 +94,7 @@ interface ActivationRow {
   created_at: number;
   country_id: number | null;
   intent_id: string | null;
+  product: string | null;
 }
 
 interface IntentRow {
@@ -103,6 +106,7 @@ interface IntentRow {
   created_at: number;
   instance: string | null;
   claimed_upstream_id: string | null;
+  product: string | null;
 }
 
 interface WebhookRow {
@@ -140,9 +144,15 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     byId: db.prepare<[number], ActivationRow>("SELECT * FROM activations WHERE numeric_id = ?"),
     byUpstream: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE upstream_id = ?"),
     lastId: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'activations'"),
-    insertActivation: db.prepare<[string, string, number, number | null, string | null], ActivationRow>(
-      `INSERT INTO activations (upstream_id, owner, created_at, country_id, intent_id) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (upstream_id) DO NOTHING RETURNING *`,
+    insertActivation: db.prepare<
+      [string, string, number, number | null, string | null, string | null],
+      ActivationRow
+    >(
+      `INSERT INTO activations (upstream_id, owner, created_at, country_id, intent_id, product)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (upstream_id) DO NOTHING RETURNING *`,
+    ),
+    repoint: db.prepare<[string, number, string]>(
+      `UPDATE OR IGNORE activations SET upstream_id = ? WHERE numeric_id = ? AND owner = ?`,
     ),
     countIds: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM activations"),
     claimOrder: db.prepare<[string, string, number]>(
@@ -157,9 +167,10 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
        ON CONFLICT (owner, order_id) DO UPDATE SET numeric_id = excluded.numeric_id`,
     ),
     releaseOrder: db.prepare<[string, string]>("DELETE FROM orders WHERE owner = ? AND order_id = ?"),
-    addIntent: db.prepare<[string, string, string, string, number, number, string | null]>(
-      `INSERT INTO intents (intent_id, owner, service_code, country_iso, upstream_time, created_at, instance)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    addIntent: db.prepare<[string, string, string, string, number, number, string | null, string | null]>(
+      `INSERT INTO intents (intent_id, owner, service_code, country_iso, upstream_time, created_at, instance,
+                            product)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     markIntentClaimed: db.prepare<[string, string]>(
       "UPDATE intents SET claimed_upstream_id = ? WHERE intent_id = ? AND closed_at IS NULL",
@@ -170,7 +181,7 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
     ),
     openIntents: db.prepare<{ owner: string | null; before: number | null }, IntentRow>(
       `SELECT intent_id, owner, service_code, country_iso, upstream_time, created_at, instance,
-              claimed_upstream_id FROM intents
+              claimed_upstream_id, product FROM intents
        WHERE closed_at IS NULL
          AND (@owner IS NULL OR owner = @owner)
          AND (@before IS NULL OR created_at < @before)
@@ -236,12 +247,18 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
   );
 
   const upsertTx = db.transaction(
-    (upstreamId: string, owner: string, countryId: number | null, intentId: string | null): UpsertResult => {
+    (
+      upstreamId: string,
+      owner: string,
+      countryId: number | null,
+      intentId: string | null,
+      product: string | null,
+    ): UpsertResult => {
       const existing = stmt.byUpstream.get(upstreamId);
       if (existing) return { record: toRecord(existing), created: false };
       const last = stmt.lastId.get()?.seq ?? 0;
       if (last >= MAX_LEGACY_ID) throw new Error(`id space exhausted: ${last} ids handed out`);
-      const inserted = stmt.insertActivation.get(upstreamId, owner, Date.now(), countryId, intentId);
+      const inserted = stmt.insertActivation.get(upstreamId, owner, Date.now(), countryId, intentId, product);
       if (!inserted) throw new Error(`upsert of ${upstreamId} did not insert`);
       return { record: toRecord(inserted), created: true };
     },
@@ -252,7 +269,17 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
 
     async upsert(upstreamId, owner, extra) {
       // IMMEDIATE takes the write lock before the read, so another process cannot interleave
-      return upsertTx.immediate(upstreamId, owner, extra?.countryId ?? null, extra?.intentId ?? null);
+      return upsertTx.immediate(
+        upstreamId,
+        owner,
+        extra?.countryId ?? null,
+        extra?.intentId ?? null,
+        extra?.product ?? null,
+      );
+    },
+
+    async repoint(numericId, owner, upstreamId) {
+      return stmt.repoint.run(upstreamId, numericId, owner).changes === 1;
     },
 
     async resolve(numericId, owner) {
@@ -295,6 +322,7 @@ export function openSqliteIdStore(opts: SqliteIdStoreOptions): SqliteIdStore {
         intent.upstreamTime,
         intent.createdAt,
         intent.instance ?? null,
+        intent.product ?? null,
       );
       return intentId;
     },
@@ -389,6 +417,7 @@ function toRecord(row: ActivationRow): ActivationRecord {
   };
   if (row.country_id !== null) record.countryId = row.country_id;
   if (row.intent_id !== null) record.intentId = row.intent_id;
+  if (row.product === "email") record.product = "email";
   return record;
 }
 
@@ -414,5 +443,6 @@ function toIntent(row: IntentRow): PurchaseIntent {
   };
   if (row.instance !== null) intent.instance = row.instance;
   if (row.claimed_upstream_id !== null) intent.claimedUpstreamId = row.claimed_upstream_id;
+  if (row.product === "email") intent.product = "email";
   return intent;
 }

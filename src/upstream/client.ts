@@ -8,6 +8,13 @@ import {
   type GuardedCall,
   type UpstreamCallEvent,
 } from "./call-guard.js";
+import {
+  type EmailActivation,
+  type EmailDomain,
+  emailActivationListSchema,
+  emailActivationSchema,
+  emailDomainListSchema,
+} from "./email-schemas.js";
 import { classifyHttpFailure, UpstreamError } from "./errors.js";
 import { type HttpCall, HttpTransport } from "./http.js";
 import { KeyGate } from "./key-gate.js";
@@ -177,6 +184,82 @@ export class UpstreamClient {
       },
       { method: "GET", path: `/activations?${params}` },
       activationPageSchema,
+    );
+  }
+
+  /** `GET /email-activations/domains`: unlike the SMS catalogue, it needs the key. */
+  emailDomains(key: string, site: string): Promise<EmailDomain[]> {
+    const path = `/email-activations/domains?${new URLSearchParams({ site })}`;
+    return this.call(
+      { route: "GET /email-activations/domains", key },
+      { method: "GET", path },
+      emailDomainListSchema,
+    );
+  }
+
+  /** `POST /email-activations`: charges at once. Never retried; an ambiguous failure is flagged as such. */
+  buyEmail(key: string, order: { site: string; domain: string }): Promise<EmailActivation> {
+    const timeoutMs = this.opts.purchaseTimeoutMs ?? this.opts.timeoutMs;
+    return this.call(
+      { route: "POST /email-activations", key, ...this.write(timeoutMs) },
+      {
+        method: "POST",
+        path: "/email-activations",
+        body: { site: order.site, domain: order.domain },
+        timeoutMs,
+      },
+      emailActivationSchema,
+    );
+  }
+
+  getEmailActivation(
+    key: string,
+    id: string,
+    opts: { priority?: CallPriority } = {},
+  ): Promise<EmailActivation> {
+    const path = `/email-activations/${encodeURIComponent(id)}`;
+    return this.call(
+      { route: "GET /email-activations/:id", key, ...this.priority(opts.priority) },
+      { method: "GET", path },
+      emailActivationSchema,
+    );
+  }
+
+  /** Newest first, at most 100, no cursor (docs/native-api.md §10). `essential` as for listActivations. */
+  listEmailActivations(
+    key: string,
+    opts: { limit?: number; essential?: boolean; priority?: CallPriority } = {},
+  ): Promise<EmailActivation[]> {
+    const path = `/email-activations?limit=${opts.limit ?? 100}`;
+    return this.call(
+      {
+        route: "GET /email-activations",
+        key,
+        ...(opts.essential && { essential: true }),
+        ...this.priority(opts.priority),
+      },
+      { method: "GET", path },
+      emailActivationListSchema,
+    );
+  }
+
+  /** Charged again: a write, never retried. */
+  reorderEmail(key: string, id: string): Promise<EmailActivation> {
+    const path = `/email-activations/${encodeURIComponent(id)}/reorder`;
+    return this.call(
+      { route: "POST /email-activations/:id/reorder", key, ...this.write() },
+      { method: "POST", path },
+      emailActivationSchema,
+    );
+  }
+
+  /** A cancel returns the charge: it is made even while the breaker is open. */
+  cancelEmail(key: string, id: string): Promise<EmailActivation> {
+    const path = `/email-activations/${encodeURIComponent(id)}`;
+    return this.call(
+      { route: "DELETE /email-activations/:id", key, essential: true, ...this.write() },
+      { method: "DELETE", path },
+      emailActivationSchema,
     );
   }
 

@@ -5,7 +5,7 @@ import { z } from "zod";
  * Anything that does not parse is an upstream error (`invalid_response`), never a crash.
  */
 
-const money = z.union([z.string(), z.number()]).transform((v) => String(v));
+export const money = z.union([z.string(), z.number()]).transform((v) => String(v));
 
 const activationStatusSchema = z.string();
 
@@ -58,7 +58,7 @@ export const transactionPageSchema = z
   .transform((p) => ({ data: p.data ?? p.items ?? [], nextCursor: p.nextCursor ?? null }));
 
 /** A list that may be wrapped in `{"data":[…]}` or sent bare. */
-function listOf<T extends z.ZodType>(item: T) {
+export function listOf<T extends z.ZodType>(item: T) {
   return z
     .union([z.array(item), z.object({ data: z.array(item) })])
     .transform((v) => (Array.isArray(v) ? v : v.data));

@@ -102,6 +102,31 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
         expect((await store.findByUpstream("up-187", ALICE))?.countryId).toBe(187);
       });
 
+      it("tells a mailbox from a number, on the record and across reopen", async () => {
+        const store = await openStore();
+        const mailbox = await store.upsert("up-mail", ALICE, { product: "email" });
+        const number = await store.upsert("up-number", ALICE);
+        expect(mailbox.record.product).toBe("email");
+        expect(number.record.product).toBeUndefined();
+        expect((await store.upsert("up-mail", ALICE)).record.product).toBe("email");
+        await store.close();
+        const reopened = await openStore();
+        expect((await reopened.resolve(mailbox.record.numericId, ALICE))?.product).toBe("email");
+        expect((await reopened.findByUpstream("up-number", ALICE))?.product).toBeUndefined();
+      });
+
+      it("repoints an owner's id at a new upstream activation, never another owner's, never onto a mapped one", async () => {
+        const store = await openStore();
+        const { record } = await store.upsert("up-old", ALICE, { product: "email" });
+        await store.upsert("up-taken", BOB);
+        expect(await store.repoint(record.numericId, BOB, "up-new")).toBe(false);
+        expect(await store.repoint(record.numericId, ALICE, "up-taken")).toBe(false);
+        expect(await store.repoint(record.numericId, ALICE, "up-new")).toBe(true);
+        expect(await store.resolve(record.numericId, ALICE)).toEqual({ ...record, upstreamId: "up-new" });
+        expect((await store.findByUpstream("up-new", ALICE))?.numericId).toBe(record.numericId);
+        expect((await store.recordOfUpstream("up-taken"))?.owner).toBe(BOB);
+      });
+
       it("never hands out an id above MAX_LEGACY_ID", async () => {
         if (!hooks.setLastId) throw new Error(`${name}: the contract needs setLastId to test the id limit`);
         const store = await openStore();
@@ -296,6 +321,14 @@ export function idStoreContract(name: string, open: () => Promise<IdStore>, hook
         await store.close();
         const reopened = await openStore();
         expect((await reopened.openIntents())[0]).toEqual(first);
+      });
+
+      it("keeps a mailbox intent's product", async () => {
+        const store = await openStore();
+        const id = await store.addIntent({ ...intent(ALICE, 1000), product: "email" });
+        expect(await store.openIntents()).toEqual([
+          { intentId: id, ...intent(ALICE, 1000), product: "email" },
+        ]);
       });
 
       it("does not mark a closed intent, and prunes only what was closed before the time given", async () => {
