@@ -29,7 +29,8 @@ function couldBeFrom(a: Listed, order: Ordered, sinceUpstreamMs: number, untilUp
   const created = createdAtOf(a);
   return (
     a.serviceCode === order.serviceCode &&
-    (a.countryIso ?? "").toUpperCase() === order.countryIso &&
+    // ISO codes, or mailbox domains: either way case does not matter
+    (a.countryIso ?? "").toUpperCase() === order.countryIso.toUpperCase() &&
     created >= sinceUpstreamMs &&
     created <= untilUpstreamMs
   );

@@ -1,11 +1,9 @@
 import type { Logger } from "pino";
 import type { IdStore, PurchaseIntent } from "../store/id-store.js";
-import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
-import { type ListedActivations, listActivationPages } from "../upstream/paging.js";
-import type { Activation } from "../upstream/schemas.js";
 import { CLOCK_MARGIN_MS, matchingActivations, purchaseWindowMs } from "./adoption.js";
 import type { KeyRing } from "./key-ring.js";
+import { type MoneyUpstream, mailboxLine, numberLine, type ProductLine, type Sold } from "./product-line.js";
 import { type PurchaseCoordinator, purchaseSlot } from "./purchase-coordinator.js";
 
 /** At most this many pages per owner and sweep: older intents wait for their give-up age. */
@@ -46,7 +44,7 @@ export interface SweepSummary {
 
 export interface OrphanSettlerOptions {
   ids: IdStore;
-  upstream: Pick<UpstreamClient, "listActivations" | "getActivation" | "cancel" | "upstreamNow">;
+  upstream: MoneyUpstream;
   keyRing: KeyRing;
   purchases: PurchaseCoordinator;
   log: Logger;
@@ -190,11 +188,12 @@ export class OrphanSettler {
         },
         "settling a purchase intent",
       );
-      byOwner.set(intent.owner, [...(byOwner.get(intent.owner) ?? []), intent]);
+      const group = `${intent.owner}:${intent.product ?? ""}`;
+      byOwner.set(group, [...(byOwner.get(group) ?? []), intent]);
     }
     const retryAt: number[] = [];
-    for (const [owner, ownIntents] of byOwner) {
-      for (const result of await this.settleOwner(owner, ownIntents, retryAt)) {
+    for (const ownIntents of byOwner.values()) {
+      for (const result of await this.settleOwner(ownIntents, retryAt)) {
         results.push(result);
         this.opts.onResult?.(result);
       }
@@ -228,16 +227,19 @@ export class OrphanSettler {
     return age >= LIVE_REPLICA_GRACE_MS ? "orphan" : "live-replica";
   }
 
-  private async settleOwner(
-    owner: string,
-    intents: PurchaseIntent[],
-    retryAt: number[],
-  ): Promise<SettleResult[]> {
-    const key = this.opts.keyRing.keyOf(owner);
+  /** One owner's intents for one product: one listing, then each intent against it. */
+  private async settleOwner(intents: PurchaseIntent[], retryAt: number[]): Promise<SettleResult[]> {
+    const [first] = intents;
+    if (!first) return [];
+    const key = this.opts.keyRing.keyOf(first.owner);
     if (!key) return Promise.all(intents.map((intent) => this.giveUpIfOld(intent, "unknown_key")));
-    let listed: ListedActivations;
+    const line: ProductLine<{ id: string }> =
+      first.product === "email" ? mailboxLine(this.opts.upstream) : numberLine(this.opts.upstream);
+    let listed: Listed;
     try {
-      listed = await this.listBackTo(key, Math.min(...intents.map((i) => i.upstreamTime)));
+      const since = Math.min(...intents.map((i) => i.upstreamTime));
+      const { items, complete } = await line.listBackTo(key, since, MAX_PAGES);
+      listed = { sold: items.map(line.sold), complete, line };
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "unauthorized") {
         // A key the upstream refuses has nothing to settle and never will.
@@ -252,33 +254,20 @@ export class OrphanSettler {
     return results;
   }
 
-  /** The key's activations, newest first, paging back until one older than `since` (bounded). */
-  private listBackTo(key: string, since: number): Promise<ListedActivations> {
-    const reachesBack = (page: readonly Activation[]) => {
-      const oldest = page.at(-1)?.createdAt;
-      return typeof oldest === "string" && Date.parse(oldest) < since;
-    };
-    return listActivationPages(this.opts.upstream, key, {
-      maxPages: MAX_PAGES,
-      enough: reachesBack,
-      essential: true,
-    });
-  }
-
   private async settle(
     intent: PurchaseIntent,
     key: string,
-    listed: ListedActivations,
+    listed: Listed,
     retryAt: number[],
   ): Promise<SettleResult> {
     const { ids, upstream } = this.opts;
     if (intent.claimedUpstreamId !== undefined) {
-      const seen = listed.activations.find((a) => a.id === intent.claimedUpstreamId);
-      return this.cancelClaimed(intent, intent.claimedUpstreamId, key, seen, retryAt);
+      const seen = listed.sold.find((a) => a.id === intent.claimedUpstreamId);
+      return this.cancelClaimed(intent, intent.claimedUpstreamId, key, listed.line, seen, retryAt);
     }
     const windowEnd = intent.upstreamTime + this.windowMs;
     const slot = purchaseSlot(intent.owner, intent.serviceCode, intent.countryIso);
-    const candidates = matchingActivations(listed.activations, intent, intent.upstreamTime, windowEnd);
+    const candidates = matchingActivations(listed.sold, intent, intent.upstreamTime, windowEnd);
     for (const activation of candidates.reverse()) {
       const mapped = await ids.findByUpstream(activation.id, intent.owner);
       // Mapped by another purchase: handed out. Mapped by this intent's own purchase: its answer
@@ -292,20 +281,21 @@ export class OrphanSettler {
         retryAt.push(upstream.upstreamNow() + FIRST_RETRY_MS);
         return "pending";
       }
-      if (!mapped && !(await ids.upsert(activation.id, intent.owner)).created) continue; // claimed meanwhile
+      const mapping = intent.product ? { product: intent.product } : undefined;
+      if (!mapped && !(await ids.upsert(activation.id, intent.owner, mapping)).created) continue; // claimed meanwhile
       if (!isWaitingForCode(activation)) {
         await this.close(intent);
         return "kept";
       }
       await ids.markIntentClaimed(intent.intentId, activation.id);
-      return this.cancelClaimed(intent, activation.id, key, activation, retryAt);
+      return this.cancelClaimed(intent, activation.id, key, listed.line, activation, retryAt);
     }
     // Nothing matched yet. A purchase whose answer timed out may still be committed upstream.
     if (upstream.upstreamNow() <= windowEnd) {
       retryAt.push(windowEnd + 1);
       return "pending";
     }
-    const oldest = listed.activations.at(-1)?.createdAt;
+    const oldest = listed.sold.at(-1)?.createdAt;
     const reachedBack =
       listed.complete || (typeof oldest === "string" && Date.parse(oldest) < intent.upstreamTime);
     if (reachedBack) {
@@ -320,13 +310,14 @@ export class OrphanSettler {
     intent: PurchaseIntent,
     activationId: string,
     key: string,
-    seen: Activation | undefined,
+    line: ProductLine<{ id: string }>,
+    seen: Sold | undefined,
     retryAt: number[],
   ): Promise<SettleResult> {
     const { upstream, log } = this.opts;
     let activation = seen;
     try {
-      activation ??= await upstream.getActivation(key, activationId);
+      activation ??= line.sold(await line.get(key, activationId));
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === "not_found") {
         await this.close(intent);
@@ -348,7 +339,7 @@ export class OrphanSettler {
       return "pending";
     }
     try {
-      await upstream.cancel(key, activationId);
+      await line.cancel(key, activationId);
     } catch (err) {
       const kind = err instanceof UpstreamError ? err.kind : String(err);
       log.warn({ intentId: intent.intentId, kind }, "orphan cancel failed");
@@ -379,6 +370,14 @@ export class OrphanSettler {
   }
 }
 
-function isWaitingForCode(a: Activation): boolean {
-  return (a.status === "WAITING" || a.status === "PENDING") && !a.smsCode;
+/** One owner's listing of one product, as the settler reads it. */
+interface Listed {
+  sold: Sold[];
+  /** nothing older exists upstream */
+  complete: boolean;
+  line: ProductLine<{ id: string }>;
+}
+
+function isWaitingForCode(a: Sold): boolean {
+  return (a.status === "WAITING" || a.status === "PENDING") && !a.hasCode;
 }

@@ -3,17 +3,24 @@ import type { Logger } from "pino";
 import type { RequestScope } from "../common/request-scope.js";
 import { retrying } from "../common/retry.js";
 import type { ActivationRecord, IdStore } from "../store/id-store.js";
-import type { UpstreamClient } from "../upstream/client.js";
+import type { EmailActivation } from "../upstream/email-schemas.js";
 import { UpstreamError } from "../upstream/errors.js";
 import type { Activation } from "../upstream/schemas.js";
 import { CLOCK_MARGIN_MS, CLOCK_RESOLUTION_MS, matchingActivations } from "./adoption.js";
+import {
+  type Order as LineOrder,
+  type MoneyUpstream,
+  mailboxLine,
+  numberLine,
+  type ProductLine,
+} from "./product-line.js";
 import { type PurchaseCoordinator, purchaseSlot } from "./purchase-coordinator.js";
 import { storeOrCancel, type UnstoredOutcome } from "./unstored-purchase.js";
 
 /** What a purchase uses of the gateway: made once at start-up, shared by every purchase. */
 export interface PurchaseDeps {
   ids: Pick<IdStore, "addIntent" | "closeIntent" | "upsert">;
-  upstream: Pick<UpstreamClient, "buy" | "cancel" | "listActivations" | "upstreamNow">;
+  upstream: MoneyUpstream;
   /** purchases in flight in this process, and what reconciliations took */
   purchases: PurchaseCoordinator;
   /** told of what was bought, so the first polls need no upstream read (absent: they read it) */
@@ -40,16 +47,29 @@ export interface PurchaseContext {
   deps: PurchaseDeps;
 }
 
-export interface Order {
-  serviceCode: string;
-  countryIso: string;
+/** A number's order: the legacy country id is kept with the id (12 vs 187). */
+export interface Order extends LineOrder {
   countryId: number;
-  operator?: string | undefined;
 }
 
-export interface Bought {
+/** A mailbox's order. */
+export interface MailboxOrder {
+  site: string;
+  domain: string;
+}
+
+export interface Bought<A = Activation> {
   record: ActivationRecord;
-  activation: Activation;
+  activation: A;
+}
+
+/** One product's purchase: its calls, its order, and what the id store keeps with the id. */
+interface Purchasing<A extends { id: string }> {
+  line: ProductLine<A>;
+  order: LineOrder;
+  countryId?: number | undefined;
+  /** the first polls need no upstream read: the tracker starts from the purchase's own answer */
+  seed?: (activation: A) => Promise<void>;
 }
 
 interface Intent {
@@ -70,7 +90,8 @@ class PurchaseIntents {
 
   constructor(
     private readonly ctx: PurchaseContext,
-    private readonly order: Order,
+    private readonly order: LineOrder,
+    private readonly product: ProductLine<{ id: string }>["product"],
   ) {}
 
   async open(since: number): Promise<Intent> {
@@ -79,6 +100,7 @@ class PurchaseIntents {
     await ids.addIntent({
       intentId,
       owner: this.ctx.owner,
+      ...(this.product && { product: this.product }),
       serviceCode: this.order.serviceCode,
       countryIso: this.order.countryIso,
       upstreamTime: since,
@@ -132,17 +154,47 @@ class PurchaseIntents {
  * Throws the UpstreamError to answer with when nothing was bought (or nothing could be found); an
  * intent left open is settled by the orphan settler.
  */
-export async function purchase(ctx: PurchaseContext, order: Order): Promise<Bought> {
-  const intents = new PurchaseIntents(ctx, order);
+export function purchase(ctx: PurchaseContext, order: Order): Promise<Bought> {
+  return purchaseOf(ctx, {
+    line: numberLine(ctx.deps.upstream),
+    order,
+    countryId: order.countryId,
+    seed: (activation) => seedTracker(ctx, activation),
+  });
+}
+
+/** A mailbox's purchase (docs/legacy-protocol.md §9), with the same guarantees as a number's. */
+export function purchaseMailbox(ctx: PurchaseContext, order: MailboxOrder): Promise<Bought<EmailActivation>> {
+  return purchaseOf(ctx, {
+    line: mailboxLine(ctx.deps.upstream),
+    order: { serviceCode: order.site, countryIso: order.domain },
+  });
+}
+
+async function purchaseOf<A extends { id: string }>(
+  ctx: PurchaseContext,
+  p: Purchasing<A>,
+): Promise<Bought<A>> {
+  const intents = new PurchaseIntents(ctx, p.order, p.line.product);
   try {
-    return await buyWithIntent(ctx, order, intents);
+    return await buyWithIntent(ctx, p, intents);
   } finally {
     intents.end();
   }
 }
 
-async function buyWithIntent(ctx: PurchaseContext, order: Order, intents: PurchaseIntents): Promise<Bought> {
+async function buyWithIntent<A extends { id: string }>(
+  ctx: PurchaseContext,
+  p: Purchasing<A>,
+  intents: PurchaseIntents,
+): Promise<Bought<A>> {
   const { ids, upstream, purchases } = ctx.deps;
+  const { line, order } = p;
+  const mapping = (intentId: string) => ({
+    countryId: p.countryId,
+    intentId,
+    ...(line.product && { product: line.product }),
+  });
   // The intent is written before the upstream is asked: a store that cannot write it stops the purchase here.
   let intent = await intents.open(upstream.upstreamNow() - CLOCK_MARGIN_MS);
   const storeBy = Date.now() + ctx.deps.purchaseTimeoutMs;
@@ -151,10 +203,10 @@ async function buyWithIntent(ctx: PurchaseContext, order: Order, intents: Purcha
   const attempt = purchases.track(
     slot,
     upstream.upstreamNow() - CLOCK_RESOLUTION_MS,
-    upstream.buy(ctx.key, order).then(async (activation) => {
-      const storeDeps = { upstream, log: ctx.log, storeBy, onUnstored: ctx.deps.onUnstored };
+    line.buy(ctx.key, order).then(async (activation) => {
+      const storeDeps = { upstream: line, log: ctx.log, storeBy, onUnstored: ctx.deps.onUnstored };
       const { record, created } = await storeOrCancel(storeDeps, ctx.key, activation.id, () =>
-        ids.upsert(activation.id, ctx.owner, { countryId: order.countryId, intentId: intent.intentId }),
+        ids.upsert(activation.id, ctx.owner, mapping(intent.intentId)),
       );
       // A retried upsert whose first reply was lost finds the mapping this very intent made.
       return { record, activation, created: created || record.intentId === intent.intentId };
@@ -164,7 +216,7 @@ async function buyWithIntent(ctx: PurchaseContext, order: Order, intents: Purcha
   try {
     const { created, ...bought } = await attempt;
     if (created) {
-      await seedTracker(ctx, bought.activation);
+      await p.seed?.(bought.activation);
       await intents.deliver(intent);
       return bought;
     }
@@ -188,9 +240,9 @@ async function buyWithIntent(ctx: PurchaseContext, order: Order, intents: Purcha
   }
   const until = upstream.upstreamNow() + CLOCK_RESOLUTION_MS;
   await Promise.allSettled(purchases.othersInFlight(slot, attempt));
-  const found = await reconcile(ctx, order, { ...intent, until }, failure);
+  const found = await reconcile(ctx, p, { ...intent, until }, failure, mapping(intent.intentId));
   if (!found) throw failure; // the intent stays open: the settler maps and refunds what was created
-  await seedTracker(ctx, found.activation);
+  await p.seed?.(found.activation);
   await intents.deliver(intent);
   return found;
 }
@@ -211,25 +263,26 @@ async function seedTracker(ctx: PurchaseContext, activation: Activation): Promis
  * Lists the key's newest activations and claims the oldest unclaimed one this purchase could have
  * created. The listing is made even while the breaker is open: it is the call that saves money.
  */
-async function reconcile(
+async function reconcile<A extends { id: string }>(
   ctx: PurchaseContext,
-  order: Order,
+  { line, order }: Purchasing<A>,
   window: Intent & { until: number },
   cause: UpstreamError,
-): Promise<Bought | undefined> {
+  mapping: Parameters<IdStore["upsert"]>[2],
+): Promise<Bought<A> | undefined> {
   const { ids } = ctx.deps;
   ctx.log.warn({ kind: cause.kind, detail: cause.message }, "ambiguous purchase: reconciling");
-  const page = await listNewest(ctx);
+  const page = await listNewest(ctx, line);
   if (!page) {
     ctx.deps.onReconciliation?.("list_failed");
     return undefined;
   }
-  const candidates = matchingActivations(page, order, window.since, window.until).reverse(); // oldest first
+  const sold = new Set(
+    matchingActivations(page.map(line.sold), order, window.since, window.until).map((s) => s.id),
+  );
+  const candidates = page.filter((a) => sold.has(a.id)).reverse(); // oldest first
   for (const activation of candidates) {
-    const { record, created } = await ids.upsert(activation.id, ctx.owner, {
-      countryId: order.countryId,
-      intentId: window.intentId,
-    });
+    const { record, created } = await ids.upsert(activation.id, ctx.owner, mapping);
     if (!created) continue; // handed out already, by this or another replica
     ctx.deps.purchases.tookFor(activation.id, window.since);
     ctx.log.info({ numericId: record.numericId }, "ambiguous purchase reconciled");
@@ -249,14 +302,17 @@ const RELIST_EVERY_MS = 1000;
  * again until `reconcileWaitMs` has passed: the bot waits longer for its number, but gets it. Given
  * up, the settler can only cancel the activation, and the upstream keeps the charge once a code came.
  */
-async function listNewest(ctx: PurchaseContext): Promise<Activation[] | undefined> {
-  const { upstream, reconcileWaitMs } = ctx.deps;
+async function listNewest<A extends { id: string }>(
+  ctx: PurchaseContext,
+  line: ProductLine<A>,
+): Promise<A[] | undefined> {
+  const { reconcileWaitMs } = ctx.deps;
   let attempts = 0;
   try {
     return await retrying(
       async (n) => {
         attempts = n + 1;
-        return (await upstream.listActivations(ctx.key, { limit: 100 }, { essential: true })).data;
+        return await line.listNewest(ctx.key);
       },
       {
         pausesMs: FIRST_RELIST_PAUSES_MS,

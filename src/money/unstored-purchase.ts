@@ -1,14 +1,14 @@
 import type { Logger } from "pino";
 import { retrying } from "../common/retry.js";
 import type { UpsertResult } from "../store/id-store.js";
-import type { UpstreamClient } from "../upstream/client.js";
 import { UpstreamError } from "../upstream/errors.js";
 
 /** How a purchase bought upstream but not stored at the first try ended. */
 export type UnstoredOutcome = "stored_late" | "cancelled" | "cancel_failed";
 
 export interface StoreOrCancelDeps {
-  upstream: Pick<UpstreamClient, "cancel">;
+  /** the upstream's cancel of what was bought (a number or a mailbox) */
+  upstream: { cancel(key: string, id: string): Promise<unknown> };
   log: Logger;
   /** local clock (ms) by which the mapping must be stored, or the activation is cancelled */
   storeBy: number;
@@ -63,7 +63,7 @@ export async function storeOrCancel(
 }
 
 async function cancelWithRetries(
-  upstream: Pick<UpstreamClient, "cancel">,
+  upstream: StoreOrCancelDeps["upstream"],
   key: string,
   upstreamId: string,
 ): Promise<boolean> {

@@ -7,6 +7,7 @@ import { KeyRing } from "../../../src/money/key-ring.js";
 import { OrphanSettler, type OrphanSettlerOptions } from "../../../src/money/orphan-settler.js";
 import { PurchaseCoordinator } from "../../../src/money/purchase-coordinator.js";
 import { openSqliteIdStore, type SqliteIdStore } from "../../../src/store/sqlite.js";
+import type { EmailActivation } from "../../../src/upstream/email-schemas.js";
 import { UpstreamError } from "../../../src/upstream/errors.js";
 import type { Activation } from "../../../src/upstream/schemas.js";
 
@@ -17,9 +18,30 @@ const T0 = Date.parse("2026-06-03T13:45:00Z");
 
 interface Scripted {
   pages: Activation[][];
+  /** the key's mailboxes, newest first (one list, no cursor upstream) */
+  mailboxes: EmailActivation[];
   listError?: UpstreamError;
   cancelled: string[];
   upstreamNow: number;
+}
+
+function mailbox(id: string, createdAt: number, extra: Partial<EmailActivation> = {}): EmailActivation {
+  const at = new Date(createdAt).toISOString();
+  return {
+    id,
+    status: "WAITING",
+    site: "telegram.com",
+    domain: "gmx.com",
+    emailAddress: `${id}@gmx.com`,
+    otpValue: null,
+    userCost: "0.04",
+    cancellableAt: at,
+    expiresAt: null,
+    receivedAt: null,
+    createdAt: at,
+    body: null,
+    ...extra,
+  };
 }
 
 function activation(id: string, createdAt: number, extra: Partial<Activation> = {}): Activation {
@@ -60,6 +82,21 @@ function settler(over: Partial<OrphanSettlerOptions> = {}) {
       up.cancelled.push(id);
       return activation(id, T0, { status: "CANCELLED" });
     },
+    async listEmailActivations() {
+      if (up.listError) throw up.listError;
+      return up.mailboxes;
+    },
+    async getEmailActivation(_key, id) {
+      const found = up.mailboxes.find((m) => m.id === id);
+      if (!found) throw new UpstreamError("not_found", "Email activation not found");
+      return found;
+    },
+    async cancelEmail(_key, id) {
+      up.cancelled.push(id);
+      return mailbox(id, T0, { status: "CANCELLED" });
+    },
+    buy: () => Promise.reject(new Error("the settler never buys")),
+    buyEmail: () => Promise.reject(new Error("the settler never buys")),
   };
   return new OrphanSettler({
     ids: store,
@@ -92,7 +129,7 @@ const orphanIntent = (upstreamTime = T0) => addIntent({ upstreamTime });
 beforeEach(() => {
   store = openSqliteIdStore({ dataDir: mkdtempSync(join(tmpdir(), "settler-")), synchronous: "NORMAL" });
   now = Date.now();
-  up = { pages: [], cancelled: [], upstreamNow: T0 + 60_000 };
+  up = { pages: [], mailboxes: [], cancelled: [], upstreamNow: T0 + 60_000 };
 });
 afterEach(async () => {
   await store.close();
@@ -265,5 +302,38 @@ describe("intents always end", () => {
     now += 24 * 60 * 60_000 + 1000;
     await settler().sweep();
     expect(await store.pruneIntents(Date.now() + 1)).toBe(0); // the sweep pruned it already
+  });
+});
+
+describe("mailboxes", () => {
+  const mailboxIntent = (over: Partial<Parameters<SqliteIdStore["addIntent"]>[0]> = {}) =>
+    addIntent({ product: "email", serviceCode: "telegram.com", countryIso: "gmx.com", ...over });
+
+  it("an orphaned mailbox is found in the mailbox list, mapped as a mailbox and cancelled, never a number", async () => {
+    await mailboxIntent();
+    up.pages = [[activation("number-same-time", T0 + 1000)]];
+    up.mailboxes = [mailbox("m1", T0 + 1000)];
+    expect((await settler().sweep()).results).toEqual(["cancelled"]);
+    expect(up.cancelled).toEqual(["m1"]);
+    expect((await store.findByUpstream("m1", OWNER))?.product).toBe("email");
+    expect(await store.findByUpstream("number-same-time", OWNER)).toBeUndefined();
+  });
+
+  it("a mailbox that received its email is kept, and one of another site is no match", async () => {
+    await mailboxIntent();
+    up.mailboxes = [
+      mailbox("other-site", T0 + 900, { site: "google.com" }),
+      mailbox("m1", T0 + 1000, { otpValue: "58213" }),
+    ];
+    expect((await settler().sweep()).results).toEqual(["kept"]);
+    expect(up.cancelled).toEqual([]);
+    expect(await store.findByUpstream("other-site", OWNER)).toBeUndefined();
+  });
+
+  it("a short mailbox list is the whole history: an intent with no match there is closed", async () => {
+    await mailboxIntent();
+    up.mailboxes = [mailbox("older", T0 - 60_000)];
+    expect((await settler().sweep()).results).toEqual(["nothing"]);
+    expect(await store.openIntents()).toEqual([]);
   });
 });
