@@ -14,7 +14,7 @@ import {
 } from "../helpers/fleet.js";
 import { rawRequest } from "../helpers/gateway.js";
 import { freePort } from "../helpers/net.js";
-import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
+import { respawnGateway, type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { seededRandom } from "../helpers/random.js";
 import type { TestSandbox } from "../helpers/sandbox.js";
 import { waitFor } from "../helpers/wait.js";
@@ -97,7 +97,7 @@ describe.each([
     openAtCrash = (await left.openIntents()).length;
     await left.close();
     await sb.control.setFaults(LATE_AND_LOST);
-    gateway = await spawnGateway(env);
+    gateway = await respawnGateway(env);
   }
 
   it("loses no money: every activation sold is handed to exactly one bot or refunded", async () => {

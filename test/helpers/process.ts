@@ -115,6 +115,22 @@ export function spawnGateway(env: Record<string, string>): Promise<SpawnedGatewa
   });
 }
 
+/**
+ * `spawnGateway` on a fixed port just freed (a restart that bots keep calling): another test's
+ * process may pick that port as a free one for a moment, so "already in use" is tried again.
+ */
+export async function respawnGateway(env: Record<string, string>, forMs = 15_000): Promise<SpawnedGateway> {
+  const until = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await spawnGateway(env);
+    } catch (err) {
+      if (!String(err).includes("is already in use") || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** Runs `node dist/main.js` to completion (for start-up failures); killed after `timeoutMs`. */
 export function runGatewaySync(env: Record<string, string>, timeoutMs = 15_000) {
   requireBuild(MAIN);
