@@ -24,6 +24,7 @@ export const GATEWAY_SETTINGS = {
     .default(8 * 1024 * 1024)
     .describe("bytes, 65536–1073741824"),
   RECONCILE_WAIT_MS: int(0, 120_000).default(10_000).describe("milliseconds, 0–120000"),
+  EMAIL_ADDRESS_WAIT_MS: int(0, 60_000).default(10_000).describe("milliseconds, 0–60000"),
   DATA_DIR: z.string().min(1).default("./data").describe("a directory path"),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/ })

@@ -20,6 +20,15 @@ export const T = {
   ACCESS_RETRY_GET: "ACCESS_RETRY_GET",
   ACCESS_ACTIVATION: "ACCESS_ACTIVATION",
   ACCESS_CANCEL: "ACCESS_CANCEL",
+  // email activations (docs/legacy-protocol.md §9): V1 sends them as `{"status":"ERROR","error":…}`,
+  // V2 as the `title` of an HTTP error
+  BAD_SITE: "BAD_SITE",
+  BAD_DOMAIN: "BAD_DOMAIN",
+  BAD_BALANCE: "BAD_BALANCE",
+  CHANNELS_LIMIT: "CHANNELS_LIMIT",
+  MAIL_TYPE_ERROR: "MAIL_TYPE_ERROR",
+  /** V2 only: a parameter out of its range (HTTP 422) */
+  VALIDATION_ERROR: "VALIDATION_ERROR",
 } as const;
 
 /** The words of the tokens that carry a value after `:` (`ACCESS_NUMBER:<id>:<phone>`, `STATUS_OK:<code>`, …). */

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { ConsoleEnv } from "../console/access.js";
 import { homePageHtml, homePageText } from "./home-page.js";
 import { LEGACY_PATHS, type LegacyRouteOptions, legacyHandler } from "./legacy-route.js";
+import { mountV2Routes } from "./v2-route.js";
 
 export interface Readiness {
   /** 503 when false: only the gateway's own dependencies count (docs/architecture.md decision 6) */
@@ -42,6 +43,8 @@ export function createGatewayApp(opts: GatewayAppOptions): Hono {
     app.post(path, limit, legacy);
     app.all(path, legacy);
   }
+
+  mountV2Routes(app, opts, opts.bodyLimitBytes);
 
   const home = { metrics: opts.metrics !== undefined, consoleEnabled: opts.console !== undefined };
   const homeText = homePageText(home);

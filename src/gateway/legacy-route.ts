@@ -53,7 +53,7 @@ function reportDelivery(c: Context, listeners: ((delivered: boolean) => void)[])
  * A request header, read from node's own parsed headers when the adapter gives them: asking the
  * Web Request for headers makes @hono/node-server build a full Headers object on every request.
  */
-function header(c: Context, name: string): string | undefined {
+export function header(c: Context, name: string): string | undefined {
   const incoming = incomingOf(c);
   if (!incoming) return c.req.header(name);
   const value = incoming.headers[name];
@@ -111,10 +111,28 @@ async function formBody(c: Context): Promise<Map<string, string> | undefined> {
 }
 
 /**
- * The legacy endpoint: HTTP 200 and a protocol answer, whatever happens (a failure reading the
- * body or inside an action is `ERROR_SQL`).
+ * How a protocol served through the legacy handler reads a request and writes an answer: the
+ * legacy endpoint here, SMS-Activate's V2 email REST API in `v2-route.ts`.
  */
-export function legacyHandler(opts: LegacyRouteOptions) {
+export interface ProtocolIO {
+  /** the log line's message */
+  name: string;
+  params(c: Context): Promise<LegacyParams>;
+  respond(c: Context, answer: LegacyAnswer, body: string, requestId: string): Response;
+}
+
+/** handler_api.php: query and form body; HTTP 200 and a protocol answer, gzip when accepted. */
+export const LEGACY_IO: ProtocolIO = {
+  name: "legacy request",
+  params: async (c) => mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c)),
+  respond: (c, _answer, body, requestId) => renderAnswer(body, header(c, "accept-encoding"), requestId),
+};
+
+/**
+ * A protocol endpoint (the legacy one by default): its answer whatever happens (a failure reading
+ * the body or inside an action is `ERROR_SQL`), one log line, the request told to observers.
+ */
+export function legacyHandler(opts: LegacyRouteOptions, io: ProtocolIO = LEGACY_IO) {
   const requestIdOf = requestIds();
   // a value equal to a key the gateway has seen, by its owner hash (the key ring holds recent owners)
   const isKnownKey = (value: string) => opts.deps.keyRing.keyOf(opts.ownerOf(value)) !== undefined;
@@ -128,7 +146,7 @@ export function legacyHandler(opts: LegacyRouteOptions) {
     let params: LegacyParams | undefined;
     let owner = "";
     try {
-      params = mergeParams(parseUrlEncoded(queryStringOf(c.req.url)), await formBody(c));
+      params = await io.params(c);
       const outcome = await handleLegacy(params, opts, log, scope);
       action = outcome.action;
       answer = outcome.answer;
@@ -154,11 +172,11 @@ export function legacyHandler(opts: LegacyRouteOptions) {
           ...(scope.refused && { refused: scope.refused }),
           ...(scope.cause && { cause: scope.cause }),
         },
-        "legacy request",
+        io.name,
       );
     }
     const body = answerBody(answer); // serialized once, for the client and for observers
-    const response = renderAnswer(body, header(c, "accept-encoding"), requestId);
+    const response = io.respond(c, answer, body, requestId);
     reportDelivery(c, scope.onAnswered);
     if (opts.events?.listening("request")) {
       const presented = owner === "" ? undefined : params?.get("api_key");

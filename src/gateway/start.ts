@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { Logger } from "pino";
 import { Catalog } from "../catalog/catalog.js";
 import { FreshOffers } from "../catalog/fresh-offers.js";
+import { MailboxDomains } from "../catalog/mailbox-domains.js";
 import { openCatalogSnapshotStore } from "../catalog/snapshot-store.js";
 import { DirectoryError, ensureDirectory } from "../common/atomic-file.js";
 import { waitAtMost } from "../common/deadline.js";
@@ -17,7 +18,7 @@ import type { GatewayDeps } from "../legacy/context.js";
 import { JsonMemo } from "../legacy/json-memo.js";
 import { KnownKeys } from "../legacy/known-keys.js";
 import { observed } from "../legacy/observed.js";
-import { ACTIONS } from "../legacy/router.js";
+import { ACTIONS, V2_ACTIONS } from "../legacy/router.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { KeyRing } from "../money/key-ring.js";
 import { OrphanSettler } from "../money/orphan-settler.js";
@@ -34,10 +35,11 @@ import { MemoryTrackerStore } from "../tracker/store.js";
 import { ActivationTracker } from "../tracker/tracker.js";
 import { CircuitBreaker } from "../upstream/breaker.js";
 import { UpstreamClient } from "../upstream/client.js";
+import type { EmailActivation } from "../upstream/email-schemas.js";
 import { KeyGate } from "../upstream/key-gate.js";
 import { SandboxCatalogWatch } from "../upstream/sandbox-watch.js";
 import type { Activation } from "../upstream/schemas.js";
-import { StatusShield } from "../upstream/status-shield.js";
+import { MAILBOX_TERMINAL, StatusShield } from "../upstream/status-shield.js";
 import { DeliveryStates } from "../webhooks/delivery-states.js";
 import { fixedWebhook, keyFileWebhooks, noWebhooks, type WebhookDirectory } from "../webhooks/directory.js";
 import { startWebhooks } from "../webhooks/wiring.js";
@@ -296,13 +298,16 @@ export interface AssembledGateway {
   close(): Promise<void>;
 }
 
+/** A bot polling a mailbox costs at most one upstream read per this long (issue: "Polling"). */
+const MAILBOX_READ_EVERY_MS = 1000;
+
 /**
  * Start-up in one straight line: stores → (embedded sandbox) → upstream client → catalogue → app.
  * With no UPSTREAM_URL the sandbox is started on SANDBOX_PORT and used as the upstream.
  */
 export async function assembleGateway(config: GatewayConfig, opts: StartOptions): Promise<AssembledGateway> {
   const { log } = opts;
-  const metrics = createMetrics({ actions: ACTIONS.keys() });
+  const metrics = createMetrics({ actions: [...ACTIONS.keys(), ...V2_ACTIONS.keys()] });
   const owners = new OwnerHashes();
   const resolveKey = opts.resolveKey ?? gatewayKeyResolver(config, log);
   const ids = withRecordCache(metrics.instrumentIdStore(await openIdStore(config, log)), {
@@ -335,6 +340,15 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
       config.STATUS_CACHE_MS,
       metrics.shieldEvents(),
     ),
+    mailboxReads: new StatusShield<EmailActivation>(
+      (key, id) => upstream.getEmailActivation(key, id),
+      MAILBOX_READ_EVERY_MS,
+      {},
+      100_000,
+      undefined,
+      MAILBOX_TERMINAL,
+    ),
+    mailboxDomains: new MailboxDomains((key, site) => upstream.emailDomains(key, site)),
     tracker,
     countries: loadCountryTable(),
     services: catalog.services,
@@ -349,6 +363,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
       defaultCountry: config.DEFAULT_COUNTRY,
       purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
       reconcileWaitMs: config.RECONCILE_WAIT_MS,
+      emailAddressWaitMs: config.EMAIL_ADDRESS_WAIT_MS,
     },
     onReconciliation: (result) => metrics.reconciliation(result),
     onUnstored: (outcome) => metrics.unstoredPurchase(outcome),

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Catalog } from "../catalog/catalog.js";
 import type { FreshOffers } from "../catalog/fresh-offers.js";
+import type { MailboxDomains } from "../catalog/mailbox-domains.js";
 import type { ServiceDirectory } from "../catalog/service-directory.js";
 import type { RequestScope } from "../common/request-scope.js";
 import type { GatewayEvents } from "../events.js";
@@ -11,6 +12,7 @@ import type { PurchaseCoordinator } from "../money/purchase-coordinator.js";
 import type { IdStore } from "../store/id-store.js";
 import type { ActivationTracker } from "../tracker/tracker.js";
 import type { UpstreamClient } from "../upstream/client.js";
+import type { EmailActivation } from "../upstream/email-schemas.js";
 import type { StatusShield } from "../upstream/status-shield.js";
 import type { JsonMemo } from "./json-memo.js";
 import type { KnownKeys } from "./known-keys.js";
@@ -25,6 +27,10 @@ export interface GatewayDeps {
   keyRing: KeyRing;
   /** individual activation reads: concurrent polls share one, a result is reused briefly */
   shield: StatusShield;
+  /** mailbox reads: at most one upstream read per mailbox and second */
+  mailboxReads: StatusShield<EmailActivation>;
+  /** mailbox domains per owner and site, cached briefly */
+  mailboxDomains: MailboxDomains;
   /** polls answered from one listing per key and interval; undefined with TRACK_INTERVAL_MS=0 */
   tracker?: ActivationTracker | undefined;
   countries: CountryTable;
@@ -55,6 +61,8 @@ export interface GatewayDeps {
     purchaseTimeoutMs: number;
     /** RECONCILE_WAIT_MS: how long a lost purchase's reconciliation retries a failed listing */
     reconcileWaitMs: number;
+    /** EMAIL_ADDRESS_WAIT_MS: how long a mailbox purchase waits for its address */
+    emailAddressWaitMs: number;
   };
 }
 
@@ -74,8 +82,8 @@ export interface ActionContext {
 
 export type ActionHandler = (ctx: ActionContext) => Promise<LegacyAnswer>;
 
-/** The kinds of legacy action, as the columns of docs/legacy-protocol.md §6b. */
-export type ActionGroup = "purchase" | "activation" | "account" | "catalogue";
+/** The kinds of legacy action, as the columns of docs/legacy-protocol.md §6b (`mailbox`: §9). */
+export type ActionGroup = "purchase" | "activation" | "account" | "catalogue" | "mailbox";
 
 export interface ActionSpec {
   handler: ActionHandler;
@@ -83,6 +91,11 @@ export interface ActionSpec {
   group: ActionGroup;
   /** catalogue and not-offered actions answer without `api_key` */
   needsKey: boolean;
+  /**
+   * How a refusal token (a bad key, a failure, the action's own) is answered: the email API's V1
+   * wraps it in SA's JSON error envelope. Absent: the bare token.
+   */
+  refusal?: ((token: string) => LegacyAnswer) | undefined;
 }
 
 export type { LegacyAnswer } from "./reply.js";

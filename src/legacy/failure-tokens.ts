@@ -10,12 +10,12 @@ type Row = Partial<Record<ActionGroup, string>>;
  * the transient `ERROR_SQL` (clients retry it).
  */
 const TABLE: Record<UpstreamErrorKind, Row> = {
-  unauthorized: { purchase: T.BAD_KEY, activation: T.BAD_KEY, account: T.BAD_KEY },
-  insufficient_balance: { purchase: T.NO_BALANCE },
-  rejected: { purchase: T.BAD_SERVICE },
-  not_found: { purchase: T.BAD_SERVICE, activation: T.NO_ACTIVATION },
-  conflict: {},
-  out_of_stock: { purchase: T.NO_NUMBERS },
+  unauthorized: { purchase: T.BAD_KEY, activation: T.BAD_KEY, account: T.BAD_KEY, mailbox: T.BAD_KEY },
+  insufficient_balance: { purchase: T.NO_BALANCE, mailbox: T.BAD_BALANCE },
+  rejected: { purchase: T.BAD_SERVICE, mailbox: T.BAD_DOMAIN },
+  not_found: { purchase: T.BAD_SERVICE, activation: T.NO_ACTIVATION, mailbox: T.NO_ACTIVATION },
+  conflict: { mailbox: T.BAD_STATUS },
+  out_of_stock: { purchase: T.NO_NUMBERS, mailbox: T.CHANNELS_LIMIT },
   rate_limited: {},
   unavailable: {},
   timeout: {},

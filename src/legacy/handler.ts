@@ -36,11 +36,26 @@ export async function handleLegacy(
   log: Logger,
   scope?: RequestScope,
 ): Promise<LegacyOutcome> {
-  const { deps } = opts;
   const action = params.get("action");
   if (action === undefined) return { action, answer: T.NO_ACTION };
   const spec = opts.actions.get(action);
   if (!spec) return { action: "unknown", answer: T.BAD_ACTION };
+  const outcome = await handleAction(action, spec, params, opts, log, scope);
+  const { refusal } = spec;
+  return refusal && typeof outcome.answer === "string"
+    ? { ...outcome, answer: refusal(outcome.answer) }
+    : outcome;
+}
+
+async function handleAction(
+  action: string,
+  spec: ActionSpec,
+  params: LegacyParams,
+  opts: LegacyHandlerOptions,
+  log: Logger,
+  scope?: RequestScope,
+): Promise<LegacyOutcome> {
+  const { deps } = opts;
   const presented = params.get("api_key") ?? "";
   if (spec.needsKey && presented === "") return { action, answer: T.NO_KEY };
   const key = presented === "" ? "" : (opts.resolveKey ?? passThroughKeys)(presented);

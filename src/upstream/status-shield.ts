@@ -2,7 +2,9 @@ import { LRUCache } from "lru-cache";
 import { UpstreamError } from "./errors.js";
 import type { Activation } from "./schemas.js";
 
-const TERMINAL = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
+/** States that never change: kept until evicted. A mailbox leaves `COMPLETED` by a reorder. */
+export const TERMINAL: ReadonlySet<string> = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
+export const MAILBOX_TERMINAL: ReadonlySet<string> = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
 
 export interface ShieldEvents {
   onHit?(): void;
@@ -17,17 +19,18 @@ export interface ShieldEvents {
  * Entries are keyed by owner as well as id, so nothing is ever served to another key.
  * `ttlMs = 0` bypasses the cache entirely (reads still coalesce).
  */
-export class StatusShield {
-  private readonly cache: LRUCache<string, Activation> | undefined;
-  private readonly inflight = new Map<string, Promise<Activation>>();
+export class StatusShield<A extends { id: string; status: string } = Activation> {
+  private readonly cache: LRUCache<string, A> | undefined;
+  private readonly inflight = new Map<string, Promise<A>>();
 
   constructor(
-    private readonly read: (key: string, upstreamId: string) => Promise<Activation>,
+    private readonly read: (key: string, upstreamId: string) => Promise<A>,
     ttlMs: number,
     private readonly events: ShieldEvents = {},
     max = 100_000,
     /** the clock the TTL is measured on (default: `performance`); tests pass a fake one */
     clock?: { now(): number },
+    private readonly terminal: ReadonlySet<string> = TERMINAL,
   ) {
     // Stale entries stay (noDeleteOnStaleGet) so they can answer while the upstream refuses.
     this.cache =
@@ -41,8 +44,8 @@ export class StatusShield {
     owner: string,
     key: string,
     upstreamId: string,
-    read: (key: string, upstreamId: string) => Promise<Activation> = this.read,
-  ): Promise<Activation> {
+    read: (key: string, upstreamId: string) => Promise<A> = this.read,
+  ): Promise<A> {
     const slot = `${owner}\u0000${upstreamId}`;
     const cached = this.cache?.get(slot);
     if (cached) {
@@ -75,11 +78,11 @@ export class StatusShield {
   }
 
   /** Keep what a write (cancel, complete, resend) answered, so the next poll sees it at once. */
-  remember(owner: string, activation: Activation): void {
+  remember(owner: string, activation: A): void {
     if (!this.cache) return;
     const slot = `${owner}\u0000${activation.id}`;
     // ttl 0 = never stale: a terminal state does not change, keep it until evicted.
-    this.cache.set(slot, activation, TERMINAL.has(activation.status) ? { ttl: 0 } : {});
+    this.cache.set(slot, activation, this.terminal.has(activation.status) ? { ttl: 0 } : {});
   }
 
   forget(owner: string, upstreamId: string): void {

@@ -44,7 +44,7 @@ function warnIfAboveMaxPrice(ctx: ActionContext, bought: Bought): void {
 }
 
 /** What a purchase uses of this request and of the gateway's dependencies, and nothing more. */
-function purchaseContext(ctx: ActionContext): PurchaseContext {
+export function purchaseContext(ctx: ActionContext): PurchaseContext {
   const { ids, upstream, purchases, tracker, onReconciliation, onUnstored, settings } = ctx.deps;
   return {
     key: ctx.key,

@@ -56,7 +56,8 @@ async function load(ctx: ActionContext, priority: CallPriority = "read"): Promis
   const numericId = parseActivationId(ctx.params.get("id"));
   if (numericId === undefined) return T.NO_ACTIVATION;
   const record = await ctx.deps.ids.resolve(numericId, ctx.owner);
-  if (!record) return T.NO_ACTIVATION;
+  // a mailbox's id is no phone activation (its own actions read it)
+  if (!record || record.product !== undefined) return T.NO_ACTIVATION;
   const activation = await current(ctx, record.upstreamId, priority);
   observed(ctx.deps, record, activation);
   return { record, activation, state: logUnknown(ctx, legacyStateOf(activation)) };
