@@ -37,6 +37,12 @@ const UPSTREAM_ROUTES = new Set([
   "GET /services",
   "GET /countries",
   "GET /services/:code/countries",
+  "GET /email-activations/domains",
+  "POST /email-activations",
+  "GET /email-activations",
+  "GET /email-activations/:id",
+  "POST /email-activations/:id/reorder",
+  "DELETE /email-activations/:id",
 ]);
 
 const OUTCOMES = new Set<string>([
