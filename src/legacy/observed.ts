@@ -1,4 +1,5 @@
 import type { ActivationRecord } from "../store/id-store.js";
+import type { EmailActivation } from "../upstream/email-schemas.js";
 import type { Activation } from "../upstream/schemas.js";
 import type { GatewayDeps } from "./context.js";
 
@@ -15,5 +16,31 @@ export function observed(
     numericId: record.numericId,
     countryId: record.countryId,
     activation,
+  });
+}
+
+/** Tells observers the state of a mailbox, in the shape of an activation (see ActivationEvent). */
+export function observedMailbox(
+  deps: Pick<GatewayDeps, "events">,
+  record: ActivationRecord,
+  mailbox: EmailActivation,
+): void {
+  if (!deps.events.listening("activation")) return;
+  deps.events.emit("activation", {
+    at: Date.now(),
+    owner: record.owner,
+    numericId: record.numericId,
+    product: "email",
+    activation: {
+      id: mailbox.id,
+      phoneNumber: mailbox.emailAddress ?? "",
+      status: mailbox.status,
+      serviceCode: mailbox.site,
+      smsCode: mailbox.otpValue,
+      userCost: mailbox.userCost,
+      createdAt: mailbox.createdAt,
+      expiresAt: mailbox.expiresAt,
+      receivedAt: mailbox.receivedAt,
+    },
   });
 }

@@ -5,6 +5,7 @@ import type { EmailActivation, EmailDomain } from "../../upstream/email-schemas.
 import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext } from "../context.js";
 import { hasMessage } from "../mailbox-render.js";
+import { observedMailbox } from "../observed.js";
 import { purchaseContext } from "./number.js";
 
 /**
@@ -59,6 +60,7 @@ export async function buy(
   });
   const mailbox = await withAddress(ctx, bought.activation);
   ctx.deps.mailboxReads.remember(ctx.owner, mailbox);
+  observedMailbox(ctx.deps, bought.record, mailbox);
   return { id: bought.record.numericId, mailbox };
 }
 
@@ -94,6 +96,7 @@ export async function check(ctx: ActionContext, id: string | undefined): Promise
   const mailbox = await mailboxReads.get(ctx.owner, ctx.key, record.upstreamId, (key, upstreamId) =>
     upstream.getEmailActivation(key, upstreamId),
   );
+  observedMailbox(ctx.deps, record, mailbox);
   return { id: record.numericId, mailbox };
 }
 
@@ -113,6 +116,7 @@ export async function reorder(ctx: ActionContext, id: string | undefined): Promi
     throw new UpstreamError("invalid_response", "reorder answered an upstream id mapped elsewhere");
   }
   ctx.deps.mailboxReads.remember(ctx.owner, mailbox);
+  observedMailbox(ctx.deps, { ...record, upstreamId: mailbox.id }, mailbox);
   return { id: record.numericId, mailbox };
 }
 
@@ -129,10 +133,12 @@ export async function cancel(ctx: ActionContext, id: string | undefined): Promis
     // The upstream does not say which conflict: the mailbox's own state does.
     mailbox = await upstream.getEmailActivation(ctx.key, record.upstreamId, { priority: "write" });
     mailboxReads.remember(ctx.owner, mailbox);
+    observedMailbox(ctx.deps, record, mailbox);
     if (hasMessage(mailbox)) return T.BAD_STATUS;
     if (mailbox.status === "WAITING" || mailbox.status === "PENDING") return T.EARLY_CANCEL_DENIED;
   }
   mailboxReads.remember(ctx.owner, mailbox);
+  observedMailbox(ctx.deps, record, mailbox);
   return { id: record.numericId, mailbox };
 }
 
@@ -155,7 +161,9 @@ export async function history(
   const rows: Mailbox[] = [];
   for (const mailbox of listed) {
     const record = await ctx.deps.ids.findByUpstream(mailbox.id, ctx.owner);
-    if (record?.product === "email") rows.push({ id: record.numericId, mailbox });
+    if (record?.product !== "email") continue;
+    observedMailbox(ctx.deps, record, mailbox);
+    rows.push({ id: record.numericId, mailbox });
   }
   const needle = q.search?.toLowerCase();
   const found = needle
