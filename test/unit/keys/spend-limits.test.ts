@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { hasLimits, limitBroken, parseLimitArgs, remainingCents } from "../../../src/keys/spend-limits.js";
+import {
+  hasLimits,
+  type LimitReason,
+  limitBroken,
+  parseLimitArgs,
+  remainingCents,
+  type SpendLimits,
+  type SpendUsage,
+} from "../../../src/keys/spend-limits.js";
 
 const unused = { todayCents: 0, totalCents: 0, live: 0, lastMinute: 0 };
 const tgIn62 = { service: "tg", countryId: 62, priceCents: 50 };
@@ -11,7 +19,7 @@ describe("limitBroken", () => {
     expect(limitBroken(limits, tgIn62, { ...unused, todayCents: 450 })).toBeUndefined();
   });
 
-  it.each([
+  it.each<[SpendLimits, Partial<SpendUsage>, LimitReason]>([
     [{ dailyCents: 500 }, { todayCents: 451 }, "daily"],
     [{ totalCents: 500 }, { totalCents: 451 }, "total"],
     [{ maxPriceCents: 49 }, {}, "max_price"],
@@ -19,7 +27,7 @@ describe("limitBroken", () => {
     [{ countries: [0, 12] }, {}, "country"],
     [{ maxLive: 2 }, { live: 2 }, "live"],
     [{ perMinute: 3 }, { lastMinute: 3 }, "rate"],
-  ] as const)("%o with usage %o → %s", (limits, usage, reason) => {
+  ])("%o with usage %o → %s", (limits, usage, reason) => {
     expect(limitBroken(limits, tgIn62, { ...unused, ...usage })).toBe(reason);
   });
 
