@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toCents } from "../common/money.js";
+import { centsToFixed2, toCents } from "../common/money.js";
 
 /**
  * A gateway key's spend limits (KEYS_FILE `limits`, or settings for every upstream key), each
@@ -111,4 +111,32 @@ export function parseLimitArgs(args: LimitArgs): SpendLimits {
     perMinute: count("rate", args.rate),
   };
   return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as SpendLimits;
+}
+
+/** `daily 5.00, services tg,wa, live 10` (or `no limits`), for the CLI and logs. */
+export function describeLimits(limits: SpendLimits | undefined): string {
+  if (!hasLimits(limits)) return "no limits";
+  const parts = [
+    limits.dailyCents !== undefined && `daily ${centsToFixed2(limits.dailyCents)}`,
+    limits.totalCents !== undefined && `total ${centsToFixed2(limits.totalCents)}`,
+    limits.maxPriceCents !== undefined && `max price ${centsToFixed2(limits.maxPriceCents)}`,
+    limits.services && `services ${limits.services.join(",")}`,
+    limits.countries && `countries ${limits.countries.join(",")}`,
+    limits.maxLive !== undefined && `live ${limits.maxLive}`,
+    limits.perMinute !== undefined && `rate ${limits.perMinute}/min`,
+  ];
+  return parts.filter((p): p is string => typeof p === "string").join(", ");
+}
+
+/** `today 1.20 of 5.00, total 3.40, live 2 of 10, may spend 3.80`. */
+export function describeUsage(limits: SpendLimits | undefined, usage: SpendUsage): string {
+  const of = (cap: number | undefined) => (cap === undefined ? "" : ` of ${centsToFixed2(cap)}`);
+  const left = limits ? remainingCents(limits, usage) : undefined;
+  return [
+    `today ${centsToFixed2(usage.todayCents)}${of(limits?.dailyCents)}`,
+    `total ${centsToFixed2(usage.totalCents)}${of(limits?.totalCents)}`,
+    `live ${usage.live}${limits?.maxLive === undefined ? "" : ` of ${limits.maxLive}`}`,
+    `last minute ${usage.lastMinute}${limits?.perMinute === undefined ? "" : ` of ${limits.perMinute}`}`,
+    ...(left === undefined ? [] : [`may spend ${centsToFixed2(left)}`]),
+  ].join(", ");
 }
