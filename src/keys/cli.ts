@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DirectoryError } from "../common/atomic-file.js";
+import { describeLimits, describeUsage, type LimitArgs, parseLimitArgs } from "../common/spend-limits.js";
 import {
   addKey,
   KeyFileError,
@@ -13,7 +14,6 @@ import {
   webhookUrlProblem,
   writeKeyFile,
 } from "./key-file.js";
-import { describeLimits, describeUsage, type LimitArgs, parseLimitArgs } from "./spend-limits.js";
 import { openLedgerForCli } from "./usage-ledger.js";
 
 /**

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
 import { hasLinkLocalHost, LINK_LOCAL_REFUSAL } from "../common/link-local.js";
 import { ownerOf } from "../common/owner.js";
+import { type SpendLimits, spendLimitsSchema } from "../common/spend-limits.js";
 import type { LabelledKeyResolver } from "./resolver.js";
-import { type SpendLimits, spendLimitsSchema } from "./spend-limits.js";
 
 /**
  * The gateway keys file (KEYS_FILE): which keys bots may present, and the upstream key the gateway

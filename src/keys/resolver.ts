@@ -1,4 +1,4 @@
-import type { SpendLimits } from "./spend-limits.js";
+import type { SpendLimits } from "../common/spend-limits.js";
 
 /**
  * Turns the key a client presented into the upstream key to use: the identity by default; with

@@ -1,3 +1,4 @@
+import { toCents } from "../../common/money.js";
 import { T } from "../../common/tokens.js";
 import { purchaseMailbox } from "../../money/purchase.js";
 import type { ActivationRecord } from "../../store/id-store.js";
@@ -6,6 +7,7 @@ import { UpstreamError } from "../../upstream/errors.js";
 import type { ActionContext } from "../context.js";
 import { hasMessage } from "../mailbox-render.js";
 import { observedMailbox } from "../observed.js";
+import { withinBudget } from "../spend.js";
 import { purchaseContext } from "./number.js";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { centsToFixed2, toCents } from "../common/money.js";
+import { centsToFixed2, toCents } from "./money.js";
 
 /**
  * A gateway key's spend limits (KEYS_FILE `limits`, or settings for every upstream key), each

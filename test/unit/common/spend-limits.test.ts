@@ -7,7 +7,7 @@ import {
   remainingCents,
   type SpendLimits,
   type SpendUsage,
-} from "../../../src/keys/spend-limits.js";
+} from "../../../src/common/spend-limits.js";
 
 const unused = { todayCents: 0, totalCents: 0, live: 0, lastMinute: 0 };
 const tgIn62 = { service: "tg", countryId: 62, priceCents: 50 };
