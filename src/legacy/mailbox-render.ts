@@ -68,10 +68,16 @@ export const v1Bought = (id: number, m: Pick<EmailActivation, "emailAddress">) =
 });
 
 /**
- * V1 `checkMailActivation` and one row of `getMailHistory`: `value` is the code, `full_message` is
- * present only once a message arrived (the client library stops polling at that key).
+ * V1 `checkMailActivation`: `value` is the code; `full_message` is present only once a message
+ * arrived, because the client library stops polling at that key (client-compatibility.md).
  */
 export function v1Mailbox(id: number, m: EmailActivation) {
+  const { full_message, ...row } = v1HistoryRow(id, m);
+  return full_message === null ? row : { ...row, full_message };
+}
+
+/** One row of V1 `getMailHistory`: every key present (the library indexes each), `null` while waiting. */
+export function v1HistoryRow(id: number, m: EmailActivation) {
   return {
     id,
     email: m.emailAddress ?? "",
@@ -80,7 +86,7 @@ export function v1Mailbox(id: number, m: EmailActivation) {
     value: m.otpValue ?? (hasMessage(m) ? "" : null),
     cost: cost(m),
     date: saDate(m.createdAt),
-    ...(hasMessage(m) && { full_message: messageText(m) }),
+    full_message: hasMessage(m) ? messageText(m) : null,
   };
 }
 

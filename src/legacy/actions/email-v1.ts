@@ -1,5 +1,5 @@
 import type { ActionContext, LegacyAnswer } from "../context.js";
-import { v1Bought, v1Domains, v1Mailbox } from "../mailbox-render.js";
+import { v1Bought, v1Domains, v1HistoryRow, v1Mailbox } from "../mailbox-render.js";
 import * as ops from "./mailbox-ops.js";
 
 /**
@@ -40,5 +40,5 @@ export async function getMailHistory(ctx: ActionContext): Promise<LegacyAnswer> 
     ctx,
     ops.historyQuery((name) => ctx.params.get(name)),
   );
-  return ok({ list: rows.map((r) => v1Mailbox(r.id, r.mailbox)) });
+  return ok({ list: rows.map((r) => v1HistoryRow(r.id, r.mailbox)) });
 }

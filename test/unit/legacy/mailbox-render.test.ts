@@ -4,6 +4,7 @@ import {
   messageText,
   saDate,
   v1Domains,
+  v1HistoryRow,
   v1Mailbox,
   v1Refusal,
   v2Error,
@@ -69,6 +70,13 @@ describe("V1 answers", () => {
       value: null,
       cost: 0.04,
     });
+  });
+
+  it("a history row has every key the library indexes, full_message null while waiting", () => {
+    const row = v1HistoryRow(7, waiting);
+    for (const key of ["id", "email", "site", "status", "value", "cost", "date", "full_message"])
+      expect(row).toHaveProperty(key);
+    expect(row.full_message).toBeNull();
   });
 
   it("a received one carries the code in value and the text in full_message", () => {
