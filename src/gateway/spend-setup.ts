@@ -29,7 +29,7 @@ export async function setUpSpendLimits(
     resolveKey: KeyResolver | undefined;
     events: GatewayEvents;
     log: Logger;
-    onRefused?: (reason: string) => void;
+    onRefused?: (owner: string, reason: string) => void;
   },
 ): Promise<SpendSetup | undefined> {
   const everyKey = settingsLimits(config);
@@ -51,7 +51,7 @@ export async function setUpSpendLimits(
     ledger,
     limitsOf: config.KEYS_FILE ? (presented) => perKey?.(presented) : () => everyKey,
     limitRefused(owner, reason) {
-      deps.onRefused?.(reason);
+      deps.onRefused?.(owner, reason);
       const once = `${utcDayOf(Date.now())}:${owner}`;
       if (warned.has(once)) return;
       if (warned.size > 10_000) warned.clear();

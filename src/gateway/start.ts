@@ -324,7 +324,12 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     keyRing.remember(owners.of(account.apiKey), account.apiKey);
   const purchases = new PurchaseCoordinator();
   const events = new GatewayEvents();
-  const spend = await setUpSpendLimits(config, { resolveKey, events, log });
+  const spend = await setUpSpendLimits(config, {
+    resolveKey,
+    events,
+    log,
+    onRefused: (owner, reason) => metrics.spendRefusal(owner, reason),
+  });
   const tracker = await createTracker(config, {
     upstream,
     owners,
