@@ -1,12 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { centsToFixed2, toCents } from "../../src/common/money.js";
 import { addKey, emptyKeyFile, setLimits, writeKeyFile } from "../../src/keys/key-file.js";
 import type { Pair } from "../helpers/gateway.js";
 import type { InProcessGateway } from "../helpers/harness.js";
 import { startHarness } from "../helpers/harness.js";
+import { report } from "../helpers/report.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Spend limits (README "Spend limits"), each kind: the refusal token bots already handle, and
@@ -116,6 +118,67 @@ describe("limits are per gateway key", () => {
       expect(await getNumber(p, limited.gatewayKey)).toBe("NO_BALANCE");
       expect(await getNumber(p, free.gatewayKey)).toMatch(/^ACCESS_NUMBER:/);
       expect(await getNumber(p, limited.gatewayKey)).toBe("NO_BALANCE");
+    });
+  });
+});
+
+describe("cost and time", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a purchase costs one ledger round trip to check and one to settle; a poll costs none", async () => {
+    await withLimits({ LIMIT_DAILY_USD: "100" }, async (p) => {
+      const ledger = p.gw.deps.ledger!;
+      const calls = {
+        reserve: vi.spyOn(ledger, "reserve"),
+        settle: vi.spyOn(ledger, "settle"),
+        usage: vi.spyOn(ledger, "usage"),
+        end: vi.spyOn(ledger, "end"),
+      };
+      const id = (await getNumber(p)).split(":")[1]!;
+      expect(calls.reserve).toHaveBeenCalledTimes(1);
+      expect(calls.settle).toHaveBeenCalledTimes(1);
+      for (const spy of Object.values(calls)) spy.mockClear();
+      for (let i = 0; i < 20; i++)
+        expect(await p.gw.call({ api_key: p.key, action: "getStatus", id })).toBe("STATUS_WAIT_CODE");
+      for (const [name, spy] of Object.entries(calls)) expect(spy, name).not.toHaveBeenCalled();
+    });
+  });
+
+  it("the day rolls over at 00:00 UTC", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.parse("2026-12-08T23:59:58Z") });
+    const probe = await startHarness({ sandbox: { config: { autoSms: false } } });
+    const price = await priceCents(probe);
+    await probe.close();
+    await withLimits({ LIMIT_DAILY_USD: centsToFixed2(price) }, async (p) => {
+      expect(await getNumber(p)).toMatch(/^ACCESS_NUMBER:/);
+      expect(await getNumber(p)).toBe("NO_BALANCE");
+      vi.setSystemTime(Date.parse("2026-12-09T00:00:01Z"));
+      expect(await getNumber(p)).toMatch(/^ACCESS_NUMBER:/);
+      expect(await getNumber(p)).toBe("NO_BALANCE");
+    });
+  });
+
+  it("a limit changed in the keys file applies within a second on a running gateway", async () => {
+    const probe = await startHarness({ sandbox: { config: { autoSms: false } } });
+    const added = addKey(emptyKeyFile(), { upstreamKey: probe.key, label: "changing" });
+    const keysFile = join(mkdtempSync(join(tmpdir(), "limits-live-")), "keys.json");
+    writeKeyFile(keysFile, added.file);
+    await probe.close();
+    await withLimits({ KEYS_FILE: keysFile }, async (p) => {
+      expect(await getNumber(p, added.gatewayKey)).toMatch(/^ACCESS_NUMBER:/);
+      writeKeyFile(keysFile, setLimits(added.file, added.entry.id, { dailyCents: 1 }).file);
+      const started = Date.now();
+      await waitFor(
+        "the new limit to apply",
+        async () => (await getNumber(p, added.gatewayKey)) === "NO_BALANCE" || undefined,
+        {
+          timeoutMs: 5000,
+          everyMs: 100,
+        },
+      );
+      report("a limit applied after", { ms: Date.now() - started });
     });
   });
 });
