@@ -17,12 +17,14 @@ const NUMBER_REFUSALS: Record<BudgetRefusal, string> = {
   total: T.NO_BALANCE,
   live: T.NO_NUMBERS,
   rate: T.NO_NUMBERS,
+  lost: T.NO_BALANCE,
 };
 const MAILBOX_REFUSALS: Record<BudgetRefusal, string> = {
   daily: T.BAD_BALANCE,
   total: T.BAD_BALANCE,
   live: T.CHANNELS_LIMIT,
   rate: T.CHANNELS_LIMIT,
+  lost: T.BAD_BALANCE,
 };
 
 export function budgetOf(ctx: ActionContext): Budget | undefined {

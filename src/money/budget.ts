@@ -17,7 +17,7 @@ export interface Budget {
   owner: string;
 }
 
-export type BudgetRefusal = "daily" | "total" | "live" | "rate";
+export type BudgetRefusal = "daily" | "total" | "live" | "rate" | "lost";
 
 export async function reserve(
   budget: Budget,

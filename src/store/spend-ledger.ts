@@ -33,7 +33,10 @@ export interface LedgerUsage {
   lastMinute: number;
 }
 
-export type ReserveResult = { ok: true } | { ok: false; reason: "daily" | "total" | "live" | "rate" };
+/** `lost`: the store lost its data (Redis restarted empty): a limited key buys nothing (fail closed). */
+export type ReserveResult =
+  | { ok: true }
+  | { ok: false; reason: "daily" | "total" | "live" | "rate" | "lost" };
 
 /** A reservation nobody settled is dropped after this long (a crash between reserving and the intent). */
 export const RESERVATION_TTL_MS = 3 * 60 * 60_000;

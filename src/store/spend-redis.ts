@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { type LedgerUsage, RESERVATION_TTL_MS, type SpendLedger } from "./spend-ledger.js";
+import { type LedgerUsage, RESERVATION_TTL_MS, type ReserveResult, type SpendLedger } from "./spend-ledger.js";
 
 /**
  * The spend ledger in Redis, shared by replicas. Keys (after the prefix, `smsgw:spend:`):
@@ -36,8 +36,12 @@ end
 const READ_LUA = `${USAGE_LUA}
 return usage(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`;
 
-/** ARGV: prefix, owner, day, stale, minuteAgo, id, cents, at, daily, total, maxLive, perMinute ('' = none) */
+/**
+ * ARGV: prefix, owner, day, stale, minuteAgo, id, cents, at, daily, total, maxLive, perMinute ('' =
+ * none), the id store's epoch key (its absence means Redis lost its data, and the counts with it)
+ */
 const RESERVE_LUA = `${USAGE_LUA}
+if redis.call('EXISTS', ARGV[13]) == 0 then return 'lost' end
 local p, owner, day = ARGV[1], ARGV[2], ARGV[3]
 local u = usage(p, owner, day, ARGV[4], ARGV[5])
 local cents = tonumber(ARGV[7])
@@ -101,9 +105,14 @@ end
 return 1`;
 
 const none = (v: number | undefined) => (v === undefined ? "" : String(v));
+type BudgetReason = Extract<ReserveResult, { ok: false }>["reason"];
 
 /** The spend ledger on an open ioredis connection (the id store's), under `prefix`. */
-export function redisSpendLedger(redis: Redis, prefix = "smsgw:spend:"): SpendLedger {
+export function redisSpendLedger(
+  redis: Redis,
+  prefix = "smsgw:spend:",
+  epochKey = "smsgw:epoch",
+): SpendLedger {
   const windows = (now: number) => [now - RESERVATION_TTL_MS, now - 60_000] as const;
   return {
     async reserve(r, limits) {
@@ -123,6 +132,7 @@ export function redisSpendLedger(redis: Redis, prefix = "smsgw:spend:"): SpendLe
         none(limits.totalCents),
         none(limits.maxLive),
         none(limits.perMinute),
+        epochKey,
       )) as string;
       return result === "ok"
         ? { ok: true }
