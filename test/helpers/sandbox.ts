@@ -88,7 +88,13 @@ export interface SandboxControl {
     countryIso: string,
     change: { price?: string; stock?: number },
   ): Promise<HttpResult>;
-  stats(): Promise<{ purchases: number; refunds: number; requests: Record<string, number> }>;
+  stats(): Promise<{
+    purchases: number;
+    refunds: number;
+    emailPurchases: number;
+    emailRefunds: number;
+    requests: Record<string, number>;
+  }>;
   resetStats(): Promise<void>;
   /** Every activation the sandbox handed out (newest first), optionally of one key. */
   activations(
