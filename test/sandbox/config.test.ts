@@ -11,6 +11,7 @@ describe("loadSandboxSettings", () => {
       accounts: [{ apiKey: DEMO_API_KEY, balance: "100.00" }],
       autoSms: true,
       smsDelayMs: 3000,
+      emailAddressDelayMs: 300,
       activationTtlS: 1200,
       cancelCooldownS: 120,
       rateLimitPerS: 1000,
