@@ -86,7 +86,7 @@ export class EmailActivations {
       htmlBody: null,
       costCents: offer.priceCents,
       createdAt,
-      cancellableAt: createdAt + config.cancelCooldownS * 1000,
+      cancellableAt: createdAt + config.emailCancelCooldownS * 1000,
       expiresAt: createdAt + config.activationTtlS * 1000,
       receivedAt: null,
       received: false,
@@ -146,7 +146,7 @@ export class EmailActivations {
     mailbox.htmlBody = null;
     mailbox.receivedAt = null;
     mailbox.received = false;
-    mailbox.cancellableAt = now + this.deps.config.cancelCooldownS * 1000;
+    mailbox.cancellableAt = now + this.deps.config.emailCancelCooldownS * 1000;
     mailbox.expiresAt = now + this.deps.config.activationTtlS * 1000;
     this.liveAddresses.add(mailbox.address);
     this.armWindow(mailbox);

@@ -14,6 +14,7 @@ describe("loadSandboxSettings", () => {
       emailAddressDelayMs: 300,
       activationTtlS: 1200,
       cancelCooldownS: 120,
+      emailCancelCooldownS: 0,
       rateLimitPerS: 1000,
       resendLimit: 3,
       faults: [],
