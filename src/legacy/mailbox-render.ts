@@ -21,7 +21,23 @@ export function hasMessage(m: Pick<EmailActivation, "otpValue" | "body">): boole
   return m.body !== null || (m.otpValue !== null && m.otpValue !== "");
 }
 
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+const ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+  copy: "©",
+  reg: "®",
+  trade: "™",
+  hellip: "…",
+  mdash: "—",
+  ndash: "–",
+  laquo: "«",
+  raquo: "»",
+  euro: "€",
+};
 
 /** The message as text (SA's `full_message`): tags dropped, blocks on their own lines, entities decoded. */
 export function messageText(m: Pick<EmailActivation, "otpValue" | "body">): string {
