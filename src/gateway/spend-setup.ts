@@ -13,6 +13,8 @@ import { openSqliteSpendLedger } from "../store/spend-sqlite.js";
 export interface SpendSetup {
   ledger: SpendLedger;
   limitsOf: (presented: string) => SpendLimits | undefined;
+  /** the same by owner hash, for the console */
+  limitsOfOwner: (owner: string) => SpendLimits | undefined;
   /** a limit refused a purchase: warned once per key and UTC day */
   limitRefused: (owner: string, reason: string) => void;
   close(): Promise<void>;
@@ -33,7 +35,7 @@ export async function setUpSpendLimits(
   },
 ): Promise<SpendSetup | undefined> {
   const everyKey = settingsLimits(config);
-  const perKey = (deps.resolveKey as Partial<LabelledKeyResolver> | undefined)?.limitsOf;
+  const resolver = deps.resolveKey as Partial<LabelledKeyResolver> | undefined;
   if (!config.KEYS_FILE && !hasLimits(everyKey)) return undefined;
   let redis: Redis | undefined;
   let ledger: SpendLedger;
@@ -49,7 +51,8 @@ export async function setUpSpendLimits(
   const warned = new Set<string>();
   return {
     ledger,
-    limitsOf: config.KEYS_FILE ? (presented) => perKey?.(presented) : () => everyKey,
+    limitsOf: config.KEYS_FILE ? (presented) => resolver?.limitsOf?.(presented) : () => everyKey,
+    limitsOfOwner: config.KEYS_FILE ? (owner) => resolver?.limitsOfOwner?.(owner) : () => everyKey,
     limitRefused(owner, reason) {
       deps.onRefused?.(owner, reason);
       const once = `${utcDayOf(Date.now())}:${owner}`;

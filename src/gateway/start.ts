@@ -425,6 +425,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     metrics,
     log,
     webhookState: (owner, numericId) => webhookStates.stateOf(owner, numericId),
+    limitsOf: spend?.limitsOfOwner,
   });
   const app = createGatewayApp({
     deps,

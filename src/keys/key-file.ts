@@ -310,8 +310,19 @@ export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): La
     return table.get(hashKey(presented));
   };
   const resolve = (presented: string) => entryOf(presented)?.upstreamKey;
+  let byOwner = new Map<string, KeyEntry>();
+  let byOwnerOf: KeyFile | undefined;
+  const entryOfOwner = (owner: string) => {
+    const latest = current();
+    if (latest !== byOwnerOf) {
+      byOwnerOf = latest;
+      byOwner = new Map([...activeTable(latest).values()].flatMap((k) => (k.owner ? [[k.owner, k]] : [])));
+    }
+    return byOwner.get(owner);
+  };
   return Object.assign(resolve, {
     labelOf: (presented: string) => entryOf(presented)?.label || undefined,
     limitsOf: (presented: string) => entryOf(presented)?.limits,
+    limitsOfOwner: (owner: string) => entryOfOwner(owner)?.limits,
   });
 }

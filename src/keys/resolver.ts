@@ -14,6 +14,8 @@ export interface LabelledKeyResolver extends KeyResolver {
   labelOf(presented: string): string | undefined;
   /** the key's spend limits (keys/spend-limits.ts), when it has any */
   limitsOf?(presented: string): SpendLimits | undefined;
+  /** the same by the key's owner hash (for observers that never see keys) */
+  limitsOfOwner?(owner: string): SpendLimits | undefined;
 }
 
 /** Upstream keys are printable ASCII (they travel in an HTTP header); anything else cannot be one. */

@@ -1,5 +1,10 @@
 import type { Redis } from "ioredis";
-import { type LedgerUsage, RESERVATION_TTL_MS, type ReserveResult, type SpendLedger } from "./spend-ledger.js";
+import {
+  type LedgerUsage,
+  RESERVATION_TTL_MS,
+  type ReserveResult,
+  type SpendLedger,
+} from "./spend-ledger.js";
 
 /**
  * The spend ledger in Redis, shared by replicas. Keys (after the prefix, `smsgw:spend:`):

@@ -522,6 +522,7 @@
           el("td", { class: "num", label: "Numbers" }, String(k.bought)),
           el("td", { class: "num", label: "Codes" }, String(k.codes)),
           el("td", { class: "num", label: "Upstream calls" }, String(k.calls)),
+          el("td", { label: "Limits" }, k.limits ?? "—"),
         ),
       ),
     );
