@@ -106,20 +106,11 @@ export function v1HistoryRow(id: number, m: EmailActivation) {
   };
 }
 
-/** V2 `EmailActivation` (the OpenAPI's required id, status, cost, currency, date). */
-export function v2Mailbox(id: number, m: EmailActivation) {
-  return {
-    id,
-    site: m.site ?? "",
-    email: m.emailAddress ?? "",
-    status: mailboxState(m),
-    value: m.otpValue,
-    full_message: hasMessage(m) ? messageText(m) : null,
-    cost: cost(m),
-    currency: LEGACY_CURRENCY,
-    date: saDate(m.createdAt),
-  };
-}
+/** V2 `EmailActivation`: the history row's fields (the OpenAPI's required id, status, cost, date) and the currency. */
+export const v2Mailbox = (id: number, m: EmailActivation) => ({
+  ...v1HistoryRow(id, m),
+  currency: LEGACY_CURRENCY,
+});
 
 /** V2 domains: `{name, cost, currency, count}`. */
 export const v2Domains = (domains: readonly EmailDomain[]) =>

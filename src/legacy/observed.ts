@@ -8,6 +8,7 @@ export function observed(
   deps: Pick<GatewayDeps, "events">,
   record: ActivationRecord,
   activation: Activation,
+  product?: "email",
 ): void {
   if (!deps.events.listening("activation")) return;
   deps.events.emit("activation", {
@@ -15,6 +16,7 @@ export function observed(
     owner: record.owner,
     numericId: record.numericId,
     countryId: record.countryId,
+    ...(product && { product }),
     activation,
   });
 }
@@ -26,21 +28,16 @@ export function observedMailbox(
   mailbox: EmailActivation,
 ): void {
   if (!deps.events.listening("activation")) return;
-  deps.events.emit("activation", {
-    at: Date.now(),
-    owner: record.owner,
-    numericId: record.numericId,
-    product: "email",
-    activation: {
-      id: mailbox.id,
-      phoneNumber: mailbox.emailAddress ?? "",
-      status: mailbox.status,
-      serviceCode: mailbox.site,
-      smsCode: mailbox.otpValue,
-      userCost: mailbox.userCost,
-      createdAt: mailbox.createdAt,
-      expiresAt: mailbox.expiresAt,
-      receivedAt: mailbox.receivedAt,
-    },
-  });
+  const asActivation: Activation = {
+    id: mailbox.id,
+    phoneNumber: mailbox.emailAddress ?? "",
+    status: mailbox.status,
+    serviceCode: mailbox.site,
+    smsCode: mailbox.otpValue,
+    userCost: mailbox.userCost,
+    createdAt: mailbox.createdAt,
+    expiresAt: mailbox.expiresAt,
+    receivedAt: mailbox.receivedAt,
+  };
+  observed(deps, record, asActivation, "email");
 }

@@ -4,7 +4,7 @@ import { purchaseMailbox } from "../../money/purchase.js";
 import type { ActivationRecord } from "../../store/id-store.js";
 import type { EmailActivation, EmailDomain } from "../../upstream/email-schemas.js";
 import { UpstreamError } from "../../upstream/errors.js";
-import type { ActionContext } from "../context.js";
+import type { ActionContext, LegacyAnswer } from "../context.js";
 import { hasMessage } from "../mailbox-render.js";
 import { observedMailbox } from "../observed.js";
 import { withinBudget } from "../spend.js";
@@ -21,6 +21,10 @@ export interface Mailbox {
 }
 
 type Refusal = string;
+
+/** An operation's result rendered, or its refusal as it is (the router or route wraps refusals). */
+export const answer = <T>(result: T | Refusal, render: (ok: T) => LegacyAnswer): LegacyAnswer =>
+  typeof result === "string" ? result : render(result);
 
 const ADDRESS_POLL_MS = 250;
 const SITE = /^[a-z0-9.-]{1,100}$/i;
