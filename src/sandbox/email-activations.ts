@@ -53,8 +53,11 @@ export class EmailActivations {
   private readonly byId = new Map<string, EmailActivation>();
   private readonly ordered: EmailActivation[] = [];
   private readonly byAccount = new Map<Account, EmailActivation[]>();
-  /** Addresses of mailboxes that have not ended: two live mailboxes never share one. */
-  private readonly liveAddresses = new Set<string>();
+  /**
+   * Every address handed out (released only by an account reset): two mailboxes never share one, so
+   * a reorder of an ended mailbox can always take its address back.
+   */
+  private readonly usedAddresses = new Set<string>();
 
   constructor(private readonly deps: EmailDeps) {}
 
@@ -72,8 +75,8 @@ export class EmailActivations {
 
     const createdAt = wholeSeconds(clock.now());
     // Reserved now, so no later purchase can draw it, and shown after the delay.
-    const address = randomEmailAddress(offer.name, this.deps.random, (a) => this.liveAddresses.has(a));
-    this.liveAddresses.add(address);
+    const address = randomEmailAddress(offer.name, this.deps.random, (a) => this.usedAddresses.has(a));
+    this.usedAddresses.add(address);
     const mailbox: EmailActivation = {
       id,
       account,
@@ -148,7 +151,6 @@ export class EmailActivations {
     mailbox.received = false;
     mailbox.cancellableAt = now + this.deps.config.cancelCooldownS * 1000;
     mailbox.expiresAt = now + this.deps.config.activationTtlS * 1000;
-    this.liveAddresses.add(mailbox.address);
     this.armWindow(mailbox);
     return mailbox;
   }
@@ -195,7 +197,7 @@ export class EmailActivations {
     for (const mailbox of this.of(account)) {
       this.clearAll(mailbox);
       this.byId.delete(mailbox.id);
-      this.liveAddresses.delete(mailbox.address);
+      this.usedAddresses.delete(mailbox.address);
     }
     this.byAccount.delete(account);
     const kept = this.ordered.filter((m) => m.account !== account);
@@ -235,8 +237,6 @@ export class EmailActivations {
     mailbox.status = status;
     this.clear(mailbox, "mail");
     this.clear(mailbox, "expiry");
-    // The address stays reserved only while the mailbox is live (a reorder takes it back).
-    this.liveAddresses.delete(mailbox.address);
   }
 
   private refund(mailbox: EmailActivation): void {
