@@ -1,38 +1,16 @@
 import type { Logger } from "pino";
-import { type Clock, isoSeconds, type TimerHandle } from "./clock.js";
+import { type Clock, isoSeconds } from "./clock.js";
 import type { SandboxConfig } from "./config.js";
 import type { EmailCatalog } from "./email-catalog.js";
 import { asHtml, generateEmail, randomEmailAddress } from "./email-mail.js";
+import type { EmailActivation } from "./email-model.js";
 import { conflict, HttpError, notFound } from "./errors.js";
 import type { IdGenerator } from "./ids.js";
 import type { Account, ActivationStatus } from "./model.js";
-import { type Cents, formatMoney } from "./money.js";
 import { extractCode } from "./sms.js";
 import type { Stats } from "./stats.js";
 
 const ENDED: ReadonlySet<ActivationStatus> = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
-
-export interface EmailActivation {
-  id: string;
-  account: Account;
-  site: string;
-  domain: string;
-  /** Drawn (and reserved) at purchase; shown as emailAddress after SANDBOX_EMAIL_ADDRESS_DELAY_MS. */
-  address: string;
-  emailAddress: string | null;
-  status: ActivationStatus;
-  otpValue: string | null;
-  htmlBody: string | null;
-  /** The last charge (purchase or reorder): what a cancel or expiry refunds. */
-  costCents: Cents;
-  createdAt: number;
-  cancellableAt: number;
-  expiresAt: number;
-  receivedAt: number | null;
-  /** A message arrived in the current window (since the purchase or the last reorder). */
-  received: boolean;
-  timers: { address: TimerHandle | null; mail: TimerHandle | null; expiry: TimerHandle | null };
-}
 
 export interface EmailDeps {
   config: SandboxConfig;
@@ -254,23 +232,4 @@ export class EmailActivations {
     if (handle) this.deps.clock.clearTimeout(handle);
     mailbox.timers[name] = null;
   }
-}
-
-/** The email activation object exactly as docs/native-api.md §10 shows it. */
-export function emailActivationJson(m: EmailActivation, currency: string) {
-  return {
-    id: m.id,
-    site: m.site,
-    domain: m.domain,
-    emailAddress: m.emailAddress,
-    status: m.status,
-    otpValue: m.otpValue,
-    htmlBody: m.htmlBody,
-    userCost: formatMoney(m.costCents),
-    currency,
-    cancellableAt: isoSeconds(m.cancellableAt),
-    expiresAt: isoSeconds(m.expiresAt),
-    receivedAt: m.receivedAt === null ? null : isoSeconds(m.receivedAt),
-    createdAt: isoSeconds(m.createdAt),
-  };
 }
