@@ -168,6 +168,17 @@ describe("email-activation routes", () => {
     expect(await balance()).toBe("0.00");
   });
 
+  it("an after-phase fault on the email purchase: the caller gets a 500 but the mailbox exists and is charged", async () => {
+    await start();
+    await sb.control.setFaults([{ route: "POST /api/v1/email-activations", phase: "after", error500: 1 }]);
+    const res = await buy();
+    expect(res.status).toBe(500);
+    expect(res.body.id).toBeUndefined();
+    expect((await sb.api("/email-activations")).body.data).toHaveLength(1);
+    expect(await balance()).not.toBe("100.00");
+    expect((await sb.control.stats()).emailPurchases).toBe(1);
+  });
+
   it("fault rules and the per-key rate limit apply to email routes", async () => {
     await start({ rateLimitPerS: 3 });
     await sb.control.setFaults([{ route: "POST /api/v1/email-activations", phase: "before", error500: 1 }]);
