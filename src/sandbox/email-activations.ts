@@ -1,38 +1,16 @@
 import type { Logger } from "pino";
-import { type Clock, isoSeconds, type TimerHandle } from "./clock.js";
+import { type Clock, isoSeconds } from "./clock.js";
 import type { SandboxConfig } from "./config.js";
 import type { EmailCatalog } from "./email-catalog.js";
 import { asHtml, generateEmail, randomEmailAddress } from "./email-mail.js";
+import type { EmailActivation } from "./email-model.js";
 import { conflict, HttpError, notFound } from "./errors.js";
 import type { IdGenerator } from "./ids.js";
 import type { Account, ActivationStatus } from "./model.js";
-import { type Cents, formatMoney } from "./money.js";
 import { extractCode } from "./sms.js";
 import type { Stats } from "./stats.js";
 
 const ENDED: ReadonlySet<ActivationStatus> = new Set(["COMPLETED", "CANCELLED", "EXPIRED", "REFUNDED"]);
-
-export interface EmailActivation {
-  id: string;
-  account: Account;
-  site: string;
-  domain: string;
-  /** Drawn (and reserved) at purchase; shown as emailAddress after SANDBOX_EMAIL_ADDRESS_DELAY_MS. */
-  address: string;
-  emailAddress: string | null;
-  status: ActivationStatus;
-  otpValue: string | null;
-  htmlBody: string | null;
-  /** The last charge (purchase or reorder): what a cancel or expiry refunds. */
-  costCents: Cents;
-  createdAt: number;
-  cancellableAt: number;
-  expiresAt: number;
-  receivedAt: number | null;
-  /** A message arrived in the current window (since the purchase or the last reorder). */
-  received: boolean;
-  timers: { address: TimerHandle | null; mail: TimerHandle | null; expiry: TimerHandle | null };
-}
 
 export interface EmailDeps {
   config: SandboxConfig;
@@ -53,8 +31,11 @@ export class EmailActivations {
   private readonly byId = new Map<string, EmailActivation>();
   private readonly ordered: EmailActivation[] = [];
   private readonly byAccount = new Map<Account, EmailActivation[]>();
-  /** Addresses of mailboxes that have not ended: two live mailboxes never share one. */
-  private readonly liveAddresses = new Set<string>();
+  /**
+   * Every address handed out (released only by an account reset): two mailboxes never share one, so
+   * a reorder of an ended mailbox can always take its address back.
+   */
+  private readonly usedAddresses = new Set<string>();
 
   constructor(private readonly deps: EmailDeps) {}
 
@@ -72,8 +53,8 @@ export class EmailActivations {
 
     const createdAt = wholeSeconds(clock.now());
     // Reserved now, so no later purchase can draw it, and shown after the delay.
-    const address = randomEmailAddress(offer.name, this.deps.random, (a) => this.liveAddresses.has(a));
-    this.liveAddresses.add(address);
+    const address = randomEmailAddress(offer.name, this.deps.random, (a) => this.usedAddresses.has(a));
+    this.usedAddresses.add(address);
     const mailbox: EmailActivation = {
       id,
       account,
@@ -148,7 +129,6 @@ export class EmailActivations {
     mailbox.received = false;
     mailbox.cancellableAt = now + this.deps.config.emailCancelCooldownS * 1000;
     mailbox.expiresAt = now + this.deps.config.activationTtlS * 1000;
-    this.liveAddresses.add(mailbox.address);
     this.armWindow(mailbox);
     return mailbox;
   }
@@ -195,7 +175,7 @@ export class EmailActivations {
     for (const mailbox of this.of(account)) {
       this.clearAll(mailbox);
       this.byId.delete(mailbox.id);
-      this.liveAddresses.delete(mailbox.address);
+      this.usedAddresses.delete(mailbox.address);
     }
     this.byAccount.delete(account);
     const kept = this.ordered.filter((m) => m.account !== account);
@@ -235,8 +215,6 @@ export class EmailActivations {
     mailbox.status = status;
     this.clear(mailbox, "mail");
     this.clear(mailbox, "expiry");
-    // The address stays reserved only while the mailbox is live (a reorder takes it back).
-    this.liveAddresses.delete(mailbox.address);
   }
 
   private refund(mailbox: EmailActivation): void {
@@ -254,23 +232,4 @@ export class EmailActivations {
     if (handle) this.deps.clock.clearTimeout(handle);
     mailbox.timers[name] = null;
   }
-}
-
-/** The email activation object exactly as docs/native-api.md §10 shows it. */
-export function emailActivationJson(m: EmailActivation, currency: string) {
-  return {
-    id: m.id,
-    site: m.site,
-    domain: m.domain,
-    emailAddress: m.emailAddress,
-    status: m.status,
-    otpValue: m.otpValue,
-    htmlBody: m.htmlBody,
-    userCost: formatMoney(m.costCents),
-    currency,
-    cancellableAt: isoSeconds(m.cancellableAt),
-    expiresAt: isoSeconds(m.expiresAt),
-    receivedAt: m.receivedAt === null ? null : isoSeconds(m.receivedAt),
-    createdAt: isoSeconds(m.createdAt),
-  };
 }

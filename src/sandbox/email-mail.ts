@@ -17,17 +17,22 @@ const LAST = [
 const pick = <T>(items: readonly T[], random: () => number): T =>
   items[Math.floor(random() * items.length)] ?? items[0]!;
 
-/** `<first>.<last><digits>@<domain>`, drawn again while `taken` says the address is in use. */
+/**
+ * `<first>.<last><digits>@<domain>`, drawn again while `taken` says the address is in use; after 50
+ * draws (a degenerate random) a counter suffix makes it unique, so this always ends.
+ */
 export function randomEmailAddress(
   domain: string,
   random: () => number,
   taken: (address: string) => boolean,
 ): string {
-  for (;;) {
+  let local = "";
+  for (let attempt = 0; attempt < 50; attempt++) {
     const digits = String(Math.floor(random() * 10_000)).padStart(4, "0");
-    const address = `${pick(FIRST, random)}.${pick(LAST, random)}${digits}@${domain}`;
-    if (!taken(address)) return address;
+    local = `${pick(FIRST, random)}.${pick(LAST, random)}${digits}`;
+    if (!taken(`${local}@${domain}`)) return `${local}@${domain}`;
   }
+  for (let n = 2; ; n++) if (!taken(`${local}.${n}@${domain}`)) return `${local}.${n}@${domain}`;
 }
 
 export interface Email {

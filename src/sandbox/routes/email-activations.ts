@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { requireAccount } from "../auth.js";
-import { type EmailActivation, emailActivationJson } from "../email-activations.js";
+import { type EmailActivation, emailActivationJson } from "../email-model.js";
 import { badRequest, notFound } from "../errors.js";
 import { readJsonBody } from "../json-body.js";
 import type { SandboxEnv, SandboxState } from "../state.js";

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { isoSeconds } from "../clock.js";
-import { emailActivationJson } from "../email-activations.js";
+import { emailActivationJson } from "../email-model.js";
 import { HttpError, notFound } from "../errors.js";
 import { readValidBody } from "../json-body.js";
 import { formatMoney, isMoney, parseMoney } from "../money.js";
