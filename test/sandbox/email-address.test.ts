@@ -25,7 +25,7 @@ describe("email addresses", () => {
   it("no two mailboxes share an address, not even an ended one reopened by a reorder", async () => {
     sb = await startTestSandbox({
       random: () => 0.5,
-      config: { autoSms: false, emailAddressDelayMs: 0, cancelCooldownS: 0 },
+      config: { autoSms: false, emailAddressDelayMs: 0 },
     });
     const buy = async () =>
       (await sb!.api("/email-activations", { method: "POST", json: ORDER })).body as Json;

@@ -8,7 +8,7 @@ describe("email control routes under /sandbox", () => {
   afterEach(() => sb.close());
 
   const start = async () => {
-    sb = await startTestSandbox({ config: { autoSms: false, cancelCooldownS: 0, emailAddressDelayMs: 0 } });
+    sb = await startTestSandbox({ config: { autoSms: false, emailAddressDelayMs: 0 } });
   };
   const buy = async (key?: string) => {
     const res = await sb.api("/email-activations", { method: "POST", json: ORDER, ...(key && { key }) });

@@ -18,7 +18,7 @@ describe("email activation lifecycle (fake clock)", () => {
         smsDelayMs: MAIL_DELAY,
         emailAddressDelayMs: ADDRESS_DELAY,
         activationTtlS: TTL_S,
-        cancelCooldownS: COOLDOWN_S,
+        emailCancelCooldownS: COOLDOWN_S,
         ...config,
       },
     });
@@ -114,7 +114,7 @@ describe("email activation lifecycle (fake clock)", () => {
   });
 
   it("cancel after a message is a 409 and keeps the charge", async () => {
-    await start({ cancelCooldownS: 0 });
+    await start({ emailCancelCooldownS: 0 });
     const m = await buy();
     sb.advance(MAIL_DELAY);
     const res = await cancel(m.id);
@@ -170,7 +170,7 @@ describe("email activation lifecycle (fake clock)", () => {
   });
 
   it("after a reorder: cancel refunds only the reorder's price; reorder is allowed from COMPLETED", async () => {
-    await start({ autoSms: false, cancelCooldownS: 0 });
+    await start({ autoSms: false, emailCancelCooldownS: 0 });
     const m = await buy();
     await sb.raw("/sandbox/email", { method: "POST", json: { activationId: m.id, text: "code 12345" } });
     sb.advance(TTL_S * 1000);

@@ -73,7 +73,7 @@ describe("email-activation routes", () => {
       currency: "USD",
       receivedAt: null,
       createdAt: "2026-06-03T13:45:00Z",
-      cancellableAt: "2026-06-03T13:47:00Z",
+      cancellableAt: "2026-06-03T13:45:00Z", // no cancel cool-down on mailboxes by default
       expiresAt: "2026-06-03T14:05:00Z",
     });
     expect(res.body.id).toMatch(/^c[a-z0-9]{24}$/);
