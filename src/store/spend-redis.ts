@@ -139,9 +139,7 @@ export function redisSpendLedger(
         none(limits.perMinute),
         epochKey,
       )) as string;
-      return result === "ok"
-        ? { ok: true }
-        : { ok: false, reason: result as "daily" | "total" | "live" | "rate" };
+      return result === "ok" ? { ok: true } : { ok: false, reason: result as BudgetReason };
     },
     async settle(id, upstreamId, cents) {
       await redis.eval(SETTLE_LUA, 0, prefix, id, upstreamId, cents);

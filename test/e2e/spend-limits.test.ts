@@ -19,7 +19,7 @@ const COUNTRY = "62";
 
 async function withLimits(env: Record<string, string>, run: (p: Pair<InProcessGateway>) => Promise<void>) {
   const pair = await startHarness({
-    sandbox: { config: { autoSms: false, cancelCooldownS: 0 } },
+    sandbox: { config: { autoSms: false, cancelCooldownS: 0, emailAddressDelayMs: 0 } },
     gateway: { env },
   });
   try {
@@ -80,6 +80,41 @@ describe("each limit refuses with a token bots handle, and buys nothing", () => 
       const before = await purchases(p);
       expect(await getNumber(p)).toBe("NO_NUMBERS");
       expect(await purchases(p)).toBe(before);
+    });
+  });
+});
+
+describe("mailboxes count like numbers", () => {
+  const buyMailbox = async (p: Pair<InProcessGateway>) => {
+    const domains = JSON.parse(
+      await p.gw.call({ api_key: p.key, action: "getDomains", site: "telegram.com" }),
+    );
+    const domain = (domains.response.popular as { name: string; count: number }[]).find(
+      (d) => d.count > 0,
+    )!.name;
+    return JSON.parse(
+      await p.gw.call({
+        api_key: p.key,
+        action: "buyMailActivation",
+        site: "telegram.com",
+        mail_domain: domain,
+      }),
+    ) as { status: string; error?: string };
+  };
+
+  it("over the daily budget → BAD_BALANCE, nothing bought", async () => {
+    await withLimits({ LIMIT_DAILY_USD: "0.01" }, async (p) => {
+      const before = (await p.sb.control.stats()).emailPurchases;
+      expect(await buyMailbox(p)).toEqual({ status: "ERROR", error: "BAD_BALANCE" });
+      expect((await p.sb.control.stats()).emailPurchases).toBe(before);
+    });
+  });
+
+  it("a live mailbox counts against --max-live for numbers too (CHANNELS_LIMIT / NO_NUMBERS)", async () => {
+    await withLimits({ LIMIT_MAX_LIVE: "1" }, async (p) => {
+      expect((await buyMailbox(p)).status).toBe("OK");
+      expect(await buyMailbox(p)).toEqual({ status: "ERROR", error: "CHANNELS_LIMIT" });
+      expect(await getNumber(p)).toBe("NO_NUMBERS");
     });
   });
 });

@@ -60,10 +60,14 @@ export async function buy(
     domain === undefined ? undefined : domains.find((d) => d.name.toLowerCase() === domain.toLowerCase());
   if (!offered) return T.BAD_DOMAIN;
   if (offered.count === 0) return T.CHANNELS_LIMIT;
-  const bought = await purchaseMailbox(purchaseContext(ctx), {
-    site: site!.toLowerCase(),
-    domain: offered.name,
-  });
+  const order = { site: site!.toLowerCase(), domain: offered.name };
+  const bought = await withinBudget(
+    ctx,
+    "mailbox",
+    async () => toCents(offered.price),
+    (intentId) => purchaseMailbox({ ...purchaseContext(ctx), intentId }, order),
+  );
+  if (typeof bought === "string") return bought;
   const mailbox = await withAddress(ctx, bought.activation);
   ctx.deps.mailboxReads.remember(ctx.owner, mailbox);
   observedMailbox(ctx.deps, bought.record, mailbox);
