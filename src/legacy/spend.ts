@@ -65,10 +65,13 @@ export function endSpendOnEvents(events: GatewayEvents, ledger: SpendLedger, log
   const ended = new LRUCache<string, true>({ max: 200_000 });
   return events.on("activation", ({ activation }) => {
     const refunded = REFUNDED.has(activation.status);
-    if ((!refunded && activation.status !== "COMPLETED") || ended.has(activation.id)) return;
-    ended.set(activation.id, true);
+    if (!refunded && activation.status !== "COMPLETED") return;
+    // a reordered mailbox ends again with a new window: one end per activation and window
+    const once = `${activation.id}@${activation.expiresAt ?? ""}`;
+    if (ended.has(once)) return;
+    ended.set(once, true);
     ledger.end(activation.id, refunded).catch((err: unknown) => {
-      ended.delete(activation.id); // seen again later, tried again
+      ended.delete(once); // seen again later, tried again
       log.warn({ err: String(err) }, "spend ledger: an ended activation was not recorded");
     });
   });

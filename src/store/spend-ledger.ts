@@ -44,7 +44,10 @@ export const RESERVATION_TTL_MS = 3 * 60 * 60_000;
 export interface SpendLedger {
   /** Checks `limits` against the owner's usage and reserves, in one atomic step. */
   reserve(r: Reservation, limits: LedgerLimits): Promise<ReserveResult>;
-  /** The purchase bought `upstreamId` at `cents`; only a reservation is settled (idempotent). */
+  /**
+   * The purchase bought `upstreamId` at `cents`; only a reservation is settled (idempotent). An
+   * earlier entry of the same upstream id (a mailbox reordered) ends: its charge stays, not live.
+   */
   settle(id: string, upstreamId: string, cents: number): Promise<void>;
   /** Nothing was bought: the reservation is dropped. */
   release(id: string): Promise<void>;

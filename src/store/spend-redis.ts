@@ -70,6 +70,12 @@ local e = p .. 'e:' .. id
 local f = redis.call('HMGET', e, 'state', 'owner', 'day')
 if f[1] ~= 'reserved' then return 0 end
 local o = p .. 'o:' .. f[2] .. ':'
+-- a reordered mailbox: its earlier charge is final and no longer live; the new one takes the id
+local prev = redis.call('GET', p .. 'up:' .. ARGV[3])
+if prev and prev ~= id and redis.call('HGET', p .. 'e:' .. prev, 'state') == 'charged' then
+  redis.call('SREM', o .. 'live', prev)
+  redis.call('HSET', p .. 'e:' .. prev, 'state', 'ended')
+end
 redis.call('ZREM', o .. 'reserved', id)
 redis.call('HSET', e, 'state', 'charged', 'cents', ARGV[4], 'upstreamId', ARGV[3])
 redis.call('SET', p .. 'up:' .. ARGV[3], id)

@@ -46,6 +46,12 @@ export function openSqliteSpendLedger(opts: { dataDir: string; fileName?: string
     settle: db.prepare<[string, number, string]>(
       `UPDATE spend SET upstream_id = ?, cents = ?, state = 'charged' WHERE id = ? AND state = 'reserved'`,
     ),
+    // a reordered mailbox: its earlier charge is final and no longer live; the new one takes the id
+    handOver: db.prepare<{ upstream: string; id: string }>(
+      `UPDATE spend SET upstream_id = NULL, state = CASE state WHEN 'charged' THEN 'ended' ELSE state END
+       WHERE upstream_id = @upstream AND id <> @id
+         AND EXISTS (SELECT 1 FROM spend r WHERE r.id = @id AND r.state = 'reserved')`,
+    ),
     release: db.prepare<[string]>("DELETE FROM spend WHERE id = ? AND state = 'reserved'"),
     end: db.prepare<[string, string]>(
       "UPDATE spend SET state = ? WHERE upstream_id = ? AND state = 'charged'",
@@ -78,13 +84,18 @@ export function openSqliteSpendLedger(opts: { dataDir: string; fileName?: string
     },
   );
 
+  const settleTx = db.transaction((id: string, upstreamId: string, cents: number) => {
+    stmt.handOver.run({ upstream: upstreamId, id });
+    stmt.settle.run(upstreamId, cents, id);
+  });
+
   return {
     async reserve(r, limits) {
       return reserveTx.immediate(r, limits);
     },
     async settle(id, upstreamId, cents) {
       // only a reservation is settled (a second settle, or one never reserved, changes nothing)
-      stmt.settle.run(upstreamId, cents, id);
+      settleTx.immediate(id, upstreamId, cents);
     },
     async release(id) {
       stmt.release.run(id);

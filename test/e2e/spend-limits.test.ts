@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { centsToFixed2, toCents } from "../../src/common/money.js";
+import { ownerOf } from "../../src/common/owner.js";
 import { addKey, emptyKeyFile, setLimits, writeKeyFile } from "../../src/keys/key-file.js";
 import type { Pair } from "../helpers/gateway.js";
 import type { InProcessGateway } from "../helpers/harness.js";
@@ -107,6 +108,35 @@ describe("mailboxes count like numbers", () => {
       const before = (await p.sb.control.stats()).emailPurchases;
       expect(await buyMailbox(p)).toEqual({ status: "ERROR", error: "BAD_BALANCE" });
       expect((await p.sb.control.stats()).emailPurchases).toBe(before);
+    });
+  });
+
+  it("a reorder is charged against the budget, and its cancel gives that charge back", async () => {
+    const probe = await startHarness({ sandbox: { config: { autoSms: false, emailAddressDelayMs: 0 } } });
+    const priced = JSON.parse(
+      await probe.gw.call({ api_key: probe.key, action: "getDomains", site: "telegram.com" }),
+    );
+    const gmx = (priced.response.popular as { name: string; cost: number }[]).find(
+      (d) => d.name === "gmx.com",
+    )!;
+    await probe.close();
+    const cents = toCents(gmx.cost)!;
+    await withLimits({ LIMIT_DAILY_USD: centsToFixed2(cents * 2) }, async (p) => {
+      const v1 = async (params: Record<string, string>) =>
+        JSON.parse(await p.gw.call({ api_key: p.key, ...params })) as {
+          status: string;
+          error?: string;
+          response?: { id: number };
+        };
+      const bought = await v1({ action: "buyMailActivation", site: "telegram.com", mail_domain: "gmx.com" });
+      const id = String(bought.response!.id);
+      const upstreamId = (await p.gw.deps.ids.resolve(Number(id), ownerOf(p.key)))!.upstreamId;
+      await p.sb.raw("/sandbox/email", { json: { activationId: upstreamId, text: "Your code is 48213" } });
+      expect((await v1({ action: "reorderMailActivation", id })).status).toBe("OK");
+      const again = { action: "buyMailActivation", site: "telegram.com", mail_domain: "gmx.com" };
+      expect(await v1(again)).toEqual({ status: "ERROR", error: "BAD_BALANCE" });
+      expect((await v1({ action: "cancelMailActivation", id })).status).toBe("OK");
+      expect((await v1(again)).status).toBe("OK");
     });
   });
 

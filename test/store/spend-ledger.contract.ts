@@ -75,6 +75,19 @@ export function spendLedgerContract(name: string, open: () => Promise<SpendLedge
       });
     });
 
+    it("a reorder's charge takes the upstream id over: the first charge stays, and a refund returns the second", async () => {
+      const l = await ledger();
+      const first = reservation();
+      const reorder = reservation();
+      await l.reserve(first, {});
+      await l.settle(first.id, "mailbox-1", 5);
+      await l.reserve(reorder, {});
+      await l.settle(reorder.id, "mailbox-1", 7);
+      expect(await l.usage(ALICE, DAY, T0)).toMatchObject({ todayCents: 12, live: 1 });
+      await l.end("mailbox-1", true);
+      expect(await l.usage(ALICE, DAY, T0)).toMatchObject({ todayCents: 5, live: 0 });
+    });
+
     it("drops a released reservation, and one nobody settled after its time", async () => {
       const l = await ledger();
       const a = reservation();

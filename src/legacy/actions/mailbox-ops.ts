@@ -114,7 +114,14 @@ export async function check(ctx: ActionContext, id: string | undefined): Promise
 export async function reorder(ctx: ActionContext, id: string | undefined): Promise<Mailbox | Refusal> {
   const record = await recordOf(ctx, id);
   if (typeof record === "string") return record;
-  const mailbox = await ctx.deps.upstream.reorderEmail(ctx.key, record.upstreamId);
+  const reordered = await withinBudget(
+    ctx,
+    "mailbox",
+    () => priceOfReorder(ctx, record.upstreamId),
+    async () => ({ activation: await ctx.deps.upstream.reorderEmail(ctx.key, record.upstreamId) }),
+  );
+  if (typeof reordered === "string") return reordered;
+  const mailbox = reordered.activation;
   if (
     mailbox.id !== record.upstreamId &&
     !(await ctx.deps.ids.repoint(record.numericId, ctx.owner, mailbox.id))
@@ -128,6 +135,17 @@ export async function reorder(ctx: ActionContext, id: string | undefined): Promi
   ctx.deps.mailboxReads.remember(ctx.owner, mailbox);
   observedMailbox(ctx.deps, { ...record, upstreamId: mailbox.id }, mailbox);
   return { id: record.numericId, mailbox };
+}
+
+/** A reorder is charged the domain's current price (for a limited key's budget). */
+async function priceOfReorder(ctx: ActionContext, upstreamId: string): Promise<number | undefined> {
+  const current = await ctx.deps.mailboxReads.get(ctx.owner, ctx.key, upstreamId, (key, id) =>
+    ctx.deps.upstream.getEmailActivation(key, id),
+  );
+  if (!current.site || !current.domain) return toCents(current.userCost);
+  const domains = await ctx.deps.mailboxDomains.get(ctx.owner, ctx.key, current.site);
+  const offer = domains.find((d) => d.name === current.domain);
+  return toCents(offer?.price ?? current.userCost);
 }
 
 /** Cancels for a refund; a mailbox that already ended answers as it is. */
