@@ -33,7 +33,9 @@ describe("a daily limit under a fleet on two replicas with a kill -9", () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    sb = await startFleetSandbox(UPSTREAM_KEY, { salt: 31, smsDelayMs: 3000 });
+    // SMS well after the survivor takes the killed replica's purchases over (its heartbeat lapses in
+    // 10 s), so each of those is still refundable: the kill must lose no money, not just keep it listed
+    sb = await startFleetSandbox(UPSTREAM_KEY, { salt: 31, smsDelayMs: 15_000 });
     await sb.control.setOffer("tg", "ID", { price: "0.45", stock: 10_000 });
     await sb.control.setOffer("wa", "ID", { price: "0.90", stock: 10_000 });
     const added = addKey(emptyKeyFile(), { upstreamKey: UPSTREAM_KEY, label: "limited" });
