@@ -54,6 +54,8 @@ export interface SpendLedger {
   /** The activation ended: refunded gives its money back, otherwise it stops counting as live. Once. */
   end(upstreamId: string, refunded: boolean): Promise<void>;
   usage(owner: string, day: string, now: number): Promise<LedgerUsage>;
+  /** Charged activations not ended, charged before `before` (oldest first, at most `limit`). */
+  charged(before: number, limit: number): Promise<{ upstreamId: string; owner: string }[]>;
   close(): Promise<void>;
 }
 

@@ -15,6 +15,7 @@ import {
  *   o:<owner>:live       set of charged entry ids not ended
  *   o:<owner>:d:<day>    cents charged on that UTC day (refunds taken back)
  *   o:<owner>:total      cents charged ever (refunds taken back)
+ *   charged              sorted set of charged entry ids not ended, by the time they were reserved
  * Usage is the counters plus the reservations still within RESERVATION_TTL_MS. Every change is one
  * Lua script, so two replicas reserving at once cannot both pass a limit.
  */
@@ -74,6 +75,7 @@ local o = p .. 'o:' .. f[2] .. ':'
 local prev = redis.call('GET', p .. 'up:' .. ARGV[3])
 if prev and prev ~= id and redis.call('HGET', p .. 'e:' .. prev, 'state') == 'charged' then
   redis.call('SREM', o .. 'live', prev)
+  redis.call('ZREM', p .. 'charged', prev)
   redis.call('HSET', p .. 'e:' .. prev, 'state', 'ended')
 end
 redis.call('ZREM', o .. 'reserved', id)
@@ -82,6 +84,7 @@ redis.call('SET', p .. 'up:' .. ARGV[3], id)
 redis.call('INCRBY', o .. 'd:' .. f[3], ARGV[4])
 redis.call('INCRBY', o .. 'total', ARGV[4])
 redis.call('SADD', o .. 'live', id)
+redis.call('ZADD', p .. 'charged', redis.call('HGET', e, 'at'), id)
 return 1`;
 
 /** ARGV: prefix, id */
@@ -106,6 +109,7 @@ local f = redis.call('HMGET', e, 'state', 'owner', 'day', 'cents')
 if f[1] ~= 'charged' then return 0 end
 local o = p .. 'o:' .. f[2] .. ':'
 redis.call('SREM', o .. 'live', id)
+redis.call('ZREM', p .. 'charged', id)
 if ARGV[3] == '1' then
   redis.call('DECRBY', o .. 'd:' .. f[3], f[4])
   redis.call('DECRBY', o .. 'total', f[4])
@@ -155,6 +159,15 @@ export function redisSpendLedger(
     },
     async end(upstreamId, refunded) {
       await redis.eval(END_LUA, 0, prefix, upstreamId, refunded ? "1" : "0");
+    },
+    async charged(before, limit) {
+      const ids = await redis.zrangebyscore(`${prefix}charged`, "-inf", `(${before}`, "LIMIT", 0, limit);
+      const out: { upstreamId: string; owner: string }[] = [];
+      for (const id of ids) {
+        const [upstreamId, owner] = await redis.hmget(`${prefix}e:${id}`, "upstreamId", "owner");
+        if (upstreamId && owner) out.push({ upstreamId, owner });
+      }
+      return out;
     },
     async usage(owner, day, now): Promise<LedgerUsage> {
       const [stale, minuteAgo] = windows(now);

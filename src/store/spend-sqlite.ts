@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS spend (
 );
 CREATE INDEX IF NOT EXISTS spend_owner ON spend (owner, state);
 CREATE INDEX IF NOT EXISTS spend_recent ON spend (owner, at);
+CREATE INDEX IF NOT EXISTS spend_charged ON spend (at) WHERE state = 'charged';
 `;
 
 /** The spend ledger in its own SQLite file next to the id store (`DATA_DIR/spend.sqlite`). */
@@ -51,6 +52,9 @@ export function openSqliteSpendLedger(opts: { dataDir: string; fileName?: string
       `UPDATE spend SET upstream_id = NULL, state = CASE state WHEN 'charged' THEN 'ended' ELSE state END
        WHERE upstream_id = @upstream AND id <> @id
          AND EXISTS (SELECT 1 FROM spend r WHERE r.id = @id AND r.state = 'reserved')`,
+    ),
+    charged: db.prepare<[number, number], { upstream_id: string; owner: string }>(
+      `SELECT upstream_id, owner FROM spend WHERE state = 'charged' AND at < ? ORDER BY at LIMIT ?`,
     ),
     release: db.prepare<[string]>("DELETE FROM spend WHERE id = ? AND state = 'reserved'"),
     end: db.prepare<[string, string]>(
@@ -102,6 +106,9 @@ export function openSqliteSpendLedger(opts: { dataDir: string; fileName?: string
     },
     async end(upstreamId, refunded) {
       stmt.end.run(refunded ? "refunded" : "ended", upstreamId);
+    },
+    async charged(before, limit) {
+      return stmt.charged.all(before, limit).map((r) => ({ upstreamId: r.upstream_id, owner: r.owner }));
     },
     async usage(owner, day, now) {
       return usageOf(owner, day, now);

@@ -88,6 +88,26 @@ export function spendLedgerContract(name: string, open: () => Promise<SpendLedge
       expect(await l.usage(ALICE, DAY, T0)).toMatchObject({ todayCents: 5, live: 0 });
     });
 
+    it("lists the charged activations not ended, oldest first, for the sweep that ends them", async () => {
+      const l = await ledger();
+      for (const [n, at] of [
+        [1, T0 + 2000],
+        [2, T0 + 1000],
+        [3, T0 + 3000],
+      ] as const) {
+        const r = reservation({ at });
+        await l.reserve(r, {});
+        await l.settle(r.id, `up-${n}`, 10);
+      }
+      await l.end("up-2", true);
+      expect(await l.charged(T0 + 10_000, 10)).toEqual([
+        { upstreamId: "up-1", owner: ALICE },
+        { upstreamId: "up-3", owner: ALICE },
+      ]);
+      expect(await l.charged(T0 + 2500, 10)).toEqual([{ upstreamId: "up-1", owner: ALICE }]);
+      expect(await l.charged(T0 + 10_000, 1)).toHaveLength(1);
+    });
+
     it("drops a released reservation, and one nobody settled after its time", async () => {
       const l = await ledger();
       const a = reservation();
