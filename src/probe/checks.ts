@@ -8,11 +8,14 @@ import {
   serviceListSchema,
   transactionPageSchema,
 } from "../upstream/schemas.js";
+import { EMAIL_PROBE_CHECKS } from "./email-checks.js";
 
 /** Facts learnt from earlier answers that later calls use. */
 export interface ProbeContext {
   serviceCode: string;
   unknownActivationId: string;
+  /** the site the email checks ask about */
+  emailSite: string;
   /** the first page of one activation: its ids and the cursor to the next page */
   firstPage?: { ids: string[]; cursor: string | null };
 }
@@ -176,4 +179,5 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
     consequence:
       "a refused key would not be recognised: bots with a wrong key would get ERROR_SQL, not BAD_KEY",
   },
+  ...EMAIL_PROBE_CHECKS,
 ];
