@@ -5,7 +5,8 @@
  */
 import { spentSoFar, summarize } from "./activation.js";
 import { type Check, type CheckContext, fail, pass, skip } from "./context.js";
-import { cancelMailbox, domainsQuery, envelopeOf, mailPrice, v1, waitForMessage } from "./mailbox.js";
+import { domainsQuery, envelopeOf, mailPrice, v1 } from "./email-wire.js";
+import { cancelMailbox, waitForMessage } from "./mailbox.js";
 import { describeExchange, enc, INT32_MAX, isObject, money, shown } from "./wire.js";
 
 const NOT_BOUGHT = new Set(["CHANNELS_LIMIT", "NO_BALANCE", "BAD_BALANCE", "NO_NUMBERS"]);

@@ -3,48 +3,21 @@
  * handler_api.php, answering SA's JSON envelope with HTTP 200. An endpoint that answers BAD_ACTION
  * to them does not sell mailboxes: they are skipped, not failed.
  */
-import { type Check, type Expectation, fail, pass, skip, type Verdict } from "./context.js";
-import { DEFAULT_SITE, domainsQuery, EMAIL_ACTIONS, envelopeOf } from "./mailbox.js";
-import { describeExchange, type Exchange, isObject, KEY_REFUSED } from "./wire.js";
+import { type Check, fail, pass, skip } from "./context.js";
+import {
+  DEFAULT_SITE,
+  domainsQuery,
+  EMAIL_ACTIONS,
+  envelopeOf,
+  errorEnvelope,
+  okEnvelope,
+} from "./email-wire.js";
+import { describeExchange, isObject } from "./wire.js";
 
 /** A mailbox id nobody holds (within 32 bits). */
 const UNKNOWN_ID = "2147483646";
 const j = (v: unknown): string => JSON.stringify(v) ?? "undefined";
 const isInt = (v: unknown) => typeof v === "number" && Number.isInteger(v);
-
-/** Not checkable: the endpoint has no email API, or refused the key (reported elsewhere). */
-function notCheckable(a: Exchange): Verdict | undefined {
-  if (a.body === "BAD_ACTION") return skip("BAD_ACTION: the endpoint does not offer email activations");
-  if (KEY_REFUSED.has(a.body)) {
-    return skip(`answered ${a.body} to the key: not checkable (reported by catalogue.good-key-accepted)`);
-  }
-  return undefined;
-}
-
-/** An OK envelope whose `response` passes `shape`, or (with `errorOk`) an error envelope. */
-const okEnvelope =
-  (shape: (response: unknown, problems: string[]) => string, errorOk = false): Expectation =>
-  (a) => {
-    const no = notCheckable(a);
-    if (no) return no;
-    const e = envelopeOf(a.body);
-    if ("problem" in e) return e.problem;
-    if (!e.ok)
-      return errorOk ? pass(`an error envelope: ${e.error}`) : `expected OK, got the error ${e.error}`;
-    const problems: string[] = [];
-    const ok = shape(e.response, problems);
-    return problems.length === 0 ? pass(ok) : problems.slice(0, 3).join("; ");
-  };
-
-/** `{"status":"ERROR","error":"…"}` with HTTP 200, like every legacy answer. */
-const errorEnvelope: Expectation = (a) => {
-  const no = notCheckable(a);
-  if (no) return no;
-  const e = envelopeOf(a.body);
-  if ("problem" in e) return `${e.problem}: expected {"status":"ERROR","error":"…"}`;
-  if (e.ok) return 'expected {"status":"ERROR","error":"…"}, got an OK envelope';
-  return a.status === 200 || `HTTP ${a.status}: the client library reads the envelope of an HTTP 200`;
-};
 
 function domainEntries(list: unknown, field: string, problems: string[]): number {
   if (!Array.isArray(list)) {

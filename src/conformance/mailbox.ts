@@ -1,59 +1,8 @@
-/** SMS-Activate's email API, V1 (docs/legacy-protocol.md §9): its JSON envelope and settling a mailbox. */
+/** A mailbox bought through SMS-Activate's V1 email API: waiting for its message, cancelling, settling. */
 import { summarize } from "./activation.js";
-import type { CheckContext, MailTarget, Purchase } from "./context.js";
-import { type Exchange, enc, isObject, parseJson } from "./wire.js";
-
-export const EMAIL_ACTIONS = new Set([
-  "getDomains",
-  "buyMailActivation",
-  "checkMailActivation",
-  "reorderMailActivation",
-  "cancelMailActivation",
-  "getMailHistory",
-]);
-
-/** The site the read-only email checks ask about when `--buy-email` names none. */
-export const DEFAULT_SITE = "telegram.com";
-
-export type Envelope = { ok: true; response: unknown } | { ok: false; error: string } | { problem: string };
-
-/** `{"status":"OK","response":…}` or `{"status":"ERROR","error":"CODE"}`, else what is wrong. */
-export function envelopeOf(body: string): Envelope {
-  const json = parseJson(body);
-  if (!isObject(json)) return { problem: "not a JSON object" };
-  if (json.status === "OK" && "response" in json) return { ok: true, response: json.response };
-  if (json.status === "ERROR" && typeof json.error === "string") return { ok: false, error: json.error };
-  return { problem: 'neither {"status":"OK","response":…} nor {"status":"ERROR","error":"…"}' };
-}
-
-export const v1 = (ctx: CheckContext, query: string, purchase = false): Promise<Exchange> =>
-  ctx.send({ query: `${ctx.k}&${query}`, ...(purchase && { purchase }) });
-
-export const domainsQuery = (site: string) => `action=getDomains&site=${enc(site)}`;
-
-/** The mailbox a buyMailActivation answer hands out, if any (recorded so that it is settled). */
-export function mailboxIn(ex: Exchange): Omit<Purchase, "via"> | undefined {
-  const e = envelopeOf(ex.body);
-  if (!("ok" in e) || !e.ok || !isObject(e.response)) return undefined;
-  const { id, email } = e.response;
-  if ((typeof id !== "number" && typeof id !== "string") || String(id) === "") return undefined;
-  return { id: String(id), phone: typeof email === "string" ? email : "", kind: "mailbox" };
-}
-
-/** The price of `domain` in a getDomains answer (popular or zones), or why there is none. */
-export function mailPrice(body: string, t: MailTarget): { price?: number; count?: number; why?: string } {
-  const e = envelopeOf(body);
-  if (!("ok" in e) || !e.ok || !isObject(e.response))
-    return { why: `getDomains answered ${body.slice(0, 60)}` };
-  const lists = [e.response.popular, e.response.zones].filter(Array.isArray).flat();
-  const entry = lists.find((d) => isObject(d) && d.name === t.domain);
-  if (!isObject(entry)) return { why: `no ${t.domain} among the domains of ${t.site}` };
-  const price = Number(entry.cost);
-  if (!Number.isFinite(price) || price < 0)
-    return { why: `cost ${JSON.stringify(entry.cost)} is not a price` };
-  const count = Number(entry.count);
-  return { price, ...(Number.isFinite(count) && { count }) };
-}
+import type { CheckContext, Purchase } from "./context.js";
+import { envelopeOf, v1 } from "./email-wire.js";
+import { enc, isObject } from "./wire.js";
 
 export interface MailWait {
   answers: string[];

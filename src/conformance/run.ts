@@ -10,8 +10,9 @@ import {
   type Target,
   type Verdict,
 } from "./context.js";
+import { mailboxIn } from "./email-wire.js";
 import { decodeBody, describeNoAnswer, type HttpFn, nodeHttp } from "./http.js";
-import { mailboxIn, settleMailbox } from "./mailbox.js";
+import { settleMailbox } from "./mailbox.js";
 import {
   describeExchange,
   type Exchange,
