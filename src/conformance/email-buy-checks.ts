@@ -48,7 +48,7 @@ export const EMAIL_BUY_CHECKS: readonly Check[] = [
       const { id, email } = e.response;
       if (typeof id !== "number" || !Number.isInteger(id) || id < 1 || id > INT32_MAX)
         return fail(
-          `${seen} — response.id ${shown(JSON.stringify(id), 20)} is not an integer 1 … ${INT32_MAX}`,
+          `${seen} — response.id ${JSON.stringify(id) ?? "missing"} is not an integer 1 … ${INT32_MAX}`,
         );
       if (typeof email !== "string" || !email.includes("@"))
         return fail(`${seen} — response.email is not an address`);
