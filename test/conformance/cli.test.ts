@@ -19,6 +19,7 @@ describe("usage", () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^usage: npm run -s conformance -- --endpoint URL --key KEY/);
     expect(out.stdout).toContain("--max-spend");
+    expect(out.stdout).toContain("--buy-email SITE:DOMAIN");
   });
 
   it.each([
@@ -28,6 +29,14 @@ describe("usage", () => {
     [["--endpoint", "ftp://x", "--key", "k"], "--endpoint must be an http:// or https:// URL"],
     [["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy", "tg:62"], "--buy needs --max-spend USD"],
     [["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy", "tg"], "--buy must be SERVICE:COUNTRY"],
+    [
+      ["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy-email", "telegram.com:gmx.com"],
+      "--buy-email needs --max-spend USD",
+    ],
+    [
+      ["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy-email", "gmx.com", "--max-spend", "1"],
+      "--buy-email must be SITE:DOMAIN",
+    ],
     [
       ["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy", "tg:62", "--max-spend", "lots"],
       "--max-spend must be a positive amount",
