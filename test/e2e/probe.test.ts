@@ -325,7 +325,7 @@ describe("upstream probe", () => {
           "probe: --buy-email must be SITE:DOMAIN, e.g. telegram.com:gmx.com",
         ],
         [
-          ["--upstream", sb.baseUrl, "--key", "k", "--buy-email", "a:b", "--max-spend", "-1"],
+          ["--upstream", sb.baseUrl, "--key", "k", "--buy-email", "a:b", "--max-spend", "lots"],
           "probe: --max-spend must be a positive amount, e.g. 1 or 0.50",
         ],
         [
