@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { type CallSpec, type CallTarget, callUpstream, jsonOf } from "./http.js";
 import { describeIssues } from "./issues.js";
-import type { ProbeResult } from "./run.js";
+import type { ProbeResult } from "./types.js";
 
 export type Parsed<T> = { result: ProbeResult; data?: T; raw?: unknown };
 

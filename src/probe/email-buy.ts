@@ -6,7 +6,7 @@ import {
 import { checked, type Parsed } from "./checked-call.js";
 import { cancelMailbox } from "./email-cancel.js";
 import type { CallTarget } from "./http.js";
-import type { ProbeResult } from "./run.js";
+import type { ProbeResult } from "./types.js";
 
 /** `--buy-email SITE:DOMAIN --max-spend USD`: the one purchase the probe may make. */
 export interface EmailOrder {

@@ -3,7 +3,7 @@ import { errorBodySchema } from "../upstream/schemas.js";
 import { checked } from "./checked-call.js";
 import { type CallTarget, callUpstream, jsonOf } from "./http.js";
 import { describeIssues } from "./issues.js";
-import type { ProbeResult } from "./run.js";
+import type { ProbeResult } from "./types.js";
 
 const CONSEQUENCE =
   "cancelMailActivation would answer ERROR_SQL, and mailboxes the gateway cancels for a refund (lost answers, no address) would stay charged";

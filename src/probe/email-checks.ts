@@ -1,6 +1,6 @@
 import { emailActivationListSchema, emailDomainListSchema } from "../upstream/email-schemas.js";
 import { errorBodySchema } from "../upstream/schemas.js";
-import type { ProbeCheck } from "./checks.js";
+import type { ProbeCheck } from "./types.js";
 
 /** The site the read-only email checks ask about (`--buy-email SITE:…` replaces it). */
 export const EMAIL_SITE = "telegram.com";

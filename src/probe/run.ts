@@ -1,25 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { PROBE_CHECKS, type ProbeCheck, type ProbeContext } from "./checks.js";
+import { PROBE_CHECKS } from "./checks.js";
 import { type EmailOrder, probeEmailPurchase } from "./email-buy.js";
 import { EMAIL_SITE } from "./email-checks.js";
 import { callUpstream, jsonOf } from "./http.js";
 import { describeIssues } from "./issues.js";
+import type { ProbeCheck, ProbeContext, ProbeResult } from "./types.js";
 
-export interface ProbeResult {
-  name: string;
-  /** e.g. `GET /services/tg/countries` (never the key) */
-  request: string;
-  status?: number;
-  matched: boolean;
-  /** not made, on purpose (the purchase above --max-spend): the note says why */
-  skipped?: boolean;
-  differences: string[];
-  notes: string[];
-  /** set when the answer differed: what the gateway would do about it */
-  consequence?: string;
-  /** set when no answer came at all: `ECONNREFUSED`, `timed out`, … */
-  noAnswer?: string;
-}
+export type { ProbeResult };
 
 export interface ProbeReport {
   /** the upstream base URL, without any user:password part */
