@@ -14,6 +14,7 @@ const OUT_OF_PROCESS = [
   "test/conformance/hostile-endpoints.test.ts",
   "test/console/browser-*.test.ts",
   "test/store/redis.test.ts",
+  "test/store/spend-redis.test.ts",
   "test/e2e/email-money.test.ts",
   "test/e2e/fuzz.test.ts",
   "test/e2e/money-fleet*.test.ts",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { hasLinkLocalHost, LINK_LOCAL_REFUSAL } from "./common/link-local.js";
+import { type LimitArgs, parseLimitArgs, type SpendLimits } from "./common/spend-limits.js";
 import { bool, ConfigError, httpUrl, int, parseSettings } from "./settings.js";
 
 /** `10,60,300`: whole seconds, 1–86400 each, at most 20 (the webhook back-off schedule). */
@@ -86,6 +87,14 @@ export const GATEWAY_SETTINGS = {
     .default([10, 60, 300, 1800, 7200])
     .describe("comma-separated seconds, e.g. 10,60,300,1800,7200 (1–86400 each, at most 20)"),
   WEBHOOK_CONCURRENCY: int(1, 64).default(4).describe("an integer 1–64 (deliveries in flight per receiver)"),
+  // Spend limits for every key without KEYS_FILE (with it, per gateway key: npm run -s keys -- limit)
+  LIMIT_DAILY_USD: z.string().optional().describe("an amount in USD, e.g. 5 or 0.50"),
+  LIMIT_TOTAL_USD: z.string().optional().describe("an amount in USD, e.g. 100"),
+  LIMIT_MAX_PRICE_USD: z.string().optional().describe("an amount in USD, e.g. 0.90"),
+  LIMIT_SERVICES: z.string().optional().describe("comma-separated service codes, e.g. tg,wa"),
+  LIMIT_COUNTRIES: z.string().optional().describe("comma-separated legacy country ids, e.g. 0,62"),
+  LIMIT_MAX_LIVE: z.string().optional().describe("a whole number from 1 (live activations at once)"),
+  LIMIT_RATE: z.string().optional().describe("a whole number from 1 (purchases per minute)"),
 } as const;
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof GATEWAY_SETTINGS>>;
@@ -94,7 +103,31 @@ export type GatewayConfig = z.infer<z.ZodObject<typeof GATEWAY_SETTINGS>>;
 export function loadConfig(env: Record<string, string | undefined>): GatewayConfig {
   const config = parseSettings(GATEWAY_SETTINGS, env);
   checkWebhookSettings(config);
+  settingsLimits(config);
   return config;
+}
+
+const LIMIT_SETTINGS = {
+  daily: "LIMIT_DAILY_USD",
+  total: "LIMIT_TOTAL_USD",
+  maxPrice: "LIMIT_MAX_PRICE_USD",
+  services: "LIMIT_SERVICES",
+  countries: "LIMIT_COUNTRIES",
+  maxLive: "LIMIT_MAX_LIVE",
+  rate: "LIMIT_RATE",
+} as const satisfies Record<keyof LimitArgs, keyof GatewayConfig>;
+
+/** The LIMIT_* settings as spend limits; a bad one throws one line naming it. */
+export function settingsLimits(config: GatewayConfig): SpendLimits {
+  let limits: SpendLimits = {};
+  for (const [arg, name] of Object.entries(LIMIT_SETTINGS)) {
+    try {
+      limits = { ...limits, ...parseLimitArgs({ [arg]: config[name] }) };
+    } catch {
+      throw new ConfigError(`Invalid ${name}: expected ${GATEWAY_SETTINGS[name].description}`);
+    }
+  }
+  return limits;
 }
 
 /** WEBHOOK_URL applies without KEYS_FILE (with it, webhooks are set per gateway key) and needs a secret. */

@@ -36,6 +36,11 @@ export interface ActivationEvent {
   numericId: number;
   /** the legacy country id it was bought with, when known */
   countryId?: number | undefined;
+  /**
+   * `"email"`: a mailbox, shown as an activation (`phoneNumber` its address, `serviceCode` its
+   * site, `smsCode` its code); only the console shows these, webhooks push SMS codes only
+   */
+  product?: "email" | undefined;
   activation: Activation;
 }
 

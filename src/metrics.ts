@@ -146,6 +146,11 @@ const DEFINITIONS = {
     "op",
   ]),
   reconciliations: counter("reconciliations_total", "Purchase reconciliations by result", ["result"]),
+  spendRefusals: counter(
+    "spend_refusals_total",
+    "Purchases a spend limit refused before anything was bought, by key (its owner hash's first 12 characters) and limit",
+    ["key", "reason"],
+  ),
   unstoredPurchases: counter(
     "purchases_unstored_total",
     "Purchases bought upstream whose id the store refused at first: stored late, cancelled, or cancel failed",
@@ -271,6 +276,8 @@ export function createMetrics(opts: MetricsOptions = {}) {
     instrumentIdStore: <S extends IdStore>(store: S): S => timedIdStore(store, idStoreOp),
     reconciliation: (result: string) => m.reconciliations.inc({ result: word(result) }),
     unstoredPurchase: (outcome: string) => m.unstoredPurchases.inc({ outcome: word(outcome) }),
+    spendRefusal: (owner: string, reason: string) =>
+      m.spendRefusals.inc({ key: owner.slice(0, 12), reason: word(reason) }),
     /** One tracker refresh (usable as the tracker's `onRefresh`). */
     trackerRefresh(report: { ms: number; pages: number; outcome: string }) {
       m.trackerRefreshes.inc({ outcome: word(report.outcome) });

@@ -13,6 +13,8 @@ export interface BoardEntry {
   numericId: number;
   owner: string;
   countryId?: number | undefined;
+  /** `"email"` for a mailbox */
+  product?: "email" | undefined;
   activation: Activation;
   /** when the console first saw it */
   seenAt: number;
@@ -66,6 +68,7 @@ export class ActivationBoard {
       numericId: event.numericId,
       owner: event.owner,
       countryId: event.countryId ?? held?.countryId,
+      product: event.product,
       activation,
       seenAt: held?.seenAt ?? now,
       endedAt: isLive(activation) ? undefined : (held?.endedAt ?? now),

@@ -1,3 +1,4 @@
+import type { SpendLimits } from "../common/spend-limits.js";
 import type { GatewayEvents } from "../events.js";
 import type { CountryTable } from "../mapping/countries.js";
 import { ActivationBoard, type BoardEntry } from "./activation-board.js";
@@ -20,6 +21,8 @@ export interface ConsoleDataOptions {
   serviceNames: () => Promise<ReadonlyMap<string, string>>;
   /** the webhook delivery state of an activation; the column stays empty without it */
   webhookState?: ((owner: string, numericId: number) => string | undefined) | undefined;
+  /** a key's spend limits, by owner hash (the keys panel shows them) */
+  limitsOf?: ((owner: string) => SpendLimits | undefined) | undefined;
   now?: () => number;
 }
 
@@ -41,7 +44,7 @@ export class ConsoleData {
   readonly series = new Series();
 
   constructor(private readonly opts: ConsoleDataOptions) {
-    this.keys = new KeysSeen(opts.now);
+    this.keys = new KeysSeen(opts.now, opts.limitsOf);
     this.board = new ActivationBoard(this.keys, undefined, opts.now);
     this.recorder = new TrafficRecorder(opts.events, this.keys, this.board);
   }

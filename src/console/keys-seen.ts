@@ -1,4 +1,5 @@
 import { centsToFixed2 } from "../common/money.js";
+import { describeLimits, hasLimits, type SpendLimits } from "../common/spend-limits.js";
 
 /**
  * What the console knows of each key that made requests: its name for people (the gateway key's
@@ -24,6 +25,8 @@ export interface KeyRow {
   bought: number;
   codes: number;
   calls: number;
+  /** its spend limits in words (`daily 5.00, live 10`), or null without any */
+  limits: string | null;
 }
 
 interface KeyEntry {
@@ -46,7 +49,10 @@ export class KeysSeen {
   private day = "";
   private dayEndsAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly limitsOf: (owner: string) => SpendLimits | undefined = () => undefined,
+  ) {}
 
   /** A request of this owner (folded from the recorder, off the request path). */
   sawRequest(owner: string, label: string | undefined, calls: number): void {
@@ -87,6 +93,7 @@ export class KeysSeen {
         bought: stats.bought,
         codes: stats.codes,
         calls: stats.calls,
+        limits: hasLimits(this.limitsOf(owner)) ? describeLimits(this.limitsOf(owner)) : null,
       };
     });
   }

@@ -42,6 +42,8 @@ export interface RequestRow {
 
 export interface ActivationRow {
   id: number;
+  /** `"email"` for a mailbox: `phone` is its address, `service.code` its site */
+  product: "email" | null;
   who: string;
   key: string;
   service: { code: string | null; name: string | null };
@@ -189,11 +191,13 @@ export function activationRow(entry: BoardEntry, deps: ActivationViewDeps): Acti
   const countryId = entry.countryId ?? (a.countryIso ? deps.countries.idOfIso(a.countryIso) : undefined);
   const country = countryId === undefined ? undefined : deps.countries.byLegacyId(countryId);
   const code = a.serviceCode ?? null;
+  const mailbox = entry.product === "email";
   return {
     id: entry.numericId,
+    product: entry.product ?? null,
     who: deps.keys.whoOf(entry.owner),
     key: deps.keys.refOf(entry.owner),
-    service: { code, name: (code && deps.serviceNames.get(code)) || null },
+    service: { code, name: mailbox ? "email" : (code && deps.serviceNames.get(code)) || null },
     country: {
       id: countryId ?? null,
       iso: a.countryIso ?? country?.iso ?? null,

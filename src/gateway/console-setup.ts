@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { SpendLimits } from "../common/spend-limits.js";
 import type { GatewayConfig } from "../config.js";
 import type { AccessMode } from "../console/access.js";
 import { GatewayConsole } from "../console/console.js";
@@ -34,6 +35,8 @@ export async function setUpConsole(
     log: Logger;
     /** the activations panel's webhook column: the last delivery outcome of an activation */
     webhookState?: (owner: string, numericId: number) => string | undefined;
+    /** the keys panel's limits column */
+    limitsOf?: ((owner: string) => SpendLimits | undefined) | undefined;
   },
 ): Promise<GatewayConsole | undefined> {
   const access = consoleAccess(config, wiring.embeddedSandbox);
@@ -51,6 +54,7 @@ export async function setUpConsole(
     sandbox,
     upstreamTotals: () => wiring.metrics.upstreamTotals(),
     webhookState: wiring.webhookState,
+    limitsOf: wiring.limitsOf,
     maxStreams: config.CONSOLE_MAX_STREAMS,
     onLoginsBlocked: (address) =>
       wiring.log.warn({ address }, "console: too many wrong tokens from this address, refused for a minute"),

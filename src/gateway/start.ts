@@ -46,6 +46,7 @@ import { startWebhooks } from "../webhooks/wiring.js";
 import { createGatewayApp, type Readiness } from "./app.js";
 import { setUpConsole } from "./console-setup.js";
 import { listen } from "./server.js";
+import { setUpSpendLimits } from "./spend-setup.js";
 
 export interface RunningGateway {
   url: string;
@@ -323,6 +324,12 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     keyRing.remember(owners.of(account.apiKey), account.apiKey);
   const purchases = new PurchaseCoordinator();
   const events = new GatewayEvents();
+  const spend = await setUpSpendLimits(config, {
+    resolveKey,
+    events,
+    log,
+    onRefused: (owner, reason) => metrics.spendRefusal(owner, reason),
+  });
   const tracker = await createTracker(config, {
     upstream,
     owners,
@@ -359,6 +366,8 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     knownKeys: new KnownKeys(),
     purchases,
     events,
+    ledger: spend?.ledger,
+    limitRefused: spend?.limitRefused,
     settings: {
       defaultCountry: config.DEFAULT_COUNTRY,
       purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
@@ -374,6 +383,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     upstream,
     keyRing,
     purchases: deps.purchases,
+    ledger: spend?.ledger,
     log,
     purchaseTimeoutMs: config.PURCHASE_TIMEOUT_MS,
     giveUpAfterMs: 2 * 60 * 60_000,
@@ -415,6 +425,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     metrics,
     log,
     webhookState: (owner, numericId) => webhookStates.stateOf(owner, numericId),
+    limitsOf: spend?.limitsOfOwner,
   });
   const app = createGatewayApp({
     deps,
@@ -423,6 +434,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     log,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     ...(resolveKey && { resolveKey }),
+    limitsOf: spend?.limitsOf,
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     onAnswer: (action, token, seconds) => metrics.legacyAnswer(action, token, seconds),
     readiness: readinessCheck({ ids, tracker }, upstream, purchases.instance),
@@ -446,6 +458,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
       await catalog.close();
       upstream.close();
       await sandbox?.close();
+      await spend?.close();
       await ids.close();
     },
   };

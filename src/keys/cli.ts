@@ -1,17 +1,20 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DirectoryError } from "../common/atomic-file.js";
+import { describeLimits, describeUsage, type LimitArgs, parseLimitArgs } from "../common/spend-limits.js";
 import {
   addKey,
   KeyFileError,
   readKeyFile,
   readKeyFileOrEmpty,
   revokeKey,
+  setLimits,
   setWebhook,
   webhookHost,
   webhookUrlProblem,
   writeKeyFile,
 } from "./key-file.js";
+import { openLedgerForCli } from "./usage-ledger.js";
 
 /**
  * `npm run keys -- add --upstream-key K [--label L] [--webhook URL]` | `list` | `revoke <id>` |
@@ -22,18 +25,41 @@ import {
  */
 
 const USAGE = `usage: npm run keys -- <command> [--file PATH]   (PATH defaults to $KEYS_FILE)
-  add --upstream-key KEY [--label TEXT] [--webhook URL]
+  add --upstream-key KEY [--label TEXT] [--webhook URL] [LIMITS]
                                 issue a gateway key for KEY (use "-" to read KEY from stdin); with
                                 --webhook, the gateway POSTs each SMS of this key to URL
+  limit ID LIMITS | --none      set (replacing the old ones) or clear a key's spend limits
+  usage ID                      today's and total spend, live count, what is left (opens the
+                                gateway's store: REDIS_URL, else DATA_DIR)
   list                          id, label, created, revoked, webhook host (never keys)
   revoke ID                     the key stops working within a second
   webhook ID URL|none [--gateway-key KEY|-]
                                 set (with a new signing secret) or remove a key's webhook; a key
-                                issued before webhooks needs its gateway key once to link it`;
+                                issued before webhooks needs its gateway key once to link it
+LIMITS: --daily USD  --total USD  --max-price USD  --services tg,wa  --countries 0,62
+        --max-live N  --rate N (purchases per minute)`;
 
 class UsageError extends Error {}
 
-function run(argv: string[]): void {
+const limitArgs = (v: Record<string, string | boolean | undefined>): LimitArgs => ({
+  daily: v.daily as string | undefined,
+  total: v.total as string | undefined,
+  maxPrice: v["max-price"] as string | undefined,
+  services: v.services as string | undefined,
+  countries: v.countries as string | undefined,
+  maxLive: v["max-live"] as string | undefined,
+  rate: v.rate as string | undefined,
+});
+
+function limitsFrom(v: Record<string, string | boolean | undefined>) {
+  try {
+    return parseLimitArgs(limitArgs(v));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -43,6 +69,14 @@ function run(argv: string[]): void {
       label: { type: "string" },
       webhook: { type: "string" },
       "gateway-key": { type: "string" },
+      daily: { type: "string" },
+      total: { type: "string" },
+      "max-price": { type: "string" },
+      services: { type: "string" },
+      countries: { type: "string" },
+      "max-live": { type: "string" },
+      rate: { type: "string" },
+      none: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -59,12 +93,13 @@ function run(argv: string[]): void {
       const webhookUrl = values.webhook;
       const problem = webhookUrl === undefined ? undefined : webhookUrlProblem(webhookUrl);
       if (problem) throw new UsageError(`--webhook: ${problem}`);
+      const limits = limitsFrom(values);
       const added = addKey(readKeyFileOrEmpty(path), {
         upstreamKey,
         ...(values.label !== undefined && { label: values.label }),
         ...(webhookUrl !== undefined && { webhookUrl }),
       });
-      writeKeyFile(path, added.file);
+      writeKeyFile(path, setLimits(added.file, added.entry.id, limits).file);
       const secret = added.entry.webhook?.secret;
       process.stdout.write(`${added.gatewayKey}\n${secret === undefined ? "" : `${secret}\n`}`);
       process.stderr.write(
@@ -118,6 +153,37 @@ function run(argv: string[]): void {
       }
       return;
     }
+    case "limit": {
+      const id = rest[0];
+      if (!id) throw new UsageError("limit needs an id (see list)");
+      const limits = limitsFrom(values);
+      if (values.none === true && Object.keys(limits).length > 0)
+        throw new UsageError("limit: --none clears the limits; give it alone");
+      if (values.none !== true && Object.keys(limits).length === 0)
+        throw new UsageError("limit needs at least one limit, or --none");
+      const changed = setLimits(readKeyFile(path), id, values.none === true ? null : limits);
+      writeKeyFile(path, changed.file);
+      process.stdout.write(`${id}: ${describeLimits(changed.entry.limits)}\n`);
+      return;
+    }
+    case "usage": {
+      const id = rest[0];
+      const entry = readKeyFile(path).keys.find((k) => k.id === id);
+      if (!id || !entry)
+        throw new UsageError(id ? `no key with id ${JSON.stringify(id)}` : "usage needs an id");
+      if (!entry.owner) throw new UsageError(`${id} was issued before spend counts were kept`);
+      const ledger = await openLedgerForCli(process.env);
+      try {
+        const now = Date.now();
+        const used = await ledger.usage(entry.owner, new Date(now).toISOString().slice(0, 10), now);
+        process.stdout.write(
+          `${id}: ${describeUsage(entry.limits, used)} (${describeLimits(entry.limits)})\n`,
+        );
+      } finally {
+        await ledger.close();
+      }
+      return;
+    }
     case "revoke": {
       const id = rest[0];
       if (!id) throw new UsageError("revoke needs an id (see list)");
@@ -131,9 +197,7 @@ function run(argv: string[]): void {
   }
 }
 
-try {
-  run(process.argv.slice(2));
-} catch (err) {
+run(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     if (err.message) process.stderr.write(`keys: ${err.message}\n`);
     process.stderr.write(`${USAGE}\n`);
@@ -147,4 +211,4 @@ try {
     `keys: ${fileProblem || usage ? `${prefix}${(err as Error).message}` : String(err)}\n`,
   );
   process.exit(usage ? 2 : 1);
-}
+});

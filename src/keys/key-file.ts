@@ -4,6 +4,7 @@ import { z } from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
 import { hasLinkLocalHost, LINK_LOCAL_REFUSAL } from "../common/link-local.js";
 import { ownerOf } from "../common/owner.js";
+import { type SpendLimits, spendLimitsSchema } from "../common/spend-limits.js";
 import type { LabelledKeyResolver } from "./resolver.js";
 
 /**
@@ -54,6 +55,8 @@ const keyEntrySchema = z.object({
     .object({ url: webhookUrlSchema, secret: z.string().min(16) })
     .nullable()
     .default(null),
+  /** spend limits (README "Spend limits"); absent: none */
+  limits: spendLimitsSchema.optional(),
 });
 export type KeyEntry = z.infer<typeof keyEntrySchema>;
 
@@ -207,6 +210,19 @@ export function setWebhook(
   return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
 }
 
+/** Sets a key's spend limits; `null` or no limit at all clears them. */
+export function setLimits(
+  file: KeyFile,
+  id: string,
+  limits: SpendLimits | null,
+): { file: KeyFile; entry: KeyEntry } {
+  const found = file.keys.find((k) => k.id === id);
+  if (!found) throw new KeyFileError(`no key with id ${JSON.stringify(id)}`);
+  const { limits: _old, ...rest } = found;
+  const entry: KeyEntry = limits === null || Object.keys(limits).length === 0 ? rest : { ...rest, limits };
+  return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
+}
+
 /** Active keys only: hash of the gateway key → its entry. */
 function activeTable(file: KeyFile): Map<string, KeyEntry> {
   return new Map(file.keys.filter((k) => k.revokedAt === null).map((k) => [k.hash, k]));
@@ -294,5 +310,19 @@ export function loadKeyResolver(path: string, opts: KeyResolverOptions = {}): La
     return table.get(hashKey(presented));
   };
   const resolve = (presented: string) => entryOf(presented)?.upstreamKey;
-  return Object.assign(resolve, { labelOf: (presented: string) => entryOf(presented)?.label || undefined });
+  let byOwner = new Map<string, KeyEntry>();
+  let byOwnerOf: KeyFile | undefined;
+  const entryOfOwner = (owner: string) => {
+    const latest = current();
+    if (latest !== byOwnerOf) {
+      byOwnerOf = latest;
+      byOwner = new Map([...activeTable(latest).values()].flatMap((k) => (k.owner ? [[k.owner, k]] : [])));
+    }
+    return byOwner.get(owner);
+  };
+  return Object.assign(resolve, {
+    labelOf: (presented: string) => entryOf(presented)?.label || undefined,
+    limitsOf: (presented: string) => entryOf(presented)?.limits,
+    limitsOfOwner: (owner: string) => entryOfOwner(owner)?.limits,
+  });
 }

@@ -1,3 +1,5 @@
+import type { SpendLimits } from "../common/spend-limits.js";
+
 /**
  * Turns the key a client presented into the upstream key to use: the identity by default; with
  * gateway keys (KEYS_FILE), the mapped upstream key or undefined for an unknown or revoked key.
@@ -10,6 +12,10 @@ export type KeyResolver = (presented: string) => string | undefined;
  */
 export interface LabelledKeyResolver extends KeyResolver {
   labelOf(presented: string): string | undefined;
+  /** the key's spend limits (keys/spend-limits.ts), when it has any */
+  limitsOf?(presented: string): SpendLimits | undefined;
+  /** the same by the key's owner hash (for observers that never see keys) */
+  limitsOfOwner?(owner: string): SpendLimits | undefined;
 }
 
 /** Upstream keys are printable ASCII (they travel in an HTTP header); anything else cannot be one. */

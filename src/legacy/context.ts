@@ -4,12 +4,14 @@ import type { FreshOffers } from "../catalog/fresh-offers.js";
 import type { MailboxDomains } from "../catalog/mailbox-domains.js";
 import type { ServiceDirectory } from "../catalog/service-directory.js";
 import type { RequestScope } from "../common/request-scope.js";
+import type { SpendLimits } from "../common/spend-limits.js";
 import type { GatewayEvents } from "../events.js";
 import type { LegacyKeyLists } from "../fixtures.js";
 import type { CountryTable } from "../mapping/countries.js";
 import type { KeyRing } from "../money/key-ring.js";
 import type { PurchaseCoordinator } from "../money/purchase-coordinator.js";
 import type { IdStore } from "../store/id-store.js";
+import type { SpendLedger } from "../store/spend-ledger.js";
 import type { ActivationTracker } from "../tracker/tracker.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import type { EmailActivation } from "../upstream/email-schemas.js";
@@ -48,6 +50,10 @@ export interface GatewayDeps {
   knownKeys: KnownKeys;
   /** purchases in flight in this process, and what reconciliations took */
   purchases: PurchaseCoordinator;
+  /** what limited keys spent (absent: no key has limits) */
+  ledger?: SpendLedger | undefined;
+  /** told when a limit refuses a purchase (metrics, and a warning once per key and day) */
+  limitRefused?: ((owner: string, reason: string) => void) | undefined;
   /** what observers (the console, webhooks) are told */
   events: GatewayEvents;
   /** called once per ambiguous purchase with how its reconciliation ended */
@@ -74,6 +80,8 @@ export interface ActionContext {
   owner: string;
   /** the client presented the upstream key itself (false with gateway keys) */
   presentedUpstreamKey: boolean;
+  /** the presented key's spend limits, when it has any (README "Spend limits") */
+  limits?: SpendLimits | undefined;
   deps: GatewayDeps;
   log: Logger;
   /** this request's facts for its log line (native calls made, the cause of a failure) */

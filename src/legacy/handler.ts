@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { RequestScope } from "../common/request-scope.js";
+import type { SpendLimits } from "../common/spend-limits.js";
 import { T } from "../common/tokens.js";
 import { type KeyResolver, passThroughKeys } from "../keys/resolver.js";
 import { UpstreamError } from "../upstream/errors.js";
@@ -20,6 +21,8 @@ export interface LegacyHandlerOptions {
   /** action name → spec (`legacy/router.ts`) */
   actions: ReadonlyMap<string, ActionSpec>;
   resolveKey?: KeyResolver | undefined;
+  /** a presented key's spend limits (KEYS_FILE entry, or the settings for every upstream key) */
+  limitsOf?: ((presented: string) => SpendLimits | undefined) | undefined;
   /** hash of a presented key (memoized in production) */
   ownerOf: (key: string) => string;
 }
@@ -66,7 +69,8 @@ async function handleAction(
   const requestDeps = scope ? { ...deps, upstream: deps.upstream.forRequest(scope) } : deps;
   try {
     const presentedUpstreamKey = key !== "" && key === presented;
-    const ctx = { params, key, owner, presentedUpstreamKey, deps: requestDeps, log, scope };
+    const limits = presented === "" ? undefined : opts.limitsOf?.(presented);
+    const ctx = { params, key, owner, presentedUpstreamKey, limits, deps: requestDeps, log, scope };
     return { action, owner, answer: await spec.handler(ctx) };
   } catch (err) {
     if (scope) {

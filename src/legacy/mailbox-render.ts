@@ -21,7 +21,23 @@ export function hasMessage(m: Pick<EmailActivation, "otpValue" | "body">): boole
   return m.body !== null || (m.otpValue !== null && m.otpValue !== "");
 }
 
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+const ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+  copy: "©",
+  reg: "®",
+  trade: "™",
+  hellip: "…",
+  mdash: "—",
+  ndash: "–",
+  laquo: "«",
+  raquo: "»",
+  euro: "€",
+};
 
 /** The message as text (SA's `full_message`): tags dropped, blocks on their own lines, entities decoded. */
 export function messageText(m: Pick<EmailActivation, "otpValue" | "body">): string {
@@ -68,10 +84,16 @@ export const v1Bought = (id: number, m: Pick<EmailActivation, "emailAddress">) =
 });
 
 /**
- * V1 `checkMailActivation` and one row of `getMailHistory`: `value` is the code, `full_message` is
- * present only once a message arrived (the client library stops polling at that key).
+ * V1 `checkMailActivation`: `value` is the code; `full_message` is present only once a message
+ * arrived, because the client library stops polling at that key (client-compatibility.md).
  */
 export function v1Mailbox(id: number, m: EmailActivation) {
+  const { full_message, ...row } = v1HistoryRow(id, m);
+  return full_message === null ? row : { ...row, full_message };
+}
+
+/** One row of V1 `getMailHistory`: every key present (the library indexes each), `null` while waiting. */
+export function v1HistoryRow(id: number, m: EmailActivation) {
   return {
     id,
     email: m.emailAddress ?? "",
@@ -80,24 +102,15 @@ export function v1Mailbox(id: number, m: EmailActivation) {
     value: m.otpValue ?? (hasMessage(m) ? "" : null),
     cost: cost(m),
     date: saDate(m.createdAt),
-    ...(hasMessage(m) && { full_message: messageText(m) }),
+    full_message: hasMessage(m) ? messageText(m) : null,
   };
 }
 
-/** V2 `EmailActivation` (the OpenAPI's required id, status, cost, currency, date). */
-export function v2Mailbox(id: number, m: EmailActivation) {
-  return {
-    id,
-    site: m.site ?? "",
-    email: m.emailAddress ?? "",
-    status: mailboxState(m),
-    value: m.otpValue,
-    full_message: hasMessage(m) ? messageText(m) : null,
-    cost: cost(m),
-    currency: LEGACY_CURRENCY,
-    date: saDate(m.createdAt),
-  };
-}
+/** V2 `EmailActivation`: the history row's fields (the OpenAPI's required id, status, cost, date) and the currency. */
+export const v2Mailbox = (id: number, m: EmailActivation) => ({
+  ...v1HistoryRow(id, m),
+  currency: LEGACY_CURRENCY,
+});
 
 /** V2 domains: `{name, cost, currency, count}`. */
 export const v2Domains = (domains: readonly EmailDomain[]) =>

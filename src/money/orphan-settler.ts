@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
+import { toCents } from "../common/money.js";
 import type { IdStore, PurchaseIntent } from "../store/id-store.js";
+import type { SpendLedger } from "../store/spend-ledger.js";
 import { UpstreamError } from "../upstream/errors.js";
 import { CLOCK_MARGIN_MS, matchingActivations, purchaseWindowMs } from "./adoption.js";
 import type { KeyRing } from "./key-ring.js";
@@ -47,6 +49,8 @@ export interface OrphanSettlerOptions {
   upstream: MoneyUpstream;
   keyRing: KeyRing;
   purchases: PurchaseCoordinator;
+  /** limited keys' spend: a claimed purchase is charged there, a refund given back (absent: no limits) */
+  ledger?: SpendLedger | undefined;
   log: Logger;
   /** how long a purchase may take */
   purchaseTimeoutMs: number;
@@ -283,6 +287,8 @@ export class OrphanSettler {
       }
       const mapping = intent.product ? { product: intent.product } : undefined;
       if (!mapped && !(await ids.upsert(activation.id, intent.owner, mapping)).created) continue; // claimed meanwhile
+      const cents = toCents(activation.userCost);
+      if (cents !== undefined) await this.opts.ledger?.settle(intent.intentId, activation.id, cents);
       if (!isWaitingForCode(activation)) {
         await this.close(intent);
         return "kept";
@@ -326,6 +332,7 @@ export class OrphanSettler {
       return "failed";
     }
     if (ENDED.has(activation.status)) {
+      await this.opts.ledger?.end(activationId, true);
       await this.close(intent);
       return "refunded";
     }
@@ -345,6 +352,7 @@ export class OrphanSettler {
       log.warn({ intentId: intent.intentId, kind }, "orphan cancel failed");
       return "failed"; // a 409 (a code arrived meanwhile) is seen on the next try
     }
+    await this.opts.ledger?.end(activationId, true);
     await this.close(intent);
     log.info({ intentId: intent.intentId }, "orphaned purchase cancelled for a refund");
     return "cancelled";
@@ -357,7 +365,9 @@ export class OrphanSettler {
     return "nothing";
   }
 
+  /** Closes an intent; a spend reservation it still holds (nothing was charged) is released. */
   private async close(intent: PurchaseIntent): Promise<void> {
+    await this.opts.ledger?.release(intent.intentId);
     await this.opts.ids.closeIntent(intent.intentId);
     this.opts.purchases.settled(intent.intentId);
   }

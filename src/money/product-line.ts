@@ -30,6 +30,8 @@ export interface Sold {
   cancellableAt?: string | null | undefined;
   /** a code arrived (an SMS, an email): the charge is final */
   hasCode: boolean;
+  /** what the upstream charged, a decimal string */
+  userCost: string;
 }
 
 /** What is ordered: a service in a country, or a mailbox of a domain for a site. */
@@ -96,6 +98,7 @@ export function mailboxLine(upstream: MoneyUpstream): ProductLine<EmailActivatio
       createdAt: m.createdAt,
       cancellableAt: m.cancellableAt,
       hasCode: Boolean(m.otpValue) || m.body !== null,
+      userCost: m.userCost,
     }),
     buy: (key, order) => upstream.buyEmail(key, { site: order.serviceCode, domain: order.countryIso }),
     get: (key, id) => upstream.getEmailActivation(key, id),

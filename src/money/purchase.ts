@@ -44,6 +44,8 @@ export interface PurchaseContext {
   log: Logger;
   /** the request's scope: the intent is closed once its answer was written (absent: at return) */
   scope?: RequestScope | undefined;
+  /** the id of the purchase's intent: a spend reservation's, so the settler settles both as one */
+  intentId?: string | undefined;
   deps: PurchaseDeps;
 }
 
@@ -96,7 +98,8 @@ class PurchaseIntents {
 
   async open(since: number): Promise<Intent> {
     const { ids, purchases } = this.ctx.deps;
-    const intentId = randomUUID();
+    const given = this.ctx.intentId;
+    const intentId = given !== undefined && !this.written.has(given) ? given : randomUUID();
     await ids.addIntent({
       intentId,
       owner: this.ctx.owner,

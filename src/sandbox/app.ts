@@ -9,6 +9,8 @@ import { routeKey } from "./route-key.js";
 import { activationRoutes } from "./routes/activations.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { controlRoutes } from "./routes/control.js";
+import { emailActivationRoutes } from "./routes/email-activations.js";
+import { emailControlRoutes } from "./routes/email-control.js";
 import { walletRoutes } from "./routes/wallet.js";
 import { createSandboxState, type SandboxEnv, type SandboxState } from "./state.js";
 
@@ -68,8 +70,10 @@ export function createSandboxApp(config: SandboxConfig, opts: SandboxAppOptions 
 
   app.route(API_PREFIX, catalogRoutes(state));
   app.route(API_PREFIX, activationRoutes(state));
+  app.route(API_PREFIX, emailActivationRoutes(state));
   app.route(API_PREFIX, walletRoutes(state));
   app.route(CONTROL_PREFIX, controlRoutes(state));
+  app.route(CONTROL_PREFIX, emailControlRoutes(state));
 
   app.notFound((c) => jsonError(c, 404, `Cannot ${c.req.method} ${c.req.path}`));
 
@@ -87,6 +91,7 @@ export function createSandboxApp(config: SandboxConfig, opts: SandboxAppOptions 
     state,
     close: () => {
       state.activations.close();
+      state.emailActivations.close();
       state.catalogWatch.close();
     },
   };

@@ -18,8 +18,12 @@ export interface SandboxConfig {
   accounts: SandboxAccountConfig[];
   autoSms: boolean;
   smsDelayMs: number;
+  /** How long a bought mailbox's emailAddress stays null (0: filled in the purchase answer). */
+  emailAddressDelayMs: number;
   activationTtlS: number;
   cancelCooldownS: number;
+  /** a mailbox's cancel cool-down: none by default (SMSBulk's email object shows no cancellableAt) */
+  emailCancelCooldownS: number;
   rateLimitPerS: number;
   resendLimit: number;
   faults: FaultRule[];
@@ -31,8 +35,10 @@ export function sandboxConfig(overrides: Partial<SandboxConfig> = {}): SandboxCo
     accounts: [{ apiKey: DEMO_API_KEY, balance: "100.00" }],
     autoSms: true,
     smsDelayMs: 3000,
+    emailAddressDelayMs: 300,
     activationTtlS: 1200,
     cancelCooldownS: 120,
+    emailCancelCooldownS: 0,
     rateLimitPerS: 1000,
     resendLimit: 3,
     faults: [],
@@ -85,8 +91,10 @@ export const SANDBOX_SETTINGS = {
     ),
   SANDBOX_AUTO_SMS: bool.default(true).describe("1 or 0 (true or false)"),
   SANDBOX_SMS_DELAY_MS: int(0, 86_400_000).default(3000).describe("milliseconds, 0–86400000"),
+  SANDBOX_EMAIL_ADDRESS_DELAY_MS: int(0, 86_400_000).default(300).describe("milliseconds, 0–86400000"),
   SANDBOX_ACTIVATION_TTL_S: int(1, 86_400).default(1200).describe("seconds, 1–86400"),
   SANDBOX_CANCEL_COOLDOWN_S: int(0, 86_400).default(120).describe("seconds, 0–86400"),
+  SANDBOX_EMAIL_CANCEL_COOLDOWN_S: int(0, 86_400).default(0).describe("seconds, 0–86400"),
   SANDBOX_RESEND_LIMIT: int(0, 100).default(3).describe("an integer 0–100"),
   SANDBOX_RATE_LIMIT: int(1, 1_000_000).default(1000).describe("requests per second per key, 1–1000000"),
   SANDBOX_FAULTS: faults
@@ -108,8 +116,10 @@ export function loadSandboxSettings(env: Record<string, string | undefined>): Sa
       ...(s.SANDBOX_ACCOUNTS && { accounts: s.SANDBOX_ACCOUNTS }),
       autoSms: s.SANDBOX_AUTO_SMS,
       smsDelayMs: s.SANDBOX_SMS_DELAY_MS,
+      emailAddressDelayMs: s.SANDBOX_EMAIL_ADDRESS_DELAY_MS,
       activationTtlS: s.SANDBOX_ACTIVATION_TTL_S,
       cancelCooldownS: s.SANDBOX_CANCEL_COOLDOWN_S,
+      emailCancelCooldownS: s.SANDBOX_EMAIL_CANCEL_COOLDOWN_S,
       rateLimitPerS: s.SANDBOX_RATE_LIMIT,
       resendLimit: s.SANDBOX_RESEND_LIMIT,
       faults: s.SANDBOX_FAULTS ?? [],

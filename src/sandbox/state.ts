@@ -6,6 +6,8 @@ import { Catalog } from "./catalog.js";
 import { CatalogWatch } from "./catalog-watch.js";
 import type { Clock } from "./clock.js";
 import type { SandboxConfig } from "./config.js";
+import { EmailActivations } from "./email-activations.js";
+import { EmailCatalog } from "./email-catalog.js";
 import { FaultRegistry } from "./faults.js";
 import { createIdGenerator, type IdGenerator } from "./ids.js";
 import type { Account } from "./model.js";
@@ -25,6 +27,9 @@ export interface SandboxState {
   catalogWatch: CatalogWatch;
   accounts: Accounts;
   activations: Activations;
+  /** the email product: its domain catalogue and mailboxes */
+  emailCatalog: EmailCatalog;
+  emailActivations: EmailActivations;
   faults: FaultRegistry;
   stats: Stats;
   rateLimiter: RateLimiter;
@@ -38,12 +43,19 @@ export type SandboxEnv = {
 
 export function createSandboxState(
   config: SandboxConfig,
-  deps: { clock: Clock; logger: Logger; random: () => number; catalog?: Catalog },
+  deps: {
+    clock: Clock;
+    logger: Logger;
+    random: () => number;
+    catalog?: Catalog;
+    emailCatalog?: EmailCatalog;
+  },
 ): SandboxState {
   const { clock, logger, random } = deps;
   const now = () => clock.now();
   const newId = createIdGenerator(now, random);
   const catalog = deps.catalog ?? Catalog.load();
+  const emailCatalog = deps.emailCatalog ?? EmailCatalog.load();
   const stats = new Stats();
   const accounts = new Accounts(newId, now);
   for (const { apiKey, balance } of config.accounts) accounts.open(apiKey, parseMoney(balance));
@@ -57,6 +69,8 @@ export function createSandboxState(
     catalogWatch: new CatalogWatch(),
     accounts,
     activations: new Activations({ config, clock, catalog, stats, newId, random, logger }),
+    emailCatalog,
+    emailActivations: new EmailActivations({ config, clock, emailCatalog, stats, newId, random, logger }),
     faults: new FaultRegistry(config.faults),
     stats,
     rateLimiter: new RateLimiter(config.rateLimitPerS, now),

@@ -49,7 +49,7 @@ export class WebhookSource {
   }
 
   observe(event: ActivationEvent): void {
-    if (!this.opts.directory.targetOf(event.owner)) return;
+    if (event.product !== undefined || !this.opts.directory.targetOf(event.owner)) return;
     const { activation } = event;
     if (this.opts.pin && !isTerminal(activation) && !this.pinned.has(activation.id)) {
       const expires = activation.expiresAt ? Date.parse(activation.expiresAt) : Number.NaN;

@@ -10,7 +10,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
   common: [],
   settings: [],
   logger: [],
-  keys: ["common"],
+  keys: ["common", "store"],
   upstream: ["common"],
   store: ["common"],
   mapping: ["common", "upstream"],

@@ -159,6 +159,25 @@ describe("the console follows a bot live", () => {
     await expect.poll(() => visibleText(page.locator("#sb-faults-now")), WAIT).toContain("none");
   });
 
+  it("a mailbox shows on the activations panel with its address and site, without SMS controls", async () => {
+    const domains = JSON.parse(await gw.call({ api_key: KEY, action: "getDomains", site: "telegram.com" }));
+    const domain = (domains.response.popular as { name: string; count: number }[]).find(
+      (d) => d.count > 0,
+    )!.name;
+    const bought = JSON.parse(
+      await gw.call({ api_key: KEY, action: "buyMailActivation", site: "telegram.com", mail_domain: domain }),
+    );
+    expect(bought.status).toBe("OK");
+    const { id, email } = bought.response as { id: number; email: string };
+    await gw.call({ api_key: KEY, action: "checkMailActivation", id: String(id) });
+    const row = page.locator(`#activations tbody tr[data-id="${id}"]`);
+    await expect.poll(() => visibleText(row).catch(() => ""), WAIT).toMatch(/✉ telegram\.com[\s\S]*WAITING/);
+    expect(await visibleText(row)).toContain(email);
+    expect(await row.getByRole("button").count()).toBe(0);
+    await expect.poll(trafficText, WAIT).toMatch(/buyMailActivation[\s\S]*POST \/email-activations 201/);
+    await shot(page, "07-mailbox-desktop");
+  });
+
   it("no key anywhere: the page, the data API and the event stream", async () => {
     await bot?.stop();
     const html = await page.content();

@@ -126,6 +126,8 @@ describe("control routes under /sandbox", () => {
     expect(await sb.control.stats()).toEqual({
       purchases: 0,
       refunds: 0,
+      emailPurchases: 0,
+      emailRefunds: 0,
       requests: { "GET /sandbox/stats": 1 },
     });
   });

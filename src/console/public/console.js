@@ -376,12 +376,16 @@
   function activationRow(a, now) {
     const created = a.createdAt ? Date.parse(a.createdAt) : Number.NaN;
     const received = a.receivedAt ? Date.parse(a.receivedAt) : Number.NaN;
-    const service = [a.service.code, a.service.name].filter(Boolean).join(" · ");
+    const service =
+      a.product === "email"
+        ? `✉ ${a.service.code ?? ""}`
+        : [a.service.code, a.service.name].filter(Boolean).join(" · ");
     const country = [a.country.id, a.country.iso, a.country.name]
       .filter((v) => v !== null && v !== "")
       .join(" ");
     const actions = el("td", { class: "sandbox-only", label: "Sandbox" });
-    if (state.sandbox && a.live) {
+    // the sandbox controls here are an activation's; a mailbox (product "email") has none of them
+    if (state.sandbox && a.live && a.product !== "email") {
       actions.append(
         el(
           "button",
@@ -447,7 +451,7 @@
       fillSelect(
         $("sb-act-id", HTMLSelectElement),
         all
-          .filter((a) => a.live)
+          .filter((a) => a.live && a.product !== "email")
           .map((a) => [String(a.id), `${a.id} · ${a.service.code ?? "?"} · ${a.phone} · ${a.status}`]),
       );
     }
@@ -518,6 +522,7 @@
           el("td", { class: "num", label: "Numbers" }, String(k.bought)),
           el("td", { class: "num", label: "Codes" }, String(k.codes)),
           el("td", { class: "num", label: "Upstream calls" }, String(k.calls)),
+          el("td", { label: "Limits" }, k.limits ?? "—"),
         ),
       ),
     );

@@ -8,21 +8,18 @@ import * as ops from "./mailbox-ops.js";
  * as V1, answering `{"data":…}`; `gateway/v2-route.ts` turns a refusal into its HTTP error.
  */
 const data = (value: unknown): LegacyAnswer => ({ json: { data: value } });
+const mailboxData = (m: ops.Mailbox) => data(v2Mailbox(m.id, m.mailbox));
 
 /** The most mailboxes one batch may buy (the OpenAPI's `count` 1–10). */
 const MAX_BATCH = 10;
 
 const domainOf = (ctx: ActionContext) => ctx.params.get("mailDomain") ?? ctx.params.get("mail_domain");
 
-export async function v2DomainList(ctx: ActionContext): Promise<LegacyAnswer> {
-  const domains = await ops.domainsOf(ctx, ctx.params.get("site"));
-  return typeof domains === "string" ? domains : data(v2Domains(domains));
-}
+export const v2DomainList = async (ctx: ActionContext) =>
+  ops.answer(await ops.domainsOf(ctx, ctx.params.get("site")), (domains) => data(v2Domains(domains)));
 
-export async function v2Buy(ctx: ActionContext): Promise<LegacyAnswer> {
-  const bought = await ops.buy(ctx, ctx.params.get("site"), domainOf(ctx));
-  return typeof bought === "string" ? bought : data(v2Mailbox(bought.id, bought.mailbox));
-}
+export const v2Buy = async (ctx: ActionContext) =>
+  ops.answer(await ops.buy(ctx, ctx.params.get("site"), domainOf(ctx)), mailboxData);
 
 /**
  * Buys `count` mailboxes one after another, each its own purchase: answers those bought; only when
@@ -52,20 +49,14 @@ export async function v2BuyBatch(ctx: ActionContext): Promise<LegacyAnswer> {
   return bought.length === 0 ? (refusal ?? T.ERROR_SQL) : data(bought);
 }
 
-export async function v2Get(ctx: ActionContext): Promise<LegacyAnswer> {
-  const found = await ops.check(ctx, ctx.params.get("id"));
-  return typeof found === "string" ? found : data(v2Mailbox(found.id, found.mailbox));
-}
+export const v2Get = async (ctx: ActionContext) =>
+  ops.answer(await ops.check(ctx, ctx.params.get("id")), mailboxData);
 
-export async function v2Cancel(ctx: ActionContext): Promise<LegacyAnswer> {
-  const cancelled = await ops.cancel(ctx, ctx.params.get("id"));
-  return typeof cancelled === "string" ? cancelled : data(v2Mailbox(cancelled.id, cancelled.mailbox));
-}
+export const v2Cancel = async (ctx: ActionContext) =>
+  ops.answer(await ops.cancel(ctx, ctx.params.get("id")), mailboxData);
 
-export async function v2Reorder(ctx: ActionContext): Promise<LegacyAnswer> {
-  const reordered = await ops.reorder(ctx, ctx.params.get("id"));
-  return typeof reordered === "string" ? reordered : data(v2Mailbox(reordered.id, reordered.mailbox));
-}
+export const v2Reorder = async (ctx: ActionContext) =>
+  ops.answer(await ops.reorder(ctx, ctx.params.get("id")), mailboxData);
 
 export async function v2List(ctx: ActionContext): Promise<LegacyAnswer> {
   const query = ops.historyQuery((name) => ctx.params.get(name));

@@ -1,10 +1,13 @@
+import { toCents } from "../../common/money.js";
 import { T } from "../../common/tokens.js";
 import { purchaseMailbox } from "../../money/purchase.js";
 import type { ActivationRecord } from "../../store/id-store.js";
 import type { EmailActivation, EmailDomain } from "../../upstream/email-schemas.js";
 import { UpstreamError } from "../../upstream/errors.js";
-import type { ActionContext } from "../context.js";
+import type { ActionContext, LegacyAnswer } from "../context.js";
 import { hasMessage } from "../mailbox-render.js";
+import { observedMailbox } from "../observed.js";
+import { withinBudget } from "../spend.js";
 import { purchaseContext } from "./number.js";
 
 /**
@@ -18,6 +21,10 @@ export interface Mailbox {
 }
 
 type Refusal = string;
+
+/** An operation's result rendered, or its refusal as it is (the router or route wraps refusals). */
+export const answer = <T>(result: T | Refusal, render: (ok: T) => LegacyAnswer): LegacyAnswer =>
+  typeof result === "string" ? result : render(result);
 
 const ADDRESS_POLL_MS = 250;
 const SITE = /^[a-z0-9.-]{1,100}$/i;
@@ -53,12 +60,17 @@ export async function buy(
     domain === undefined ? undefined : domains.find((d) => d.name.toLowerCase() === domain.toLowerCase());
   if (!offered) return T.BAD_DOMAIN;
   if (offered.count === 0) return T.CHANNELS_LIMIT;
-  const bought = await purchaseMailbox(purchaseContext(ctx), {
-    site: site!.toLowerCase(),
-    domain: offered.name,
-  });
+  const order = { site: site!.toLowerCase(), domain: offered.name };
+  const bought = await withinBudget(
+    ctx,
+    "mailbox",
+    async () => toCents(offered.price),
+    (intentId) => purchaseMailbox({ ...purchaseContext(ctx), intentId }, order),
+  );
+  if (typeof bought === "string") return bought;
   const mailbox = await withAddress(ctx, bought.activation);
   ctx.deps.mailboxReads.remember(ctx.owner, mailbox);
+  observedMailbox(ctx.deps, bought.record, mailbox);
   return { id: bought.record.numericId, mailbox };
 }
 
@@ -94,6 +106,7 @@ export async function check(ctx: ActionContext, id: string | undefined): Promise
   const mailbox = await mailboxReads.get(ctx.owner, ctx.key, record.upstreamId, (key, upstreamId) =>
     upstream.getEmailActivation(key, upstreamId),
   );
+  observedMailbox(ctx.deps, record, mailbox);
   return { id: record.numericId, mailbox };
 }
 
@@ -113,6 +126,7 @@ export async function reorder(ctx: ActionContext, id: string | undefined): Promi
     throw new UpstreamError("invalid_response", "reorder answered an upstream id mapped elsewhere");
   }
   ctx.deps.mailboxReads.remember(ctx.owner, mailbox);
+  observedMailbox(ctx.deps, { ...record, upstreamId: mailbox.id }, mailbox);
   return { id: record.numericId, mailbox };
 }
 
@@ -129,10 +143,12 @@ export async function cancel(ctx: ActionContext, id: string | undefined): Promis
     // The upstream does not say which conflict: the mailbox's own state does.
     mailbox = await upstream.getEmailActivation(ctx.key, record.upstreamId, { priority: "write" });
     mailboxReads.remember(ctx.owner, mailbox);
+    observedMailbox(ctx.deps, record, mailbox);
     if (hasMessage(mailbox)) return T.BAD_STATUS;
     if (mailbox.status === "WAITING" || mailbox.status === "PENDING") return T.EARLY_CANCEL_DENIED;
   }
   mailboxReads.remember(ctx.owner, mailbox);
+  observedMailbox(ctx.deps, record, mailbox);
   return { id: record.numericId, mailbox };
 }
 
@@ -155,7 +171,9 @@ export async function history(
   const rows: Mailbox[] = [];
   for (const mailbox of listed) {
     const record = await ctx.deps.ids.findByUpstream(mailbox.id, ctx.owner);
-    if (record?.product === "email") rows.push({ id: record.numericId, mailbox });
+    if (record?.product !== "email") continue;
+    observedMailbox(ctx.deps, record, mailbox);
+    rows.push({ id: record.numericId, mailbox });
   }
   const needle = q.search?.toLowerCase();
   const found = needle

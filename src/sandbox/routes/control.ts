@@ -8,6 +8,7 @@ import { faultsBodySchema } from "../faults.js";
 import { readValidBody } from "../json-body.js";
 import { formatMoney, isMoney, parseMoney } from "../money.js";
 import type { SandboxEnv, SandboxState } from "../state.js";
+import { EMAIL_CONTROL_ROUTES } from "./email-control.js";
 
 const moneyInput = z
   .union([z.string(), z.number()])
@@ -78,7 +79,8 @@ export const CONTROL_ROUTES = [
   "GET  /sandbox/catalog/version      catalogue version (offer changes); gateways long-poll it",
   "GET  /sandbox/activations          every activation of every account (?apiKey= filters)",
   "POST /sandbox/activations/:id/expire end the activation's window now (EXPIRED + refund, or COMPLETED)",
-  "GET  /sandbox/stats                purchases, refunds, requests per route",
+  ...EMAIL_CONTROL_ROUTES,
+  "GET  /sandbox/stats                purchases, refunds (numbers and email), requests per route",
   "POST /sandbox/stats/reset          zero the counters",
 ];
 
@@ -92,7 +94,10 @@ export function controlRoutes(state: SandboxState): Hono<SandboxEnv> {
   control.post("/accounts", async (c) => {
     const body = await readValidBody(c, accountBody);
     const existing = accounts.find(body.apiKey);
-    if (existing) activations.forgetAccount(existing);
+    if (existing) {
+      activations.forgetAccount(existing);
+      state.emailActivations.forgetAccount(existing);
+    }
     const { account, created } = accounts.open(body.apiKey, parseMoney(body.balance), body.blocked ?? false);
     return c.json(
       {

@@ -131,7 +131,7 @@ describe("ActivationBoard and per-key figures", () => {
     board.apply(event(1, activation({ status: "RECEIVED", smsCode: "67890" })));
     expect(keys.today(owner)).toEqual({ spentCents: 60, bought: 2, codes: 2, calls: 0 });
     expect(keys.rows()).toEqual([
-      { key: "aaaaaaaaaaaa", who: "aaaaaaaa", spent: "0.60", bought: 2, codes: 2, calls: 0 },
+      { key: "aaaaaaaaaaaa", who: "aaaaaaaa", spent: "0.60", bought: 2, codes: 2, calls: 0, limits: null },
     ]);
     // live first, then ended
     expect(board.all().map((e) => [e.numericId, e.endedAt === undefined])).toEqual([
@@ -139,6 +139,21 @@ describe("ActivationBoard and per-key figures", () => {
       [2, false],
     ]);
     expect(board.changedSince(board.version - 1).map((e) => e.numericId)).toEqual([1]);
+  });
+
+  it("shows a key's spend limits in words next to its spend", () => {
+    const limited = "a".repeat(40);
+    const keys = new KeysSeen(
+      () => NOW,
+      (owner) => (owner === limited ? { dailyCents: 500, maxLive: 3 } : undefined),
+    );
+    const board = new ActivationBoard(keys, undefined, () => NOW);
+    board.apply(event(1, activation()));
+    keys.sawRequest("b".repeat(40), undefined, 1);
+    expect(keys.rows().map((r) => [r.who, r.limits])).toEqual([
+      ["aaaaaaaa", "daily 5.00, live 3"],
+      ["bbbbbbbb", null],
+    ]);
   });
 
   it("does not count an activation again when it comes back after leaving the board", () => {

@@ -4,6 +4,7 @@ import {
   messageText,
   saDate,
   v1Domains,
+  v1HistoryRow,
   v1Mailbox,
   v1Refusal,
   v2Error,
@@ -26,7 +27,7 @@ const waiting: EmailActivation = {
   body: null,
 };
 const html =
-  "<html><head><style>p{}</style></head><body><p>Your Telegram code is <b>58213</b></p><p>Tom &amp; Jerry&#33;</p></body></html>";
+  "<html><head><style>p{}</style></head><body><p>Your Telegram code is <b>58213</b></p><p>Tom &amp; Jerry&#33; &copy; 2026</p></body></html>";
 const received: EmailActivation = { ...waiting, status: "RECEIVED", otpValue: "58213", body: html };
 
 describe("mailbox states", () => {
@@ -45,7 +46,7 @@ describe("mailbox states", () => {
 
 describe("the message as text", () => {
   it("drops tags and style, puts blocks on their own lines, decodes entities", () => {
-    expect(messageText(received)).toBe("Your Telegram code is 58213\nTom & Jerry!");
+    expect(messageText(received)).toBe("Your Telegram code is 58213\nTom & Jerry! © 2026");
   });
 
   it("is the code when the upstream sent no body, and empty without either", () => {
@@ -71,11 +72,18 @@ describe("V1 answers", () => {
     });
   });
 
+  it("a history row has every key the library indexes, full_message null while waiting", () => {
+    const row = v1HistoryRow(7, waiting);
+    for (const key of ["id", "email", "site", "status", "value", "cost", "date", "full_message"])
+      expect(row).toHaveProperty(key);
+    expect(row.full_message).toBeNull();
+  });
+
   it("a received one carries the code in value and the text in full_message", () => {
     expect(v1Mailbox(7, received)).toMatchObject({
       status: "SUCCESS",
       value: "58213",
-      full_message: "Your Telegram code is 58213\nTom & Jerry!",
+      full_message: "Your Telegram code is 58213\nTom & Jerry! © 2026",
     });
   });
 
@@ -100,7 +108,7 @@ describe("V2 answers", () => {
       email: "k.weber4821@gmx.com",
       status: "SUCCESS",
       value: "58213",
-      full_message: "Your Telegram code is 58213\nTom & Jerry!",
+      full_message: "Your Telegram code is 58213\nTom & Jerry! © 2026",
       cost: 0.04,
       currency: 840,
       date: "2026-06-03T13:45:00.000000Z",
