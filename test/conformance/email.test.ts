@@ -130,7 +130,7 @@ describe("email checks with --buy-email", () => {
   }, 60_000);
 
   it("no message: cancelled after --wait, nothing spent", async () => {
-    const stack = await startStack({ emailAddressDelayMs: 0, autoSms: false, cancelCooldownS: 0 });
+    const stack = await startStack({ emailAddressDelayMs: 0, autoSms: false });
     try {
       const domain = await aDomain(stack);
       const report = await buyOnly({ waitS: 1 }, stack, domain.name);

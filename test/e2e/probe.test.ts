@@ -225,7 +225,7 @@ describe("upstream probe", () => {
     beforeAll(async () => {
       shop = await startTestSandbox({
         clock: "real",
-        config: { emailAddressDelayMs: 300, cancelCooldownS: 0, autoSms: false },
+        config: { emailAddressDelayMs: 300, autoSms: false },
       });
       const listed = await shop.api("/email-activations/domains?site=telegram.com");
       expect(listed.status).toBe(200);
