@@ -119,8 +119,8 @@ export async function probeEmailPurchase(target: CallTarget, order: EmailOrder):
     reads++;
     if (!read.data) break;
     mailbox = read.data;
-    if (mailbox.emailAddress !== null || Date.now() - started + (order.pollMs ?? 1000) > waitMs) break;
-    await sleep(order.pollMs ?? 1000);
+    if (mailbox.emailAddress !== null || Date.now() - started + (order.pollMs ?? 500) > waitMs) break;
+    await sleep(order.pollMs ?? 500);
   }
   read.result.request += ` ×${reads} (address)`;
   if (read.data && mailbox?.emailAddress === null) {
