@@ -26,7 +26,7 @@ export function offerIn(body: string, t: Target): Offer {
 export const getBalance = (ctx: CheckContext) => ctx.send({ query: `${ctx.k}&action=getBalance` });
 
 /** What the run has spent so far: the balance's drop, or the costs of numbers not refunded if more. */
-async function spentSoFar(ctx: CheckContext): Promise<number> {
+export async function spentSoFar(ctx: CheckContext): Promise<number> {
   const costs = ctx.purchases
     .filter((p) => p.settled !== "cancelled")
     .reduce((sum, p) => sum + (p.cost ?? 0), 0);

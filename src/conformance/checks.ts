@@ -28,6 +28,8 @@ import {
   skip,
   type Verdict,
 } from "./context.js";
+import { EMAIL_BUY_CHECKS } from "./email-buy-checks.js";
+import { EMAIL_ANSWER_CHECKS, EMAIL_READ_CHECKS } from "./email-checks.js";
 import {
   ACCESS_NUMBER,
   BOM,
@@ -527,6 +529,7 @@ export const CHECKS: readonly Check[] = [
       return pass(`${seen} (getPrices says ${offer.price})`);
     },
   },
+  ...EMAIL_READ_CHECKS,
   {
     name: "money.read-only-spent-nothing",
     phase: "read",
@@ -718,12 +721,13 @@ export const CHECKS: readonly Check[] = [
     phase: "buy",
     breaks: "a number left open keeps the money until it expires: bots that cannot settle it lose it",
     run: async (ctx) => {
-      if (ctx.purchases.length === 0) return skip("nothing bought");
-      for (const p of ctx.purchases) await settle(ctx, p);
-      const lines = ctx.purchases.map(
+      const numbers = bought(ctx);
+      if (numbers.length === 0) return skip("nothing bought");
+      for (const p of numbers) await settle(ctx, p);
+      const lines = numbers.map(
         (p) => `${p.via} ${p.id}: ${p.settled ?? "STILL ACTIVE"}${p.note ? ` (${p.note})` : ""}`,
       );
-      const open = ctx.purchases.filter((p) => !p.settled);
+      const open = numbers.filter((p) => !p.settled);
       if (open.length > 0) {
         return fail(
           `${lines.join("; ")} — cancel ${open.map((p) => p.id).join(", ")} yourself (setStatus 8) or wait for expiry`,
@@ -732,6 +736,7 @@ export const CHECKS: readonly Check[] = [
       return pass(lines.join("; "));
     },
   },
+  ...EMAIL_BUY_CHECKS,
 
   // ---------------- every answer of the run ----------------
   {
@@ -797,4 +802,5 @@ export const CHECKS: readonly Check[] = [
         (n) => `none of ${n} answers starts with a BOM`,
       ),
   },
+  ...EMAIL_ANSWER_CHECKS,
 ];

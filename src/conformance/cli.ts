@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Target } from "./context.js";
+import type { MailTarget, Target } from "./context.js";
 import { exitCode, formatJson, formatText, redact } from "./report.js";
 import { EndpointError, parseEndpoint, runConformance } from "./run.js";
 
 /**
- * `npm run -s conformance -- --endpoint URL --key KEY [--buy SERVICE:COUNTRY --max-spend USD]`:
+ * `npm run -s conformance -- --endpoint URL --key KEY [--buy SERVICE:COUNTRY] [--buy-email SITE:DOMAIN] [--max-spend USD]`:
  * checks a handler_api.php endpoint the way real SMS-Activate clients use it. Exit 0 when every
  * check passed (SKIP is not a failure), 1 when one failed or the endpoint did not answer, 2 on a
  * usage error. The key is never printed.
@@ -17,6 +17,8 @@ export const USAGE = `usage: npm run -s conformance -- --endpoint URL --key KEY 
   --key KEY               the api_key to use ("-" reads it from stdin); never printed
   --buy SERVICE:COUNTRY   also buy numbers (getNumber, then getNumberV2), e.g. --buy tg:62;
                           needs --max-spend; every number is completed or cancelled before exit
+  --buy-email SITE:DOMAIN also buy one mailbox (buyMailActivation), e.g. --buy-email telegram.com:gmx.com;
+                          needs --max-spend; polled for its message, cancelled if none came
   --max-spend USD         the most the purchases may spend (checked against the price first)
   --wait SECONDS          how long to wait for a code, and for a cancel to be allowed (default 30)
   --timeout SECONDS       the whole run's deadline (default 300); past it the checks stop, numbers
@@ -24,12 +26,13 @@ export const USAGE = `usage: npm run -s conformance -- --endpoint URL --key KEY 
   --ca FILE               a PEM certificate to trust for https (your own CA, a self-signed one)
   --json                  print the report as JSON
   -h, --help              this text
-Without --buy nothing is bought. Exit 0 all passed, 1 a check failed or no answer, 2 usage error.`;
+Without --buy or --buy-email nothing is bought. Exit 0 all passed, 1 a check failed or no answer, 2 usage error.`;
 
 interface Parsed {
   endpoint: string;
   key: string;
   buy?: Target;
+  buyEmail?: MailTarget;
   maxSpend?: number;
   waitS: number;
   timeoutS?: number;
@@ -48,6 +51,7 @@ function parse(argv: string[]): Parsed | "help" {
         endpoint: { type: "string" },
         key: { type: "string" },
         buy: { type: "string" },
+        "buy-email": { type: "string" },
         "max-spend": { type: "string" },
         wait: { type: "string" },
         timeout: { type: "string" },
@@ -81,6 +85,12 @@ function parse(argv: string[]): Parsed | "help" {
     if (!m) throw new UsageError("--buy must be SERVICE:COUNTRY, e.g. tg:62");
     out.buy = { service: m[1]!, country: m[2]! };
   }
+  const buyEmail = str("buy-email");
+  if (buyEmail !== undefined) {
+    const m = /^([^\s:]+):([^\s:]+)$/.exec(buyEmail);
+    if (!m) throw new UsageError("--buy-email must be SITE:DOMAIN, e.g. telegram.com:gmx.com");
+    out.buyEmail = { site: m[1]!, domain: m[2]! };
+  }
   const maxSpend = str("max-spend");
   if (maxSpend !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(maxSpend) || Number(maxSpend) <= 0) {
@@ -90,6 +100,9 @@ function parse(argv: string[]): Parsed | "help" {
   }
   if (out.buy && out.maxSpend === undefined) {
     throw new UsageError("--buy needs --max-spend USD (the most the purchases may spend)");
+  }
+  if (out.buyEmail && out.maxSpend === undefined) {
+    throw new UsageError("--buy-email needs --max-spend USD (the most the purchases may spend)");
   }
   const wait = str("wait");
   if (wait !== undefined) {
@@ -159,6 +172,7 @@ async function main(): Promise<number> {
     endpoint: args.endpoint,
     key,
     ...(args.buy && { buy: args.buy }),
+    ...(args.buyEmail && { buyEmail: args.buyEmail }),
     ...(args.maxSpend !== undefined && { maxSpend: args.maxSpend }),
     waitS: args.waitS,
     ...(args.timeoutS !== undefined && { deadlineMs: args.timeoutS * 1000 }),

@@ -17,10 +17,19 @@ export interface Target {
   country: string;
 }
 
+/** `--buy-email SITE:DOMAIN`, e.g. telegram.com:gmx.com. */
+export interface MailTarget {
+  site: string;
+  domain: string;
+}
+
 /** A number the endpoint handed out during the run (expected or not): settled before the tool exits. */
 export interface Purchase {
   id: string;
+  /** the phone number, or a mailbox's address */
   phone: string;
+  /** a mailbox (buyMailActivation): settled with checkMailActivation and cancelMailActivation */
+  kind?: "mailbox";
   /** the action that bought it */
   via: string;
   /** what it cost: the reported cost, else the price read before buying */
@@ -43,6 +52,8 @@ export interface CheckContext {
   target: Target;
   /** `--buy` was given: the activation checks run */
   buying: boolean;
+  /** `--buy-email`: the mailbox checks run */
+  mailTarget?: MailTarget;
   /** `--max-spend` (0 without `--buy`) */
   maxSpend: number;
   /** `--wait` in ms: how long to wait for a code, and for a cancel to be allowed */
@@ -61,6 +72,8 @@ export interface CheckContext {
     first?: Purchase;
     /** the first purchase's getStatus answers */
     polls?: string[];
+    /** the mailbox bought by email.buyMailActivation */
+    mailbox?: Purchase;
   };
   sleep(ms: number): Promise<void>;
   now(): number;
@@ -71,7 +84,7 @@ export interface CheckContext {
 /** An expectation: true = PASS, a string = FAIL for that reason, or a full verdict (e.g. SKIP). */
 export type Expectation = (answer: Exchange, ctx: CheckContext) => true | string | Verdict;
 
-export type Phase = "read" | "buy" | "answers";
+export type Phase = "read" | "buy" | "buy-email" | "answers";
 
 /**
  * One row of the checks table. Either `request` + `expect` (one request, one answer: the runner
@@ -80,7 +93,10 @@ export type Phase = "read" | "buy" | "answers";
 export interface Check {
   /** stable name, e.g. `answers.no-trailing-newline` (scripts and tests rely on it) */
   name: string;
-  /** `read` (default run, spends nothing), `buy` (only with --buy), `answers` (every answer so far) */
+  /**
+   * `read` (default run, spends nothing), `buy` (only with --buy), `buy-email` (only with
+   * --buy-email), `answers` (every answer so far)
+   */
   phase: Phase;
   /** which real clients break, and how, when this check fails */
   breaks: string;

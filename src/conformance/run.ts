@@ -3,13 +3,16 @@ import { CHECKS } from "./checks.js";
 import {
   type Check,
   type CheckContext,
+  type MailTarget,
   type Purchase,
   type Result,
   skip,
   type Target,
   type Verdict,
 } from "./context.js";
+import { mailboxIn } from "./email-wire.js";
 import { decodeBody, describeNoAnswer, type HttpFn, nodeHttp } from "./http.js";
+import { settleMailbox } from "./mailbox.js";
 import {
   describeExchange,
   type Exchange,
@@ -26,6 +29,8 @@ export interface RunOptions {
   key: string;
   /** `--buy SERVICE:COUNTRY`: run the activation checks (needs maxSpend) */
   buy?: Target;
+  /** `--buy-email SITE:DOMAIN`: buy one mailbox (needs maxSpend) */
+  buyEmail?: MailTarget;
   /** `--max-spend`: the most the run may spend */
   maxSpend?: number;
   /** `--wait` in seconds (default 30) */
@@ -188,7 +193,11 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     exchanges.push(ex);
     // Any number handed out, expected or not, is remembered so that it is settled.
     const action = actionOf(spec.form ?? spec.query ?? "");
-    const bought = PURCHASE_ACTIONS.has(action) ? purchaseIn(ex, action) : undefined;
+    const bought = PURCHASE_ACTIONS.has(action)
+      ? purchaseIn(ex, action)
+      : action === "buyMailActivation"
+        ? mailboxIn(ex)
+        : undefined;
     if (bought && !purchases.some((p) => p.id === bought.id))
       purchases.push({ ...bought, via: action || "?" });
     if (spec.reuse && ex.status !== undefined) cache.set(cacheKey, ex);
@@ -202,7 +211,8 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     wrongK: `api_key=${wrongKey}`,
     target: opts.buy ?? { service: "tg", country: "62" },
     buying: opts.buy !== undefined,
-    maxSpend: opts.buy ? (opts.maxSpend ?? 0) : 0,
+    ...(opts.buyEmail && { mailTarget: opts.buyEmail }),
+    maxSpend: opts.buy || opts.buyEmail ? (opts.maxSpend ?? 0) : 0,
     waitMs: (opts.waitS ?? 30) * 1000,
     pollMs: opts.pollMs ?? 1500,
     send,
@@ -217,7 +227,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   const report: RunReport = {
     endpoint: endpoint.display,
     keyRefused: false,
-    buying: ctx.buying,
+    buying: ctx.buying || ctx.mailTarget !== undefined,
     results: [],
     purchases,
     spent: "0.00",
@@ -234,7 +244,9 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
   report.balanceBefore = ctx.balanceAtStart;
   report.keyRefused = first.body === "BAD_KEY" || first.body === "NO_KEY";
 
-  const checks = (opts.checks ?? CHECKS).filter((c) => c.phase !== "buy" || ctx.buying);
+  const checks = (opts.checks ?? CHECKS).filter(
+    (c) => (c.phase !== "buy" || ctx.buying) && (c.phase !== "buy-email" || ctx.mailTarget !== undefined),
+  );
   try {
     for (const [i, check] of checks.entries()) {
       opts.onProgress?.(i + 1, checks.length, check.name);
@@ -250,7 +262,7 @@ export async function runConformance(opts: RunOptions): Promise<RunReport> {
     // Every number bought is completed or cancelled before the tool exits, whatever happened.
     for (const p of purchases.slice(0, MAX_SETTLED)) {
       try {
-        await settle(ctx, p);
+        await (p.kind === "mailbox" ? settleMailbox(ctx, p) : settle(ctx, p));
       } catch (err) {
         p.note = `settling failed: ${(err as Error).message}`;
       }

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import {
   activationPageSchema,
   balanceSchema,
@@ -8,34 +7,8 @@ import {
   serviceListSchema,
   transactionPageSchema,
 } from "../upstream/schemas.js";
-
-/** Facts learnt from earlier answers that later calls use. */
-export interface ProbeContext {
-  serviceCode: string;
-  unknownActivationId: string;
-  /** the first page of one activation: its ids and the cursor to the next page */
-  firstPage?: { ids: string[]; cursor: string | null };
-}
-
-/** One read-only call and what the gateway expects of its answer. */
-export interface ProbeCheck {
-  /** the route pattern, as in the gateway's metrics */
-  name: string;
-  /** shown after the request line, e.g. "no key" */
-  tag?: string;
-  path(ctx: ProbeContext): string;
-  /** send the key (x-api-key) */
-  withKey: boolean;
-  expectStatus: readonly number[];
-  schema: z.ZodType;
-  /** what the gateway would do if this answer keeps differing */
-  consequence: string;
-  learn?(data: unknown, ctx: ProbeContext): void;
-  /** differences the schema cannot see (what a filter or a cursor did) */
-  verify?(data: unknown, ctx: ProbeContext): string[];
-  /** something the answer could not show (e.g. an empty list proves nothing about its items) */
-  note?(data: unknown, ctx?: ProbeContext): string | undefined;
-}
+import { EMAIL_PROBE_CHECKS } from "./email-checks.js";
+import type { ProbeCheck } from "./types.js";
 
 type Page = { data: { id: string; status: string }[]; nextCursor: string | null };
 const LIVE = ["WAITING", "RECEIVED"];
@@ -176,4 +149,5 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
     consequence:
       "a refused key would not be recognised: bots with a wrong key would get ERROR_SQL, not BAD_KEY",
   },
+  ...EMAIL_PROBE_CHECKS,
 ];

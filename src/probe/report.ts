@@ -15,19 +15,21 @@ export function formatReport(report: ProbeReport, secret?: string): string {
   }
   for (const r of report.results) {
     const status = r.status === undefined ? "" : ` → ${r.status}`;
-    lines.push(`${r.matched ? "MATCHED" : "DIFFERS"}  ${r.request}${status}`);
+    const verdict = r.skipped ? "SKIPPED" : r.matched ? "MATCHED" : "DIFFERS";
+    lines.push(`${verdict}  ${r.request}${status}`);
     for (const d of r.differences) lines.push(`         differs: ${d}`);
     for (const n of r.notes) lines.push(`         note: ${n}`);
     if (!r.matched && r.consequence) lines.push(`         gateway: ${r.consequence}`);
   }
-  const differing = report.results.filter((r) => !r.matched).length;
+  const made = report.results.filter((r) => !r.skipped);
+  const differing = made.filter((r) => !r.matched).length;
   lines.push("");
   if (report.keyRefused)
     lines.push("The key was refused (401/403): check --key; keyed calls could not be compared.");
   lines.push(
     differing === 0
-      ? `All ${report.results.length} calls matched what the gateway expects.`
-      : `${differing} of ${report.results.length} calls differ from what the gateway expects.`,
+      ? `All ${made.length} calls matched what the gateway expects.`
+      : `${differing} of ${made.length} calls differ from what the gateway expects.`,
   );
   return finish(lines, secret);
 }

@@ -1,24 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { textAtMost } from "../common/capped-body.js";
-import { PROBE_CHECKS, type ProbeCheck, type ProbeContext } from "./checks.js";
+import { PROBE_CHECKS } from "./checks.js";
+import { type EmailOrder, probeEmailPurchase } from "./email-buy.js";
+import { EMAIL_SITE } from "./email-checks.js";
+import { callUpstream, jsonOf } from "./http.js";
 import { describeIssues } from "./issues.js";
+import type { ProbeCheck, ProbeContext, ProbeResult } from "./types.js";
 
-/** The largest answer the probe reads (the gateway's UPSTREAM_MAX_BODY_BYTES default). */
-const ANSWER_MAX_BYTES = 8 * 1024 * 1024;
-
-export interface ProbeResult {
-  name: string;
-  /** e.g. `GET /services/tg/countries` (never the key) */
-  request: string;
-  status?: number;
-  matched: boolean;
-  differences: string[];
-  notes: string[];
-  /** set when the answer differed: what the gateway would do about it */
-  consequence?: string;
-  /** set when no answer came at all: `ECONNREFUSED`, `timed out`, … */
-  noAnswer?: string;
-}
+export type { ProbeResult };
 
 export interface ProbeReport {
   /** the upstream base URL, without any user:password part */
@@ -39,6 +27,8 @@ export interface ProbeOptions {
   key: string;
   timeoutMs?: number;
   checks?: readonly ProbeCheck[];
+  /** `--buy-email`: after the read-only checks, buy one mailbox within the cap and cancel it */
+  buyEmail?: EmailOrder;
 }
 
 /** Shown instead of the base URL's credentials, if it has any. */
@@ -62,7 +52,6 @@ function unknownCuid(): string {
 async function runCheck(check: ProbeCheck, opts: ProbeOptions, ctx: ProbeContext): Promise<ProbeResult> {
   const path = check.path(ctx);
   const request = `GET ${path}${check.tag ? ` (${check.tag})` : ""}`;
-  const base = opts.upstream.replace(/\/+$/, "");
   const differ = (differences: string[], status?: number): ProbeResult => ({
     name: check.name,
     request,
@@ -73,47 +62,25 @@ async function runCheck(check: ProbeCheck, opts: ProbeOptions, ctx: ProbeContext
     consequence: check.consequence,
   });
 
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      headers: { accept: "application/json", ...(check.withKey && { "x-api-key": opts.key }) },
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    const name = (err as Error).name;
-    const reason = name === "TimeoutError" ? "timed out" : (cause ?? name);
-    return { ...differ([`no answer: ${reason}`]), noAnswer: reason };
+  const answer = await callUpstream(opts, { path, withKey: check.withKey });
+  if ("noAnswer" in answer) {
+    return { ...differ([`no answer: ${answer.noAnswer}`], answer.status), noAnswer: answer.noAnswer };
   }
-  let text: string;
-  try {
-    text = await textAtMost(res, ANSWER_MAX_BYTES);
-  } catch (err) {
-    return {
-      ...differ([`no answer: ${(err as Error).message}`], res.status),
-      noAnswer: (err as Error).message,
-    };
+  if (!check.expectStatus.includes(answer.status)) {
+    return differ([`HTTP ${answer.status}, expected ${check.expectStatus.join(" or ")}`], answer.status);
   }
-  if (!check.expectStatus.includes(res.status)) {
-    return differ([`HTTP ${res.status}, expected ${check.expectStatus.join(" or ")}`], res.status);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    const type = res.headers.get("content-type") ?? "no content type";
-    return differ([`(root): body is not JSON (${type})`], res.status);
-  }
-  const parsed = check.schema.safeParse(json);
-  if (!parsed.success) return differ(describeIssues(parsed.error.issues), res.status);
+  const body = jsonOf(answer.text);
+  if (!body) return differ([`(root): body is not JSON (${answer.contentType})`], answer.status);
+  const parsed = check.schema.safeParse(body.json);
+  if (!parsed.success) return differ(describeIssues(parsed.error.issues), answer.status);
   const problems = check.verify?.(parsed.data, ctx) ?? [];
-  if (problems.length > 0) return differ(problems, res.status);
+  if (problems.length > 0) return differ(problems, answer.status);
   check.learn?.(parsed.data, ctx);
   const note = check.note?.(parsed.data, ctx);
   return {
     name: check.name,
     request,
-    status: res.status,
+    status: answer.status,
     matched: true,
     differences: [],
     notes: note ? [note] : [],
@@ -122,7 +89,11 @@ async function runCheck(check: ProbeCheck, opts: ProbeOptions, ctx: ProbeContext
 
 /** Runs every check in order (read-only GETs) and collects what matched and what differed. */
 export async function runProbe(opts: ProbeOptions): Promise<ProbeReport> {
-  const ctx: ProbeContext = { serviceCode: "tg", unknownActivationId: unknownCuid() };
+  const ctx: ProbeContext = {
+    serviceCode: "tg",
+    unknownActivationId: unknownCuid(),
+    emailSite: opts.buyEmail?.site ?? EMAIL_SITE,
+  };
   const results: ProbeResult[] = [];
   const checks = opts.checks ?? PROBE_CHECKS;
   for (const check of checks) {
@@ -132,12 +103,16 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeReport> {
     if (results.length === 1 && result.noAnswer !== undefined) break;
   }
   const keyRefused = results.some((r, i) => checks[i]!.withKey && (r.status === 401 || r.status === 403));
+  const unreachable = results.length < checks.length;
+  if (opts.buyEmail && !unreachable && !keyRefused) {
+    results.push(...(await probeEmailPurchase(opts, opts.buyEmail)));
+  }
   return {
     upstream: displayUrl(opts.upstream),
     results,
-    allMatched: results.length === checks.length && results.every((r) => r.matched),
+    allMatched: !unreachable && results.every((r) => r.matched),
     keyRefused,
-    unreachable: results.length < checks.length,
+    unreachable,
     planned: checks.length,
   };
 }

@@ -6,7 +6,7 @@ import { runCli, type Stack, startStack } from "./stack.js";
 /** The compiled CLI (dist/conformance/cli.js, after `npm run build`), run with a clean environment. */
 
 const KEY = "Zq7xSecretCliKey_only4this_test";
-const readOnlyNames = CHECKS.filter((c) => c.phase !== "buy").map((c) => c.name);
+const readOnlyNames = CHECKS.filter((c) => c.phase === "read" || c.phase === "answers").map((c) => c.name);
 
 function noKey(out: { stdout: string; stderr: string }) {
   expect(out.stdout).not.toContain(KEY);
@@ -19,6 +19,7 @@ describe("usage", () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^usage: npm run -s conformance -- --endpoint URL --key KEY/);
     expect(out.stdout).toContain("--max-spend");
+    expect(out.stdout).toContain("--buy-email SITE:DOMAIN");
   });
 
   it.each([
@@ -28,6 +29,14 @@ describe("usage", () => {
     [["--endpoint", "ftp://x", "--key", "k"], "--endpoint must be an http:// or https:// URL"],
     [["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy", "tg:62"], "--buy needs --max-spend USD"],
     [["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy", "tg"], "--buy must be SERVICE:COUNTRY"],
+    [
+      ["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy-email", "telegram.com:gmx.com"],
+      "--buy-email needs --max-spend USD",
+    ],
+    [
+      ["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy-email", "gmx.com", "--max-spend", "1"],
+      "--buy-email must be SITE:DOMAIN",
+    ],
     [
       ["--endpoint", "http://127.0.0.1:1", "--key", "k", "--buy", "tg:62", "--max-spend", "lots"],
       "--max-spend must be a positive amount",
@@ -98,7 +107,9 @@ describe("against the gateway", () => {
     expect(doc.spent).toBe("0.00");
     expect(doc.summary).toEqual({ passed: readOnlyNames.length, failed: 0, skipped: 0 });
     expect(out.stderr).toContain(`[1/${readOnlyNames.length}] transport.get-query…`);
-    expect(out.stderr).toContain(`[${readOnlyNames.length}/${readOnlyNames.length}] answers.no-bom…`);
+    expect(out.stderr).toContain(
+      `[${readOnlyNames.length}/${readOnlyNames.length}] ${readOnlyNames.at(-1)}…`,
+    );
     expect(out.stdout).not.toContain("[1/");
     expect(out.stdout).toContain("api_key=[key]");
     noKey(out);
@@ -134,7 +145,9 @@ describe("against the gateway", () => {
     ]);
     expect(out.code, out.stdout).toBe(0);
     const doc = JSON.parse(out.stdout);
-    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(CHECKS.map((c) => c.name));
+    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(
+      CHECKS.filter((c) => c.phase !== "buy-email").map((c) => c.name),
+    );
     expect(doc.summary.failed).toBe(0);
     expect(doc.numbers.map((n: { via: string; settled: string }) => [n.via, n.settled])).toEqual([
       ["getNumber", "completed"],
@@ -143,6 +156,34 @@ describe("against the gateway", () => {
     expect(doc.spent).toBe("1.20");
     const statuses = (await stack.sb.control.activations(KEY)).map((a) => a.status);
     expect(statuses).toEqual(["COMPLETED", "COMPLETED"]);
+    noKey(out);
+  }, 90_000);
+
+  it("--buy-email with --json: one mailbox bought, its message read, kept and counted", async () => {
+    const out = await runCli([
+      "--endpoint",
+      stack.gw.legacyUrl,
+      "--key",
+      KEY,
+      "--buy-email",
+      "telegram.com:gmx.com",
+      "--max-spend",
+      "1",
+      "--json",
+    ]);
+    expect(out.code, out.stdout).toBe(0);
+    const doc = JSON.parse(out.stdout);
+    const email = doc.checks.filter((c: { name: string }) => c.name.startsWith("email."));
+    expect(email.map((c: { name: string; result: string }) => [c.name, c.result])).toEqual(
+      CHECKS.filter((c) => c.name.startsWith("email.")).map((c) => [
+        c.name,
+        c.name === "email.cancelMailActivation" ? "SKIP" : "PASS",
+      ]),
+    );
+    expect(doc.numbers.map((n: { via: string; settled: string }) => [n.via, n.settled])).toEqual([
+      ["buyMailActivation", "completed"],
+    ]);
+    expect(Number(doc.spent)).toBeGreaterThan(0);
     noKey(out);
   }, 90_000);
 

@@ -13,7 +13,7 @@ describe("the checks table", () => {
     expect(new Set(names).size).toBe(names.length);
     for (const c of CHECKS) {
       expect(c.name).toMatch(
-        /^(transport|errors|balance|catalogue|getNumber|money|activation|answers)\.[a-zA-Z0-9-]+$/,
+        /^(transport|errors|balance|catalogue|getNumber|money|activation|email|answers)\.[a-zA-Z0-9-]+$/,
       );
       expect(c.breaks.length, c.name).toBeGreaterThan(20);
       expect(Boolean(c.run) !== Boolean(c.request && c.expect), c.name).toBe(true);
@@ -21,7 +21,7 @@ describe("the checks table", () => {
   });
 
   it("runs read-only checks first, then purchases, then the checks over every answer", () => {
-    const order = { read: 0, buy: 1, answers: 2 };
+    const order = { read: 0, buy: 1, "buy-email": 2, answers: 3 };
     const phases = CHECKS.map((c) => order[c.phase]);
     expect(phases).toEqual([...phases].sort((a, b) => a - b));
   });

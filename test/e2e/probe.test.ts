@@ -87,10 +87,17 @@ describe("upstream probe", () => {
       ["GET /wallet/transactions?limit=5", true],
       ["GET /activations/<cuid> (unknown id)", true],
       ["GET /wallet/balance (no key)", true],
+      ["GET /email-activations/domains?site=telegram.com", true],
+      ["GET /email-activations?limit=5", true],
+      ["GET /email-activations/<cuid> (unknown id)", true],
+      ["GET /email-activations/domains?site=telegram.com (no key)", true],
     ]);
     expect(report.allMatched).toBe(true);
-    expect(report.results.flatMap((r) => r.notes)).toEqual([]);
-    expect(formatReport(report)).toMatch(/All 11 calls matched/);
+    // no mailbox was bought yet: the only note is the empty email list
+    expect(report.results.flatMap((r) => r.notes)).toEqual([
+      expect.stringMatching(/^the list was empty, so the mailbox shape could not be checked/),
+    ]);
+    expect(formatReport(report)).toMatch(/All 15 calls matched/);
   });
 
   it("only reads: no purchase, cancel or other write reaches the upstream", async () => {
@@ -211,11 +218,72 @@ describe("upstream probe", () => {
     expect(formatReport(refused)).toMatch(/key was refused/);
   });
 
+  describe("--buy-email against the sandbox (real clock, the address after 300 ms)", () => {
+    let shop: TestSandbox;
+    let domain: { name: string; price: string | number };
+
+    beforeAll(async () => {
+      shop = await startTestSandbox({
+        clock: "real",
+        config: { emailAddressDelayMs: 300, autoSms: false },
+      });
+      const listed = await shop.api("/email-activations/domains?site=telegram.com");
+      expect(listed.status).toBe(200);
+      const body = listed.body as { name: string; price: string | number }[] | { data: (typeof domain)[] };
+      domain = (Array.isArray(body) ? body : body.data)[0]!;
+    });
+    afterAll(() => shop?.close());
+
+    it("buys one mailbox, sees its address come, cancels it: the wallet is whole again", async () => {
+      const before = (await shop.api("/wallet/balance")).body.balance;
+      const out = await runCli([
+        "--upstream",
+        shop.baseUrl,
+        "--key",
+        shop.apiKey,
+        "--buy-email",
+        `telegram.com:${domain.name}`,
+        "--max-spend",
+        "5",
+      ]);
+      expect(out.code, out.stdout).toBe(0);
+      expect(out.stdout).toMatch(/MATCHED {2}POST \/email-activations .* → 201/);
+      expect(out.stdout).toMatch(/note: emailAddress was null in the purchase answer/);
+      expect(out.stdout).toMatch(/note: emailAddress filled after \d+\.\d s/);
+      expect(out.stdout).toMatch(/note: cancelled: status (CANCELLED|REFUNDED)/);
+      expect(out.stdout + out.stderr).not.toContain(shop.apiKey);
+      const { requests } = await shop.control.stats();
+      expect(requests["POST /api/v1/email-activations"]).toBe(1);
+      expect((await shop.api("/wallet/balance")).body.balance).toBe(before);
+    });
+
+    it("refuses a domain priced above --max-spend and buys nothing", async () => {
+      await shop.control.resetStats();
+      const cap = (Number(domain.price) / 2).toFixed(4);
+      const out = await runCli([
+        "--upstream",
+        shop.baseUrl,
+        "--key",
+        shop.apiKey,
+        "--buy-email",
+        `telegram.com:${domain.name}`,
+        "--max-spend",
+        cap,
+      ]);
+      expect(out.code, out.stdout).toBe(0);
+      expect(out.stdout).toMatch(
+        /SKIPPED {2}POST \/email-activations\n\s+note: .*more than --max-spend.*: nothing bought/,
+      );
+      const { requests } = await shop.control.stats();
+      for (const route of Object.keys(requests)) expect(route).toMatch(/^GET /);
+    });
+  });
+
   describe("npm run probe (compiled CLI)", () => {
     it("exit 0 and an all-matched report against the sandbox; the key is never printed", async () => {
       const out = await runCli(["--upstream", sb.baseUrl, "--key", sb.apiKey]);
       expect(out.code).toBe(0);
-      expect(out.stdout).toMatch(/All 11 calls matched/);
+      expect(out.stdout).toMatch(/All 15 calls matched/);
       expect(out.stdout + out.stderr).not.toContain(sb.apiKey);
     });
 
@@ -230,7 +298,7 @@ describe("upstream probe", () => {
         expect(out.stdout).toMatch(
           /DIFFERS {2}GET \/wallet\/balance → 200\n\s+differs: balance: expected string\|number, got null\n\s+gateway: getBalance would answer ERROR_SQL/,
         );
-        expect(out.stdout).toMatch(/1 of 11 calls differ/);
+        expect(out.stdout).toMatch(/1 of 15 calls differ/);
         expect(out.stdout + out.stderr).not.toContain(sb.apiKey);
       } finally {
         await double.close();
@@ -247,6 +315,22 @@ describe("upstream probe", () => {
         [
           ["--upstream", sb.baseUrl, "--key", "k", "--timeout-ms", "soon"],
           "probe: --timeout-ms must be a positive whole number of milliseconds",
+        ],
+        [
+          ["--upstream", sb.baseUrl, "--key", "k", "--buy-email", "telegram.com:gmx.com"],
+          "probe: --buy-email needs --max-spend USD (the most the mailbox may cost)",
+        ],
+        [
+          ["--upstream", sb.baseUrl, "--key", "k", "--buy-email", "gmx.com", "--max-spend", "1"],
+          "probe: --buy-email must be SITE:DOMAIN, e.g. telegram.com:gmx.com",
+        ],
+        [
+          ["--upstream", sb.baseUrl, "--key", "k", "--buy-email", "a:b", "--max-spend", "lots"],
+          "probe: --max-spend must be a positive amount, e.g. 1 or 0.50",
+        ],
+        [
+          ["--upstream", sb.baseUrl, "--key", "k", "--max-spend", "1"],
+          "probe: --max-spend is only used with --buy-email",
         ],
       ];
       for (const [args, problem] of cases) {
@@ -277,7 +361,7 @@ describe("upstream probe", () => {
         `Upstream probe: ${down.url}`,
         "NO ANSWER  GET /countries: ECONNREFUSED",
         expect.stringMatching(
-          /^The upstream did not answer, so the other 10 calls were not made: check --upstream/,
+          /^The upstream did not answer, so the other 14 calls were not made: check --upstream/,
         ),
       ]);
       expect(out.stdout.match(/ECONNREFUSED/g)).toHaveLength(1);
