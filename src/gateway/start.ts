@@ -23,6 +23,7 @@ import { createMetrics, type Metrics } from "../metrics.js";
 import { KeyRing } from "../money/key-ring.js";
 import { OrphanSettler } from "../money/orphan-settler.js";
 import { PurchaseCoordinator } from "../money/purchase-coordinator.js";
+import { SpendSweep } from "../money/spend-sweep.js";
 import type { SandboxSettings } from "../sandbox/config.js";
 import { type RunningSandbox, startSandbox } from "../sandbox/server.js";
 import { ConfigError } from "../settings.js";
@@ -391,6 +392,8 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
     sweepIntervalMs: config.ORPHAN_SWEEP_S * 1000,
     onResult: (result) => metrics.orphanCancel(result),
   });
+  const spendSweep = spend && new SpendSweep({ ledger: spend.ledger, ids, upstream, keyRing, log });
+  spendSweep?.start();
   deps.purchases.onIntentLeftOpen(() => settler.nudge());
   keyRing.onNewOwner(() => settler.nudge(0));
   settler.start();
@@ -453,6 +456,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
       await gatewayConsole?.close();
       await webhooks.close();
       await settler.stop();
+      await spendSweep?.stop();
       await tracker?.close();
       await catalogWatch.close();
       await catalog.close();
