@@ -184,6 +184,14 @@ const DEFINITIONS = {
     "Webhook attempts by result: delivered, retried (failed, tried again later), given_up, dropped",
     ["result"],
   ),
+  spendToday: gauge("spend_today_usd", "What each limited key spent today (UTC), reservations included", [
+    "key",
+  ]),
+  spendReserved: gauge(
+    "spend_reserved_usd",
+    "Money reserved for each limited key's purchases whose charge is not known yet",
+    ["key"],
+  ),
   webhookPending: gauge("webhook_pending", "Webhook deliveries in the outbox not yet delivered or given up"),
   webhookOldest: gauge(
     "webhook_oldest_pending_seconds",
@@ -217,6 +225,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
   };
   let sizes: (() => { keys: number; live: number; unseen: number }) | undefined;
   let backlog: (() => Promise<{ pending: number; oldestCreatedAt?: number | undefined }>) | undefined;
+  let spend: (() => Promise<{ owner: string; todayCents: number; reservedCents: number }[]>) | undefined;
   const idStoreOp = (op: string, seconds: number) =>
     m.idStoreLatency.observe({ op: known(ID_STORE_OPS, op) }, seconds);
 
@@ -240,6 +249,16 @@ export function createMetrics(opts: MetricsOptions = {}) {
           m.webhookOldest.set(
             read.oldestCreatedAt === undefined ? 0 : (Date.now() - read.oldestCreatedAt) / 1000,
           );
+        }
+      }
+      if (spend) {
+        const rows = await spend().catch(() => []);
+        m.spendToday.reset();
+        m.spendReserved.reset();
+        for (const row of rows) {
+          const key = row.owner.slice(0, 12);
+          m.spendToday.set({ key }, row.todayCents / 100);
+          m.spendReserved.set({ key }, row.reservedCents / 100);
         }
       }
       return registry.metrics();
@@ -311,6 +330,10 @@ export function createMetrics(opts: MetricsOptions = {}) {
     },
     /** One webhook attempt's result (usable as the dispatcher's `onResult`). */
     webhookResult: (result: string) => m.webhookDeliveries.inc({ result: known(WEBHOOK_RESULTS, result) }),
+    /** Limited keys' spend, read from the ledger when /metrics is rendered. */
+    spendUsage(read: () => Promise<{ owner: string; todayCents: number; reservedCents: number }[]>) {
+      spend = read;
+    },
     /** The outbox's backlog, read when /metrics is rendered. */
     webhookBacklog(read: () => Promise<{ pending: number; oldestCreatedAt?: number | undefined }>) {
       backlog = read;

@@ -29,6 +29,7 @@ export interface SpendUsage {
   totalCents: number;
   live: number;
   lastMinute: number;
+  reservedCents?: number | undefined;
 }
 
 export type LimitReason = "daily" | "total" | "max_price" | "service" | "country" | "live" | "rate";

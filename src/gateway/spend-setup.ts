@@ -15,6 +15,8 @@ export interface SpendSetup {
   limitsOf: (presented: string) => SpendLimits | undefined;
   /** the same by owner hash, for the console */
   limitsOfOwner: (owner: string) => SpendLimits | undefined;
+  /** today's spend and reservations of the limited ones among `owners` (for /metrics) */
+  usageOfLimited(owners: string[]): Promise<{ owner: string; todayCents: number; reservedCents: number }[]>;
   /** a limit refused a purchase: warned once per key and UTC day */
   limitRefused: (owner: string, reason: string) => void;
   close(): Promise<void>;
@@ -49,10 +51,21 @@ export async function setUpSpendLimits(
   }
   const stopWatching = endSpendOnEvents(deps.events, ledger, deps.log);
   const warned = new Set<string>();
+  const limitsOfOwner = (owner: string) => (config.KEYS_FILE ? resolver?.limitsOfOwner?.(owner) : everyKey);
   return {
     ledger,
     limitsOf: config.KEYS_FILE ? (presented) => resolver?.limitsOf?.(presented) : () => everyKey,
-    limitsOfOwner: config.KEYS_FILE ? (owner) => resolver?.limitsOfOwner?.(owner) : () => everyKey,
+    limitsOfOwner,
+    async usageOfLimited(owners) {
+      const now = Date.now();
+      const limited = owners.filter((owner) => hasLimits(limitsOfOwner(owner)));
+      return Promise.all(
+        limited.map(async (owner) => {
+          const usage = await ledger.usage(owner, utcDayOf(now), now);
+          return { owner, todayCents: usage.todayCents, reservedCents: usage.reservedCents };
+        }),
+      );
+    },
     limitRefused(owner, reason) {
       deps.onRefused?.(owner, reason);
       const once = `${utcDayOf(Date.now())}:${owner}`;

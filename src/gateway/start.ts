@@ -394,6 +394,7 @@ export async function assembleGateway(config: GatewayConfig, opts: StartOptions)
   });
   const spendSweep = spend && new SpendSweep({ ledger: spend.ledger, ids, upstream, keyRing, log });
   spendSweep?.start();
+  if (spend) metrics.spendUsage(() => spend.usageOfLimited(keyRing.owners()));
   deps.purchases.onIntentLeftOpen(() => settler.nudge());
   keyRing.onNewOwner(() => settler.nudge(0));
   settler.start();

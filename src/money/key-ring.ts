@@ -23,4 +23,9 @@ export class KeyRing {
   keyOf(owner: string): string | undefined {
     return this.keys.get(owner);
   }
+
+  /** The owners seen recently (most recent first). */
+  owners(): string[] {
+    return [...this.keys.keys()];
+  }
 }

@@ -31,6 +31,8 @@ export interface LedgerUsage {
   live: number;
   /** reservations in the minute before `now` */
   lastMinute: number;
+  /** money reserved for purchases whose charge is not known yet (included in the sums above) */
+  reservedCents: number;
 }
 
 /** `lost`: the store lost its data (Redis restarted empty): a limited key buys nothing (fail closed). */

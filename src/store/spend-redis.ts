@@ -26,15 +26,17 @@ local function usage(p, owner, day, stale, minuteAgo)
   local today = tonumber(redis.call('GET', o .. 'd:' .. day) or '0')
   local total = tonumber(redis.call('GET', o .. 'total') or '0')
   local live = redis.call('SCARD', o .. 'live')
+  local reserved = 0
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', o .. 'reserved', '(' .. stale, '+inf')) do
     local f = redis.call('HMGET', p .. 'e:' .. id, 'cents', 'day')
     local cents = tonumber(f[1] or '0')
     total = total + cents
+    reserved = reserved + cents
     if f[2] == day then today = today + cents end
     live = live + 1
   end
   local minute = redis.call('ZCOUNT', o .. 'recent', '(' .. minuteAgo, '+inf')
-  return {today, total, live, minute}
+  return {today, total, live, minute, reserved}
 end
 `;
 
@@ -171,7 +173,7 @@ export function redisSpendLedger(
     },
     async usage(owner, day, now): Promise<LedgerUsage> {
       const [stale, minuteAgo] = windows(now);
-      const [todayCents, totalCents, live, lastMinute] = (await redis.eval(
+      const [todayCents, totalCents, live, lastMinute, reservedCents] = (await redis.eval(
         READ_LUA,
         0,
         prefix,
@@ -180,7 +182,13 @@ export function redisSpendLedger(
         stale,
         minuteAgo,
       )) as number[];
-      return { todayCents: todayCents!, totalCents: totalCents!, live: live!, lastMinute: lastMinute! };
+      return {
+        todayCents: todayCents!,
+        totalCents: totalCents!,
+        live: live!,
+        lastMinute: lastMinute!,
+        reservedCents: reservedCents!,
+      };
     },
     async close() {
       // the connection belongs to the id store

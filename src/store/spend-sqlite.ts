@@ -32,13 +32,14 @@ export function openSqliteSpendLedger(opts: { dataDir: string; fileName?: string
   const stmt = {
     usage: db.prepare<
       { owner: string; day: string; stale: number; minuteAgo: number },
-      { today: number | null; total: number | null; live: number; minute: number }
+      { today: number | null; total: number | null; live: number; minute: number; reserved: number | null }
     >(
       `SELECT
          sum(CASE WHEN day = @day AND ${counted} THEN cents END) AS today,
          sum(CASE WHEN ${counted} THEN cents END) AS total,
          count(CASE WHEN state = 'charged' OR (state = 'reserved' AND at > @stale) THEN 1 END) AS live,
-         count(CASE WHEN at > @minuteAgo THEN 1 END) AS minute
+         count(CASE WHEN at > @minuteAgo THEN 1 END) AS minute,
+         sum(CASE WHEN state = 'reserved' AND at > @stale THEN cents END) AS reserved
        FROM spend WHERE owner = @owner`,
     ),
     reserve: db.prepare<[string, string, string, number, number]>(
@@ -69,6 +70,7 @@ export function openSqliteSpendLedger(opts: { dataDir: string; fileName?: string
       totalCents: row?.total ?? 0,
       live: row?.live ?? 0,
       lastMinute: row?.minute ?? 0,
+      reservedCents: row?.reserved ?? 0,
     };
   };
 

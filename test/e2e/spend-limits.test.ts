@@ -162,6 +162,9 @@ describe("the daily budget", () => {
       expect(await getNumber(p)).toMatch(/^ACCESS_NUMBER:/);
       expect(await getNumber(p)).toBe("NO_BALANCE");
       expect(await p.gw.call({ api_key: p.key, action: "getBalance" })).toBe("ACCESS_BALANCE:0.00");
+      const metrics = await (await p.gw.fetch("/metrics")).text();
+      expect(metrics).toMatch(new RegExp(`smsgw_spend_today_usd\\{key="[0-9a-f]{12}"\\} ${Number(limit)}`));
+      expect(metrics).toMatch(/smsgw_spend_refusals_total\{key="[0-9a-f]{12}",reason="daily"\} 1/);
       const id = first.split(":")[1]!;
       expect(await p.gw.call({ api_key: p.key, action: "setStatus", id, status: "8" })).toBe("ACCESS_CANCEL");
       // the refund is seen when the gateway learns the cancel: the money is free again

@@ -38,7 +38,12 @@ export function spendLedgerContract(name: string, open: () => Promise<SpendLedge
         ok: false,
         reason: "daily",
       });
-      expect(await l.usage(ALICE, DAY, T0)).toMatchObject({ todayCents: 500, totalCents: 500, live: 10 });
+      expect(await l.usage(ALICE, DAY, T0)).toMatchObject({
+        todayCents: 500,
+        totalCents: 500,
+        live: 10,
+        reservedCents: 500,
+      });
     });
 
     it("lets exactly as many of 40 concurrent reservations through as the limit holds", async () => {
@@ -63,6 +68,7 @@ export function spendLedgerContract(name: string, open: () => Promise<SpendLedge
         totalCents: 100,
         live: 2,
         lastMinute: 2,
+        reservedCents: 0,
       });
       await l.end("up-a", true);
       await l.end("up-a", true); // twice: once
@@ -72,6 +78,7 @@ export function spendLedgerContract(name: string, open: () => Promise<SpendLedge
         totalCents: 40,
         live: 0,
         lastMinute: 2,
+        reservedCents: 0,
       });
     });
 
@@ -130,7 +137,13 @@ export function spendLedgerContract(name: string, open: () => Promise<SpendLedge
         reason: "total",
       });
       expect(await l.usage(ALICE, DAY, T0)).toMatchObject({ todayCents: 300, totalCents: 600 });
-      expect(await l.usage(BOB, DAY, T0)).toEqual({ todayCents: 0, totalCents: 0, live: 0, lastMinute: 0 });
+      expect(await l.usage(BOB, DAY, T0)).toEqual({
+        todayCents: 0,
+        totalCents: 0,
+        live: 0,
+        lastMinute: 0,
+        reservedCents: 0,
+      });
       expect(await l.reserve(reservation({ owner: BOB, cents: 500 }), { dailyCents: 500 })).toEqual({
         ok: true,
       });
