@@ -158,5 +158,40 @@ describe("a daily limit under a fleet on two replicas with a kill -9", () => {
     expect(left, `balance ${balance} with ${centsToFixed2(keptCents)} kept`).toBeGreaterThanOrEqual(
       LIMIT_CENTS - keptCents - 90,
     );
+
+    // the numbers still waiting are cancelled: their money comes back, and the key buys again
+    for (const id of handed.keys())
+      await survivor.call({ api_key: gatewayKey, action: "setStatus", id, status: "8" });
+    const keptNow = (await sb.control.activations(UPSTREAM_KEY)).filter((a) => !REFUNDED.has(a.status));
+    const keptNowCents = keptNow.reduce(
+      (sum, a) => sum + (toCents((a as { userCost?: string }).userCost ?? "0") ?? 0),
+      0,
+    );
+    const freed = await survivor.call({ api_key: gatewayKey, action: "getBalance" });
+    expect(toCents(freed.split(":")[1] ?? "")).toBe(LIMIT_CENTS - keptNowCents);
+    let bought = 0;
+    for (;;) {
+      const again = await survivor.call({
+        api_key: gatewayKey,
+        action: "getNumber",
+        service: "tg",
+        country: "6",
+      });
+      if (!again.startsWith("ACCESS_NUMBER")) {
+        expect(again).toBe("NO_BALANCE");
+        break;
+      }
+      bought += 1;
+    }
+    const finalKept = (await sb.control.activations(UPSTREAM_KEY))
+      .filter((a) => !REFUNDED.has(a.status))
+      .reduce((sum, a) => sum + (toCents((a as { userCost?: string }).userCost ?? "0") ?? 0), 0);
+    report("after the waiting numbers were cancelled", {
+      freed,
+      boughtAgain: bought,
+      finalKeptCents: finalKept,
+    });
+    expect(bought).toBe(Math.floor((LIMIT_CENTS - keptNowCents) / 45));
+    expect(finalKept).toBeLessThanOrEqual(LIMIT_CENTS);
   }, 150_000);
 });
