@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../src/common/owner.js";
 import { faultRuleSchema } from "../../src/sandbox/faults.js";
 import { openSqliteIdStore, type SqliteIdStore } from "../../src/store/sqlite.js";
-import { twoGatewayKeys } from "../helpers/fleet.js";
+import { killMidPurchaseAndRestart, twoGatewayKeys } from "../helpers/fleet.js";
 import { rawRequest } from "../helpers/gateway.js";
 import { freePort } from "../helpers/net.js";
-import { respawnGateway, type SpawnedGateway, spawnGateway } from "../helpers/process.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { seededRandom } from "../helpers/random.js";
 import { report } from "../helpers/report.js";
 import { startTestSandbox, type TestSandbox } from "../helpers/sandbox.js";
@@ -145,17 +145,13 @@ describe("mailboxes: lost answers, a lister and kill -9", () => {
     let openAtCrash = 0;
     const crashAndRestart = async () => {
       await pause(6000);
-      await sb.control.setFaults([{ route: BUY_ROUTE, phase: "after", latencyMs: 5000 }]);
-      const before = await emailPurchases();
-      await waitFor("a mailbox bought and unanswered", async () => (await emailPurchases()) > before);
-      const running = gateway!;
-      running.child.kill("SIGKILL");
-      await running.exited;
-      const left = openSqliteIdStore({ dataDir });
-      openAtCrash = (await left.openIntents()).length;
-      await left.close();
-      await sb.control.setFaults(LATE_AND_LOST);
-      gateway = await respawnGateway(env);
+      const restarted = await killMidPurchaseAndRestart(sb, gateway!, env, {
+        route: BUY_ROUTE,
+        purchases: emailPurchases,
+        faultsAfter: LATE_AND_LOST,
+      });
+      gateway = restarted.gateway;
+      openAtCrash = restarted.openAtCrash;
     };
     await Promise.all([buyer(), buyer(), buyer(), buyer(), lister(), crashAndRestart()]);
 

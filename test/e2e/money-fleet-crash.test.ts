@@ -2,11 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { faultRuleSchema } from "../../src/sandbox/faults.js";
 import { openSqliteIdStore, type SqliteIdStore } from "../../src/store/sqlite.js";
 import {
   expectMoneySettled,
-  LATE_AND_LOST,
+  killMidPurchaseAndRestart,
   type LegacyCall,
   runFleet,
   startFleetSandbox,
@@ -14,10 +13,9 @@ import {
 } from "../helpers/fleet.js";
 import { rawRequest } from "../helpers/gateway.js";
 import { freePort } from "../helpers/net.js";
-import { respawnGateway, type SpawnedGateway, spawnGateway } from "../helpers/process.js";
+import { type SpawnedGateway, spawnGateway } from "../helpers/process.js";
 import { seededRandom } from "../helpers/random.js";
 import type { TestSandbox } from "../helpers/sandbox.js";
-import { waitFor } from "../helpers/wait.js";
 
 /**
  * The fleets of money-fleet.test.ts (one key) and money-fleet-keys.test.ts (two gateway keys on one
@@ -78,26 +76,12 @@ describe.each([
   /** At 6 s, once a purchase is committed upstream with its answer still on the way: SIGKILL, restart. */
   async function crashAndRestart(): Promise<void> {
     await new Promise((r) => setTimeout(r, 6000));
-    const slow = faultRuleSchema.parse({
+    const restarted = await killMidPurchaseAndRestart(sb, gateway!, env, {
       route: "POST /api/v1/activations",
-      phase: "after",
-      latencyMs: 5000,
+      purchases: async () => (await sb.control.stats()).purchases,
     });
-    await sb.control.setFaults([slow]);
-    // Kill once a purchase was committed upstream since: its answer is still 5 s away.
-    const before = (await sb.control.stats()).purchases;
-    await waitFor(
-      "a purchase committed and unanswered",
-      async () => (await sb.control.stats()).purchases > before,
-    );
-    const running = gateway!;
-    running.child.kill("SIGKILL");
-    await running.exited;
-    const left = openSqliteIdStore({ dataDir });
-    openAtCrash = (await left.openIntents()).length;
-    await left.close();
-    await sb.control.setFaults(LATE_AND_LOST);
-    gateway = await respawnGateway(env);
+    gateway = restarted.gateway;
+    openAtCrash = restarted.openAtCrash;
   }
 
   it("loses no money: every activation sold is handed to exactly one bot or refunded", async () => {

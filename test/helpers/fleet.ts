@@ -11,6 +11,8 @@ import { ownerOf } from "../../src/common/owner.js";
 import { addKey, emptyKeyFile, writeKeyFile } from "../../src/keys/key-file.js";
 import { type FaultRule, faultRuleSchema } from "../../src/sandbox/faults.js";
 import type { IdStore } from "../../src/store/id-store.js";
+import { openSqliteIdStore } from "../../src/store/sqlite.js";
+import { respawnGateway, type SpawnedGateway } from "./process.js";
 import { seededRandom } from "./random.js";
 import { report } from "./report.js";
 import type { TestSandbox } from "./sandbox.js";
@@ -256,4 +258,28 @@ export async function checkMoney(
     keptListed += 1;
   }
   return { sold: sold.length, handed: handedUpstream.size, refundedUnhanded, keptListed };
+}
+
+/**
+ * SIGKILL of a gateway process once a purchase on `route` is committed upstream with its answer
+ * still 5 s away (purchases counted by `purchases`), then its restart on the same port and data
+ * directory with `LATE_AND_LOST` faults again (or `faultsAfter`). Answers the restarted gateway and
+ * how many purchase intents the killed one left open.
+ */
+export async function killMidPurchaseAndRestart(
+  sb: TestSandbox,
+  gateway: SpawnedGateway,
+  env: Record<string, string>,
+  opts: { route: string; purchases: () => Promise<number>; faultsAfter?: FaultRule[] },
+): Promise<{ gateway: SpawnedGateway; openAtCrash: number }> {
+  await sb.control.setFaults([faultRuleSchema.parse({ route: opts.route, phase: "after", latencyMs: 5000 })]);
+  const before = await opts.purchases();
+  await waitFor("a purchase committed and unanswered", async () => (await opts.purchases()) > before);
+  gateway.child.kill("SIGKILL");
+  await gateway.exited;
+  const left = openSqliteIdStore({ dataDir: env.DATA_DIR! });
+  const openAtCrash = (await left.openIntents()).length;
+  await left.close();
+  await sb.control.setFaults(opts.faultsAfter ?? LATE_AND_LOST);
+  return { gateway: await respawnGateway(env), openAtCrash };
 }
