@@ -37,6 +37,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
   sandbox: ["common", "settings"],
   probe: ["common", "upstream"],
   conformance: ["common", "fixtures", "mapping"],
+  soak: ["common", "keys", "sandbox", "store"],
   console: [
     "common",
     "upstream",

@@ -1,0 +1,97 @@
+import { toCents } from "../common/money.js";
+
+/**
+ * The soak's books, checked after the run against the sandbox's own records (pure: the soak brings
+ * what was sold and what each bot was handed). Every activation or mailbox sold is handed to exactly
+ * one bot or refunded; no id handed twice; no key saw another's; the wallet moved by exactly the
+ * charges kept.
+ */
+export interface SoldItem {
+  /** upstream id */
+  id: string;
+  status: string;
+  userCost: string;
+}
+
+export interface HandedItem {
+  /** the upstream id the gateway mapped the handed legacy id to (undefined: it resolves to nothing) */
+  upstreamId: string | undefined;
+  /** how many bots were handed this legacy id */
+  times: number;
+}
+
+export interface AuditInput {
+  sold: SoldItem[];
+  /** legacy id (as `key:id`) → what it was */
+  handed: Map<string, HandedItem>;
+  /** answers a bot got for another key's ids that were not NO_ACTIVATION */
+  crossKey: number;
+  walletStartCents: number;
+  walletEndCents: number;
+  openIntents: number;
+}
+
+export interface Audit {
+  sold: number;
+  handed: number;
+  refunded: number;
+  chargedUnhanded: number;
+  duplicates: number;
+  crossKey: number;
+  walletDiff: string;
+  openIntents: number;
+  /** one line per defect, naming the activation */
+  problems: string[];
+}
+
+const REFUNDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
+
+export function audit(input: AuditInput): Audit {
+  const problems: string[] = [];
+  const handedUpstream = new Map<string, string>();
+  let duplicates = 0;
+  for (const [legacyId, item] of input.handed) {
+    if (item.times > 1) {
+      duplicates += 1;
+      problems.push(`id ${legacyId} handed to ${item.times} bots`);
+    }
+    if (item.upstreamId === undefined) {
+      problems.push(`handed id ${legacyId} resolves to no activation`);
+      continue;
+    }
+    const other = handedUpstream.get(item.upstreamId);
+    if (other !== undefined) {
+      duplicates += 1;
+      problems.push(`activation ${item.upstreamId} handed as ${other} and ${legacyId}`);
+    }
+    handedUpstream.set(item.upstreamId, legacyId);
+  }
+  let refunded = 0;
+  let chargedUnhanded = 0;
+  let keptCents = 0;
+  for (const item of input.sold) {
+    const wasRefunded = REFUNDED.has(item.status);
+    if (!wasRefunded) keptCents += toCents(item.userCost) ?? 0;
+    if (handedUpstream.has(item.id)) continue;
+    if (wasRefunded) refunded += 1;
+    else {
+      chargedUnhanded += 1;
+      problems.push(`activation ${item.id} is ${item.status}: charged ${item.userCost}, handed to no bot`);
+    }
+  }
+  const diffCents = input.walletStartCents - keptCents - input.walletEndCents;
+  if (diffCents !== 0) problems.push(`wallet off by ${(diffCents / 100).toFixed(2)}`);
+  if (input.crossKey > 0) problems.push(`${input.crossKey} answers showed another key's activation`);
+  if (input.openIntents > 0) problems.push(`${input.openIntents} purchase intents left open`);
+  return {
+    sold: input.sold.length,
+    handed: handedUpstream.size,
+    refunded,
+    chargedUnhanded,
+    duplicates,
+    crossKey: input.crossKey,
+    walletDiff: (diffCents / 100).toFixed(2),
+    openIntents: input.openIntents,
+    problems,
+  };
+}

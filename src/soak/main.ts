@@ -1,0 +1,312 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { toCents } from "../common/money.js";
+import { ownerOf } from "../common/owner.js";
+import { addKey, emptyKeyFile, writeKeyFile } from "../keys/key-file.js";
+import { sandboxConfig } from "../sandbox/config.js";
+import { startSandbox } from "../sandbox/server.js";
+import { openRedisIdStore } from "../store/redis.js";
+import { audit, type HandedItem, type SoldItem } from "./audit.js";
+import {
+  type BotContext,
+  type Call,
+  crossKeyPoller,
+  garbageBot,
+  lister,
+  mailboxBuyer,
+  newRecord,
+  numberBuyer,
+} from "./bots.js";
+import { type ChaosKind, faultsOf, PHASE_MS, schedule } from "./chaos.js";
+import { freePort, SoakGateway, SoakRedis } from "./processes.js";
+
+/**
+ * `npm run soak -- --minutes N [--replicas 2] [--seed S] [--json]`: a fleet against N replicas on
+ * one Redis in front of a sandbox, chaos on a seeded schedule, then the books audited against the
+ * sandbox's records. The last line of `--json` is `{"audit","chaos","resources"}`. Exit 1 when the
+ * audit finds a problem.
+ */
+const USAGE = "usage: npm run soak -- --minutes N [--replicas 2] [--seed S] [--json]";
+const WALLET = "10000.00";
+const SETTLE_MS = 120_000;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Sample {
+  atS: number;
+  replica: string;
+  rssMb: number;
+  fds: number;
+}
+
+function sampleProcess(pid: number): { rssMb: number; fds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { rssMb: Math.round(rssKb / 102.4) / 10, fds: readdirSync(`/proc/${pid}/fd`).length };
+}
+
+/** Least-squares slope of y over x (per unit of x), 0 with fewer than two points. */
+function slope(points: [number, number][]): number {
+  if (points.length < 2) return 0;
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      minutes: { type: "string" },
+      replicas: { type: "string", default: "2" },
+      seed: { type: "string", default: "1" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const minutes = Number(values.minutes);
+  const replicas = Number(values.replicas);
+  const seed = Number(values.seed);
+  if (
+    !(minutes > 0 && minutes <= 24 * 60) ||
+    !Number.isInteger(replicas) ||
+    replicas < 1 ||
+    replicas > 8 ||
+    !Number.isInteger(seed)
+  ) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const random = mulberry32(seed);
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const durationMs = minutes * 60_000;
+
+  const upstreamKeys = ["soak-upstream-a-0000000000000000", "soak-upstream-b-0000000000000000"];
+  const sandbox = await startSandbox(
+    sandboxConfig({
+      accounts: upstreamKeys.map((apiKey) => ({ apiKey, balance: WALLET })),
+      autoSms: true,
+      smsDelayMs: 15_000,
+      cancelCooldownS: 0,
+      rateLimitPerS: 100_000,
+    }),
+    { random: mulberry32(seed + 1) },
+  );
+  const control = (path: string, init?: RequestInit) => fetch(`${sandbox.url}${path}`, init);
+  const setFaults = (rules: unknown[]) =>
+    control("/sandbox/faults", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rules }),
+    });
+
+  // three gateway keys: two on upstream key A (one only lists and polls others' ids), one on B
+  let file = emptyKeyFile();
+  const keys: string[] = [];
+  for (const [upstreamKey, label] of [
+    [upstreamKeys[0]!, "buyer-a"],
+    [upstreamKeys[0]!, "second-a"],
+    [upstreamKeys[1]!, "buyer-b"],
+  ] as const) {
+    const added = addKey(file, { upstreamKey, label });
+    file = added.file;
+    keys.push(added.gatewayKey);
+  }
+  const keysFile = join(mkdtempSync(join(tmpdir(), "soak-keys-")), "keys.json");
+  writeKeyFile(keysFile, file);
+
+  const redis = new SoakRedis(await freePort());
+  await redis.start();
+  const env = {
+    UPSTREAM_URL: sandbox.apiBase,
+    REDIS_URL: redis.url,
+    KEYS_FILE: keysFile,
+    LOG_LEVEL: "silent",
+    PURCHASE_TIMEOUT_MS: "2000",
+    ORPHAN_SWEEP_S: "5",
+  };
+  const gateways: SoakGateway[] = [];
+  for (let i = 0; i < replicas; i++) gateways.push(new SoakGateway(`gw${i + 1}`, await freePort(), env));
+  await Promise.all(gateways.map((g) => g.start()));
+  say(`soak: ${minutes} min, ${replicas} replicas, seed ${seed}; sandbox ${sandbox.url}, redis ${redis.url}`);
+
+  const record = newRecord();
+  const started = Date.now();
+  const callAs =
+    (key: string): Call =>
+    async (params) => {
+      const alive = gateways.filter((g) => g.alive);
+      const g = alive[Math.floor(random() * alive.length)];
+      if (!g) return undefined;
+      try {
+        const res = await fetch(
+          `${g.url}/stubs/handler_api.php?${new URLSearchParams({ api_key: key, ...params })}`,
+          {
+            signal: AbortSignal.timeout(30_000),
+          },
+        );
+        return await res.text();
+      } catch {
+        return undefined; // a replica down: nothing was handed over
+      }
+    };
+  const lookups = await openRedisIdStore({ url: redis.url });
+  const resolve = async (key: string, id: string) => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        return (await lookups.resolve(Number(id), ownerOf(key)))?.upstreamId;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500)); // Redis restarting
+      }
+    }
+    return undefined;
+  };
+  const ctx: BotContext = { callAs, record, resolve, random, deadline: started + durationMs };
+  const [a, a2, b] = keys as [string, string, string];
+
+  const chaos: { at: number; kind: ChaosKind; detail?: string }[] = [];
+  const chaosRun = (async () => {
+    for (const event of schedule(durationMs, random)) {
+      const wait = started + event.atMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const at = Math.round((Date.now() - started) / 1000);
+      const target = gateways[Math.floor(random() * gateways.length)]!;
+      say(
+        `chaos +${at}s ${event.kind}${event.kind === "kill" || event.kind === "sigterm" ? ` ${target.name}` : ""}`,
+      );
+      chaos.push({ at, kind: event.kind });
+      const faults = faultsOf(event.kind);
+      if (faults) {
+        await setFaults(faults);
+        await new Promise((r) => setTimeout(r, PHASE_MS));
+        await setFaults([]);
+      } else if (event.kind === "kill" || event.kind === "sigterm") {
+        await target.kill(event.kind === "kill" ? "SIGKILL" : "SIGTERM");
+        await new Promise((r) => setTimeout(r, 2000));
+        await target.start();
+      } else {
+        await redis.restart(event.kind === "redis-empty");
+      }
+    }
+  })();
+
+  const samples: Sample[] = [];
+  const sampler = setInterval(() => {
+    const atS = Math.round((Date.now() - started) / 1000);
+    for (const g of gateways) {
+      if (g.pid === undefined) continue;
+      try {
+        samples.push({ atS, replica: g.name, ...sampleProcess(g.pid) });
+      } catch {
+        // exited between the check and the read
+      }
+    }
+    const last = samples.slice(-gateways.length);
+    say(
+      `soak +${atS}s: handed ${record.handed.size}, answers ${[...record.answers].map(([w, n]) => `${w} ${n}`).join(", ")}; ${last.map((s) => `${s.replica} ${s.rssMb} MB ${s.fds} fds`).join(", ")}`,
+    );
+  }, 30_000);
+
+  await Promise.all([
+    ...Array.from({ length: 4 }, () => numberBuyer(ctx, a)),
+    ...Array.from({ length: 3 }, () => numberBuyer(ctx, b)),
+    mailboxBuyer(ctx, a),
+    mailboxBuyer(ctx, b),
+    crossKeyPoller(ctx, a2),
+    lister(ctx, a2),
+    garbageBot(ctx, b),
+    chaosRun,
+  ]);
+  clearInterval(sampler);
+  await setFaults([]);
+  for (const g of gateways) if (!g.alive) await g.start();
+
+  say(`soak: fleet stopped; settling (at most ${SETTLE_MS / 1000} s)`);
+  const ids = await openRedisIdStore({ url: redis.url });
+  const settleBy = Date.now() + SETTLE_MS;
+  while (Date.now() < settleBy && (await ids.openIntents()).length > 0)
+    await new Promise((r) => setTimeout(r, 1000));
+  const openIntents = (await ids.openIntents()).length;
+
+  const handed = new Map<string, HandedItem>();
+  for (const [slot, { times, upstreamId }] of record.handed) {
+    const [key, id] = slot.split(":") as [string, string];
+    handed.set(`${keys.indexOf(key)}:${id}`, { upstreamId: await upstreamId, times });
+  }
+  await ids.close();
+  await lookups.close();
+
+  const sold: SoldItem[] = [];
+  let walletEndCents = 0;
+  for (const upstreamKey of upstreamKeys) {
+    const q = `?apiKey=${encodeURIComponent(upstreamKey)}`;
+    for (const path of ["/sandbox/activations", "/sandbox/email-activations"]) {
+      const { data } = (await (await control(`${path}${q}`)).json()) as { data: SoldItem[] };
+      sold.push(...data);
+    }
+    const balance = (await (
+      await fetch(`${sandbox.apiBase}/wallet/balance`, { headers: { "x-api-key": upstreamKey } })
+    ).json()) as {
+      balance: string;
+    };
+    walletEndCents += toCents(balance.balance) ?? 0;
+  }
+  const result = audit({
+    sold,
+    handed,
+    crossKey: record.crossKey,
+    walletStartCents: (toCents(WALLET) ?? 0) * upstreamKeys.length,
+    walletEndCents,
+    openIntents,
+  });
+
+  const half = durationMs / 2000;
+  const resources = Object.fromEntries(
+    gateways.map((g) => {
+      const mine = samples.filter((s) => s.replica === g.name && s.atS >= half);
+      return [
+        g.name,
+        {
+          samples: samples.filter((s) => s.replica === g.name).length,
+          rssMbPer10Min: Math.round(slope(mine.map((s) => [s.atS, s.rssMb])) * 600 * 10) / 10,
+          fdsAtHalf: mine[0]?.fds ?? null,
+          fdsAtEnd: mine.at(-1)?.fds ?? null,
+        },
+      ];
+    }),
+  );
+
+  for (const g of gateways) await g.kill("SIGTERM");
+  await redis.stop();
+  await sandbox.close();
+
+  const { problems, ...figures } = result;
+  for (const line of problems) say(`AUDIT ${line}`);
+  say(
+    `soak: sold ${figures.sold}, handed ${figures.handed}, refunded ${figures.refunded}, charged-unhanded ${figures.chargedUnhanded}, duplicates ${figures.duplicates}, cross-key ${figures.crossKey}, wallet diff ${figures.walletDiff}, open intents ${figures.openIntents}: ${problems.length === 0 ? "PASS" : "FAIL"}`,
+  );
+  if (values.json)
+    process.stdout.write(`${JSON.stringify({ audit: figures, problems, chaos, resources })}\n`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`soak: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

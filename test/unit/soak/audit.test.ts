@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { audit } from "../../../src/soak/audit.js";
+
+const sold = (id: string, status: string, userCost = "0.50") => ({ id, status, userCost });
+const base = { crossKey: 0, walletStartCents: 10_000, openIntents: 0 };
+
+describe("the soak's audit", () => {
+  it("balanced books: every sale handed once or refunded, the wallet moved by the kept charges", () => {
+    const result = audit({
+      ...base,
+      sold: [sold("a", "COMPLETED"), sold("b", "CANCELLED"), sold("c", "WAITING", "0.45")],
+      handed: new Map([
+        ["k1:1", { upstreamId: "a", times: 1 }],
+        ["k1:2", { upstreamId: "c", times: 1 }],
+      ]),
+      walletEndCents: 10_000 - 95,
+    });
+    expect(result).toEqual({
+      sold: 3,
+      handed: 2,
+      refunded: 1,
+      chargedUnhanded: 0,
+      duplicates: 0,
+      crossKey: 0,
+      walletDiff: "0.00",
+      openIntents: 0,
+      problems: [],
+    });
+  });
+
+  it("names each defect: charged and unhanded, handed twice, one activation under two ids, the wallet", () => {
+    const result = audit({
+      ...base,
+      crossKey: 1,
+      openIntents: 2,
+      sold: [sold("a", "RECEIVED"), sold("b", "WAITING")],
+      handed: new Map([
+        ["k1:1", { upstreamId: "b", times: 2 }],
+        ["k2:7", { upstreamId: "b", times: 1 }],
+      ]),
+      walletEndCents: 10_000 - 50,
+    });
+    expect(result).toMatchObject({ chargedUnhanded: 1, duplicates: 2, walletDiff: "-0.50" });
+    expect(result.problems).toEqual([
+      "id k1:1 handed to 2 bots",
+      "activation b handed as k1:1 and k2:7",
+      "activation a is RECEIVED: charged 0.50, handed to no bot",
+      "wallet off by -0.50",
+      "1 answers showed another key's activation",
+      "2 purchase intents left open",
+    ]);
+  });
+});
