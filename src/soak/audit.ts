@@ -11,11 +11,19 @@ export interface SoldItem {
   id: string;
   status: string;
   userCost: string;
+  /** a number's phone, a mailbox's address */
+  phoneNumber?: string | undefined;
+  emailAddress?: string | null | undefined;
 }
 
 export interface HandedItem {
   /** the upstream id the gateway mapped the handed legacy id to (undefined: it resolves to nothing) */
   upstreamId: string | undefined;
+  /**
+   * the phone number or address the bot was handed: an id whose mapping Redis lost with its data
+   * (README "What survives a Redis loss") is matched to its sale by it
+   */
+  address?: string | undefined;
   /** how many bots were handed this legacy id */
   times: number;
 }
@@ -49,22 +57,29 @@ const REFUNDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
 export function audit(input: AuditInput): Audit {
   const problems: string[] = [];
   const handedUpstream = new Map<string, string>();
+  const byAddress = new Map<string, SoldItem[]>();
+  for (const item of input.sold) {
+    const address = item.emailAddress ?? item.phoneNumber;
+    if (address) byAddress.set(address, [...(byAddress.get(address) ?? []), item]);
+  }
   let duplicates = 0;
   for (const [legacyId, item] of input.handed) {
     if (item.times > 1) {
       duplicates += 1;
       problems.push(`id ${legacyId} handed to ${item.times} bots`);
     }
-    if (item.upstreamId === undefined) {
-      problems.push(`handed id ${legacyId} resolves to no activation`);
+    const upstreamId =
+      item.upstreamId ?? byAddress.get(item.address ?? "")?.find((sold) => !handedUpstream.has(sold.id))?.id;
+    if (upstreamId === undefined) {
+      problems.push(`handed id ${legacyId} matches no activation sold`);
       continue;
     }
-    const other = handedUpstream.get(item.upstreamId);
+    const other = handedUpstream.get(upstreamId);
     if (other !== undefined) {
       duplicates += 1;
-      problems.push(`activation ${item.upstreamId} handed as ${other} and ${legacyId}`);
+      problems.push(`activation ${upstreamId} handed as ${other} and ${legacyId}`);
     }
-    handedUpstream.set(item.upstreamId, legacyId);
+    handedUpstream.set(upstreamId, legacyId);
   }
   let refunded = 0;
   let chargedUnhanded = 0;

@@ -6,7 +6,7 @@ export type Call = (params: Record<string, string>) => Promise<string | undefine
 
 export interface FleetRecord {
   /** `gatewayKey:legacyId` → how many bots were handed it, and the activation it named then */
-  handed: Map<string, { times: number; upstreamId: Promise<string | undefined> }>;
+  handed: Map<string, { times: number; upstreamId: Promise<string | undefined>; address: string }>;
   /** another key's id answered with something other than NO_ACTIVATION */
   crossKey: number;
   /** answers by their first word */
@@ -37,11 +37,12 @@ function count(ctx: BotContext, answer: string | undefined): string | undefined 
   return answer;
 }
 
-function handed(ctx: BotContext, key: string, id: string): void {
+/** `address`: the phone number or email address the answer carried (how the audit finds an id lost with Redis's data). */
+function handed(ctx: BotContext, key: string, id: string, address: string): void {
   const slot = `${key}:${id}`;
   const seen = ctx.record.handed.get(slot);
   if (seen) seen.times += 1;
-  else ctx.record.handed.set(slot, { times: 1, upstreamId: ctx.resolve(key, id) });
+  else ctx.record.handed.set(slot, { times: 1, upstreamId: ctx.resolve(key, id), address });
 }
 
 /** getNumber or getNumberV2 (with and without orderId), then polls: completes on a code, else cancels. */
@@ -63,7 +64,9 @@ export async function numberBuyer(ctx: BotContext, key: string): Promise<void> {
       await pause(200 + ctx.random() * 300);
       continue;
     }
-    handed(ctx, key, id);
+    const phone =
+      /^ACCESS_NUMBER:\d+:(\d+)/.exec(answer ?? "")?.[1] ?? /"phoneNumber":"(\d+)"/.exec(answer ?? "")?.[1];
+    handed(ctx, key, id, phone ?? "");
     const patience = Date.now() + (ctx.random() < 0.6 ? 12_000 : 1_000);
     for (;;) {
       const status = count(ctx, await call({ action: "getStatus", id }));
@@ -95,7 +98,7 @@ export async function mailboxBuyer(ctx: BotContext, key: string): Promise<void> 
       await pause(300 + ctx.random() * 300);
       continue;
     }
-    handed(ctx, key, id);
+    handed(ctx, key, id, /"email":"([^"]+)"/.exec(answer)?.[1] ?? "");
     const patience = Date.now() + (ctx.random() < 0.6 ? 12_000 : 1_000);
     for (;;) {
       const state = count(ctx, await call({ action: "checkMailActivation", id }));

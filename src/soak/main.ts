@@ -242,9 +242,9 @@ async function main(argv: string[]): Promise<number> {
   const openIntents = (await ids.openIntents()).length;
 
   const handed = new Map<string, HandedItem>();
-  for (const [slot, { times, upstreamId }] of record.handed) {
+  for (const [slot, { times, upstreamId, address }] of record.handed) {
     const [key, id] = slot.split(":") as [string, string];
-    handed.set(`${keys.indexOf(key)}:${id}`, { upstreamId: await upstreamId, times });
+    handed.set(`${keys.indexOf(key)}:${id}`, { upstreamId: await upstreamId, times, address });
   }
   await ids.close();
   await lookups.close();

@@ -28,6 +28,16 @@ describe("the soak's audit", () => {
     });
   });
 
+  it("matches an id whose mapping Redis lost by the number or address it was handed", () => {
+    const result = audit({
+      ...base,
+      sold: [{ id: "m1", status: "RECEIVED", userCost: "0.05", emailAddress: "a.b@gmx.com" }],
+      handed: new Map([["k1:9", { upstreamId: undefined, times: 1, address: "a.b@gmx.com" }]]),
+      walletEndCents: 10_000 - 5,
+    });
+    expect(result).toMatchObject({ handed: 1, chargedUnhanded: 0, problems: [] });
+  });
+
   it("names each defect: charged and unhanded, handed twice, one activation under two ids, the wallet", () => {
     const result = audit({
       ...base,
