@@ -12,7 +12,7 @@
  * whole suite with `--all`. The run must fail: one line a mutant, `caught` or `SURVIVED`, then a summary; exit 1
  * when any survived, no longer applies (the code moved: remake the patch) or does not build.
  *
- *   node scripts/mutants.mjs [--only NAME]… [--all] [--verbose]
+ *   node scripts/mutants.mjs [--dir DIR] [--only NAME]… [--all] [--verbose]
  *
  * `--verbose` shows vitest's own output; otherwise a line every 30 s says it is still running, and
  * the tail of the output is shown only when a patch does not apply or build, or vitest went wrong.
@@ -33,10 +33,10 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const MUTANTS = join(ROOT, "test/mutants");
+let MUTANTS = join(ROOT, "test/mutants");
 const HEARTBEAT_MS = 30_000;
 const TAIL_LINES = 60;
-const USAGE = "usage: node scripts/mutants.mjs [--only NAME]… [--all] [--verbose]";
+const USAGE = "usage: node scripts/mutants.mjs [--dir DIR] [--only NAME]… [--all] [--verbose]";
 
 function parseArgs(argv) {
   const opts = { only: [], all: false, verbose: false };
@@ -46,6 +46,8 @@ function parseArgs(argv) {
     else if (arg === "--verbose") opts.verbose = true;
     else if (arg === "--only" && argv[i + 1]) opts.only.push(...argv[++i].split(","));
     else if (arg.startsWith("--only=")) opts.only.push(...arg.slice("--only=".length).split(","));
+    // another set of planted bugs, e.g. soak/variants (the soak must catch those)
+    else if (arg === "--dir" && argv[i + 1]) MUTANTS = join(ROOT, argv[++i]);
     else {
       console.error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
       process.exit(2);

@@ -14,6 +14,8 @@ export interface SoldItem {
   /** a number's phone, a mailbox's address */
   phoneNumber?: string | undefined;
   emailAddress?: string | null | undefined;
+  /** a number's last code */
+  smsCode?: string | null | undefined;
 }
 
 export interface HandedItem {
@@ -37,6 +39,10 @@ export interface AuditInput {
   walletStartCents: number;
   walletEndCents: number;
   openIntents: number;
+  /** keys with a daily spend limit: the prefix of their handed ids (`2:`) and the limit */
+  limits?: { prefix: string; limitCents: number }[];
+  /** the key with a webhook (the prefix of its handed ids), and what its receiver accepted (`id:code`) */
+  webhook?: { prefix: string; delivered: ReadonlySet<string> };
 }
 
 export interface Audit {
@@ -48,6 +54,10 @@ export interface Audit {
   crossKey: number;
   walletDiff: string;
   openIntents: number;
+  /** the charges each limited key kept, in cents (by its prefix) */
+  limitedKept: Record<string, number>;
+  /** codes the webhook key's activations received that its receiver never got */
+  webhookLost: number;
   /** one line per defect, naming the activation */
   problems: string[];
 }
@@ -94,6 +104,33 @@ export function audit(input: AuditInput): Audit {
       problems.push(`activation ${item.id} is ${item.status}: charged ${item.userCost}, handed to no bot`);
     }
   }
+  const limitedKept: Record<string, number> = {};
+  const soldById = new Map(input.sold.map((s) => [s.id, s]));
+  for (const { prefix, limitCents } of input.limits ?? []) {
+    let kept = 0;
+    for (const [legacyId, upstreamId] of [...handedUpstream].map(([u, l]) => [l, u] as const)) {
+      const item = soldById.get(upstreamId);
+      if (legacyId.startsWith(prefix) && item && !REFUNDED.has(item.status))
+        kept += toCents(item.userCost) ?? 0;
+    }
+    limitedKept[prefix] = kept;
+    if (kept > limitCents)
+      problems.push(
+        `key ${prefix} kept ${(kept / 100).toFixed(2)}, over its limit of ${(limitCents / 100).toFixed(2)}`,
+      );
+  }
+  let webhookLost = 0;
+  if (input.webhook) {
+    for (const [upstreamId, legacyId] of handedUpstream) {
+      const code = soldById.get(upstreamId)?.smsCode;
+      if (!legacyId.startsWith(input.webhook.prefix) || !code) continue;
+      const numeric = legacyId.slice(input.webhook.prefix.length);
+      if (!input.webhook.delivered.has(`${numeric}:${code}`)) {
+        webhookLost += 1;
+        problems.push(`code ${code} of activation ${upstreamId} (id ${numeric}) never reached the webhook`);
+      }
+    }
+  }
   const diffCents = input.walletStartCents - keptCents - input.walletEndCents;
   if (diffCents !== 0) problems.push(`wallet off by ${(diffCents / 100).toFixed(2)}`);
   if (input.crossKey > 0) problems.push(`${input.crossKey} answers showed another key's activation`);
@@ -107,6 +144,8 @@ export function audit(input: AuditInput): Audit {
     crossKey: input.crossKey,
     walletDiff: (diffCents / 100).toFixed(2),
     openIntents: input.openIntents,
+    limitedKept,
+    webhookLost,
     problems,
   };
 }

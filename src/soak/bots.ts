@@ -67,7 +67,7 @@ export async function numberBuyer(ctx: BotContext, key: string): Promise<void> {
     const phone =
       /^ACCESS_NUMBER:\d+:(\d+)/.exec(answer ?? "")?.[1] ?? /"phoneNumber":"(\d+)"/.exec(answer ?? "")?.[1];
     handed(ctx, key, id, phone ?? "");
-    const patience = Date.now() + (ctx.random() < 0.6 ? 12_000 : 1_000);
+    const patience = Date.now() + (ctx.random() < 0.6 ? 25_000 : 1_000);
     for (;;) {
       const status = count(ctx, await call({ action: "getStatus", id }));
       if (status?.startsWith("STATUS_OK")) {
@@ -99,7 +99,7 @@ export async function mailboxBuyer(ctx: BotContext, key: string): Promise<void> 
       continue;
     }
     handed(ctx, key, id, /"email":"([^"]+)"/.exec(answer)?.[1] ?? "");
-    const patience = Date.now() + (ctx.random() < 0.6 ? 12_000 : 1_000);
+    const patience = Date.now() + (ctx.random() < 0.6 ? 25_000 : 1_000);
     for (;;) {
       const state = count(ctx, await call({ action: "checkMailActivation", id }));
       if (state?.includes('"full_message"') || state?.includes("NO_ACTIVATION")) break;

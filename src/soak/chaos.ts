@@ -10,7 +10,8 @@ export type ChaosKind =
   | "latency"
   | "5xx"
   | "429"
-  | "drop-after-commit";
+  | "drop-after-commit"
+  | "receiver-down";
 
 export const CHAOS_KINDS: readonly ChaosKind[] = [
   "kill",
@@ -21,11 +22,14 @@ export const CHAOS_KINDS: readonly ChaosKind[] = [
   "429",
   "latency",
   "redis-empty",
+  "receiver-down",
   "outage",
 ];
 
 /** How long an upstream phase lasts. */
 export const PHASE_MS = 20_000;
+/** How long the webhook receiver stays down. */
+export const RECEIVER_DOWN_MS = 60_000;
 
 /** The sandbox fault rules of an upstream phase (undefined for the process kinds). */
 export function faultsOf(kind: ChaosKind): FaultRuleInput[] | undefined {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { toCents } from "../common/money.js";
 import { ownerOf } from "../common/owner.js";
-import { addKey, emptyKeyFile, writeKeyFile } from "../keys/key-file.js";
+import { addKey, emptyKeyFile, setLimits, writeKeyFile } from "../keys/key-file.js";
 import { sandboxConfig } from "../sandbox/config.js";
 import { startSandbox } from "../sandbox/server.js";
 import { openRedisIdStore } from "../store/redis.js";
@@ -19,8 +19,9 @@ import {
   newRecord,
   numberBuyer,
 } from "./bots.js";
-import { type ChaosKind, faultsOf, PHASE_MS, schedule } from "./chaos.js";
+import { type ChaosKind, faultsOf, PHASE_MS, RECEIVER_DOWN_MS, schedule } from "./chaos.js";
 import { freePort, SoakGateway, SoakRedis } from "./processes.js";
+import { SoakReceiver } from "./receiver.js";
 
 /**
  * `npm run soak -- --minutes N [--replicas 2] [--seed S] [--json]`: a fleet against N replicas on
@@ -31,6 +32,8 @@ import { freePort, SoakGateway, SoakRedis } from "./processes.js";
 const USAGE = "usage: npm run soak -- --minutes N [--replicas 2] [--seed S] [--json]";
 const WALLET = "10000.00";
 const SETTLE_MS = 120_000;
+/** the limited key's daily limit */
+const LIMIT_CENTS = 300;
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -113,16 +116,23 @@ async function main(argv: string[]): Promise<number> {
       body: JSON.stringify({ rules }),
     });
 
-  // three gateway keys: two on upstream key A (one only lists and polls others' ids), one on B
+  const receiver = new SoakReceiver();
+  const webhookUrl = await receiver.start();
+  // four gateway keys: two on upstream key A (one only lists and polls others' ids), two on B (one
+  // with a webhook, one with a daily spend limit)
   let file = emptyKeyFile();
   const keys: string[] = [];
   for (const [upstreamKey, label] of [
     [upstreamKeys[0]!, "buyer-a"],
     [upstreamKeys[0]!, "second-a"],
     [upstreamKeys[1]!, "buyer-b"],
+    [upstreamKeys[1]!, "limited-b"],
   ] as const) {
-    const added = addKey(file, { upstreamKey, label });
-    file = added.file;
+    const added = addKey(file, { upstreamKey, label, ...(label === "buyer-b" && { webhookUrl }) });
+    file =
+      label === "limited-b"
+        ? setLimits(added.file, added.entry.id, { dailyCents: LIMIT_CENTS }).file
+        : added.file;
     keys.push(added.gatewayKey);
   }
   const keysFile = join(mkdtempSync(join(tmpdir(), "soak-keys-")), "keys.json");
@@ -137,6 +147,8 @@ async function main(argv: string[]): Promise<number> {
     LOG_LEVEL: "silent",
     PURCHASE_TIMEOUT_MS: "2000",
     ORPHAN_SWEEP_S: "5",
+    // retries within the settle time, so that a run of minutes can judge every delivery
+    WEBHOOK_RETRY_S: "1,2,5,10,20,30",
   };
   const gateways: SoakGateway[] = [];
   for (let i = 0; i < replicas; i++) gateways.push(new SoakGateway(`gw${i + 1}`, await freePort(), env));
@@ -175,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
     return undefined;
   };
   const ctx: BotContext = { callAs, record, resolve, random, deadline: started + durationMs };
-  const [a, a2, b] = keys as [string, string, string];
+  const [a, a2, b, limited] = keys as [string, string, string, string];
 
   const chaos: { at: number; kind: ChaosKind; detail?: string }[] = [];
   const chaosRun = (async () => {
@@ -193,6 +205,10 @@ async function main(argv: string[]): Promise<number> {
         await setFaults(faults);
         await new Promise((r) => setTimeout(r, PHASE_MS));
         await setFaults([]);
+      } else if (event.kind === "receiver-down") {
+        receiver.down = true;
+        await new Promise((r) => setTimeout(r, RECEIVER_DOWN_MS));
+        receiver.down = false;
       } else if (event.kind === "kill" || event.kind === "sigterm") {
         await target.kill(event.kind === "kill" ? "SIGKILL" : "SIGTERM");
         await new Promise((r) => setTimeout(r, 2000));
@@ -223,6 +239,8 @@ async function main(argv: string[]): Promise<number> {
   await Promise.all([
     ...Array.from({ length: 4 }, () => numberBuyer(ctx, a)),
     ...Array.from({ length: 3 }, () => numberBuyer(ctx, b)),
+    numberBuyer(ctx, limited),
+    numberBuyer(ctx, limited),
     mailboxBuyer(ctx, a),
     mailboxBuyer(ctx, b),
     crossKeyPoller(ctx, a2),
@@ -240,6 +258,8 @@ async function main(argv: string[]): Promise<number> {
   while (Date.now() < settleBy && (await ids.openIntents()).length > 0)
     await new Promise((r) => setTimeout(r, 1000));
   const openIntents = (await ids.openIntents()).length;
+  while (Date.now() < settleBy && (await ids.webhookBacklog()).pending > 0)
+    await new Promise((r) => setTimeout(r, 1000));
 
   const handed = new Map<string, HandedItem>();
   for (const [slot, { times, upstreamId, address }] of record.handed) {
@@ -271,6 +291,8 @@ async function main(argv: string[]): Promise<number> {
     walletStartCents: (toCents(WALLET) ?? 0) * upstreamKeys.length,
     walletEndCents,
     openIntents,
+    limits: [{ prefix: "3:", limitCents: LIMIT_CENTS }],
+    webhook: { prefix: "2:", delivered: receiver.delivered },
   });
 
   const half = durationMs / 2000;
@@ -292,6 +314,7 @@ async function main(argv: string[]): Promise<number> {
   for (const g of gateways) await g.kill("SIGTERM");
   await redis.stop();
   await sandbox.close();
+  await receiver.close();
 
   const { problems, ...figures } = result;
   for (const line of problems) say(`AUDIT ${line}`);

@@ -24,6 +24,8 @@ describe("the soak's audit", () => {
       crossKey: 0,
       walletDiff: "0.00",
       openIntents: 0,
+      limitedKept: {},
+      webhookLost: 0,
       problems: [],
     });
   });
@@ -36,6 +38,40 @@ describe("the soak's audit", () => {
       walletEndCents: 10_000 - 5,
     });
     expect(result).toMatchObject({ handed: 1, chargedUnhanded: 0, problems: [] });
+  });
+
+  it("a limited key's kept charges are summed, and a key over its limit is named", () => {
+    const result = audit({
+      ...base,
+      sold: [sold("a", "COMPLETED", "0.90"), sold("b", "CANCELLED", "0.90"), sold("c", "RECEIVED", "0.45")],
+      handed: new Map([
+        ["3:1", { upstreamId: "a", times: 1 }],
+        ["3:2", { upstreamId: "b", times: 1 }],
+        ["0:3", { upstreamId: "c", times: 1 }],
+      ]),
+      walletEndCents: 10_000 - 135,
+      limits: [{ prefix: "3:", limitCents: 50 }],
+    });
+    expect(result.limitedKept).toEqual({ "3:": 90 });
+    expect(result.problems).toEqual(["key 3: kept 0.90, over its limit of 0.50"]);
+  });
+
+  it("a code the webhook key's activation received and its receiver never got is lost", () => {
+    const result = audit({
+      ...base,
+      sold: [
+        { id: "a", status: "COMPLETED", userCost: "0.50", smsCode: "111" },
+        { id: "b", status: "COMPLETED", userCost: "0.50", smsCode: "222" },
+      ],
+      handed: new Map([
+        ["2:5", { upstreamId: "a", times: 1 }],
+        ["2:6", { upstreamId: "b", times: 1 }],
+      ]),
+      walletEndCents: 10_000 - 100,
+      webhook: { prefix: "2:", delivered: new Set(["5:111"]) },
+    });
+    expect(result.webhookLost).toBe(1);
+    expect(result.problems).toEqual(["code 222 of activation b (id 6) never reached the webhook"]);
   });
 
   it("names each defect: charged and unhanded, handed twice, one activation under two ids, the wallet", () => {
