@@ -321,8 +321,9 @@ async function main(argv: string[]): Promise<number> {
   say(
     `soak: sold ${figures.sold}, handed ${figures.handed}, refunded ${figures.refunded}, charged-unhanded ${figures.chargedUnhanded}, duplicates ${figures.duplicates}, cross-key ${figures.crossKey}, wallet diff ${figures.walletDiff}, open intents ${figures.openIntents}: ${problems.length === 0 ? "PASS" : "FAIL"}`,
   );
+  const webhook = { delivered: receiver.delivered.size, repeats: receiver.repeats };
   if (values.json)
-    process.stdout.write(`${JSON.stringify({ audit: figures, problems, chaos, resources })}\n`);
+    process.stdout.write(`${JSON.stringify({ audit: figures, problems, chaos, resources, webhook })}\n`);
   return problems.length === 0 ? 0 : 1;
 }
 
