@@ -184,6 +184,10 @@ const DEFINITIONS = {
     "Webhook attempts by result: delivered, retried (failed, tried again later), given_up, dropped",
     ["result"],
   ),
+  heapAfterGc: gauge(
+    "heap_after_gc_bytes",
+    "V8 heap used right after a full GC at this scrape (only when node runs with --expose-gc, as the soak does)",
+  ),
   spendToday: gauge("spend_today_usd", "What each limited key spent today (UTC), reservations included", [
     "key",
   ]),
@@ -250,6 +254,12 @@ export function createMetrics(opts: MetricsOptions = {}) {
             read.oldestCreatedAt === undefined ? 0 : (Date.now() - read.oldestCreatedAt) / 1000,
           );
         }
+      }
+      // a leak shows as heap that a full collection cannot free; gc() exists only with --expose-gc
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc) {
+        gc();
+        m.heapAfterGc.set(process.memoryUsage().heapUsed);
       }
       if (spend) {
         const rows = await spend().catch(() => []);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +22,8 @@ import {
 import { type ChaosKind, faultsOf, PHASE_MS, RECEIVER_DOWN_MS, schedule } from "./chaos.js";
 import { freePort, SoakGateway, SoakRedis } from "./processes.js";
 import { SoakReceiver } from "./receiver.js";
+import { reportHtml } from "./report-html.js";
+import { type RedisSample, type ReplicaSample, sampleRedis, sampleReplica, summarize } from "./resources.js";
 
 /**
  * `npm run soak -- --minutes N [--replicas 2] [--seed S] [--json]`: a fleet against N replicas on
@@ -29,7 +31,7 @@ import { SoakReceiver } from "./receiver.js";
  * sandbox's records. The last line of `--json` is `{"audit","chaos","resources"}`. Exit 1 when the
  * audit finds a problem.
  */
-const USAGE = "usage: npm run soak -- --minutes N [--replicas 2] [--seed S] [--json]";
+const USAGE = "usage: npm run soak -- --minutes N [--replicas 2] [--seed S] [--json] [--report FILE]";
 const WALLET = "10000.00";
 const SETTLE_MS = 120_000;
 /** the limited key's daily limit */
@@ -46,30 +48,6 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-interface Sample {
-  atS: number;
-  replica: string;
-  rssMb: number;
-  fds: number;
-}
-
-function sampleProcess(pid: number): { rssMb: number; fds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { rssMb: Math.round(rssKb / 102.4) / 10, fds: readdirSync(`/proc/${pid}/fd`).length };
-}
-
-/** Least-squares slope of y over x (per unit of x), 0 with fewer than two points. */
-function slope(points: [number, number][]): number {
-  if (points.length < 2) return 0;
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return den === 0 ? 0 : num / den;
-}
-
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -78,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
       replicas: { type: "string", default: "2" },
       seed: { type: "string", default: "1" },
       json: { type: "boolean", default: false },
+      report: { type: "string", default: "soak-report.html" },
     },
   });
   const minutes = Number(values.minutes);
@@ -219,22 +198,28 @@ async function main(argv: string[]): Promise<number> {
     }
   })();
 
-  const samples: Sample[] = [];
-  const sampler = setInterval(() => {
+  const samples: ReplicaSample[] = [];
+  const redisSamples: RedisSample[] = [];
+  const sample = async () => {
     const atS = Math.round((Date.now() - started) / 1000);
     for (const g of gateways) {
-      if (g.pid === undefined) continue;
+      const pid = g.pid;
+      if (pid === undefined) continue;
       try {
-        samples.push({ atS, replica: g.name, ...sampleProcess(g.pid) });
+        samples.push(await sampleReplica(atS, { name: g.name, pid, url: g.url }));
       } catch {
         // exited between the check and the read
       }
     }
+    const r = await sampleRedis(atS, redis.url);
+    if (r) redisSamples.push(r);
     const last = samples.slice(-gateways.length);
     say(
-      `soak +${atS}s: handed ${record.handed.size}, answers ${[...record.answers].map(([w, n]) => `${w} ${n}`).join(", ")}; ${last.map((s) => `${s.replica} ${s.rssMb} MB ${s.fds} fds`).join(", ")}`,
+      `soak +${atS}s: handed ${record.handed.size}, answers ${[...record.answers].map(([w, n]) => `${w} ${n}`).join(", ")}; ${last.map((s) => `${s.replica} ${s.rssMb} MB rss, ${s.heapMb ?? "?"} MB heap, ${s.fds} fds`).join("; ")}; redis ${r ? `${r.usedMb} MB, ${r.keys} keys` : "down"}`,
     );
-  }, 30_000);
+  };
+  await sample();
+  const sampler = setInterval(() => void sample(), 30_000);
 
   await Promise.all([
     ...Array.from({ length: 4 }, () => numberBuyer(ctx, a)),
@@ -295,21 +280,7 @@ async function main(argv: string[]): Promise<number> {
     webhook: { prefix: "2:", delivered: receiver.delivered },
   });
 
-  const half = durationMs / 2000;
-  const resources = Object.fromEntries(
-    gateways.map((g) => {
-      const mine = samples.filter((s) => s.replica === g.name && s.atS >= half);
-      return [
-        g.name,
-        {
-          samples: samples.filter((s) => s.replica === g.name).length,
-          rssMbPer10Min: Math.round(slope(mine.map((s) => [s.atS, s.rssMb])) * 600 * 10) / 10,
-          fdsAtHalf: mine[0]?.fds ?? null,
-          fdsAtEnd: mine.at(-1)?.fds ?? null,
-        },
-      ];
-    }),
-  );
+  const resources = summarize(samples, redisSamples, durationMs / 2000);
 
   for (const g of gateways) await g.kill("SIGTERM");
   await redis.stop();
@@ -322,6 +293,20 @@ async function main(argv: string[]): Promise<number> {
     `soak: sold ${figures.sold}, handed ${figures.handed}, refunded ${figures.refunded}, charged-unhanded ${figures.chargedUnhanded}, duplicates ${figures.duplicates}, cross-key ${figures.crossKey}, wallet diff ${figures.walletDiff}, open intents ${figures.openIntents}: ${problems.length === 0 ? "PASS" : "FAIL"}`,
   );
   const webhook = { delivered: receiver.delivered.size, repeats: receiver.repeats };
+  const verdict = `sold ${figures.sold}, handed ${figures.handed}, charged-unhanded ${figures.chargedUnhanded}, duplicates ${figures.duplicates}, cross-key ${figures.crossKey}, wallet diff ${figures.walletDiff}, webhook lost ${figures.webhookLost}, open intents ${figures.openIntents}: ${problems.length === 0 ? "PASS" : "FAIL"}`;
+  writeFileSync(
+    values.report,
+    reportHtml({
+      title: `Soak: ${minutes} min, ${replicas} replicas, seed ${seed}`,
+      verdict,
+      samples,
+      redis: redisSamples,
+      chaos,
+      endS: Math.round((Date.now() - started) / 1000),
+      problems,
+    }),
+  );
+  say(`soak: report in ${values.report}`);
   if (values.json)
     process.stdout.write(`${JSON.stringify({ audit: figures, problems, chaos, resources, webhook })}\n`);
   return problems.length === 0 ? 0 : 1;
