@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { toCents } from "../common/money.js";
+import { mulberry32 } from "../common/mulberry32.js";
 import { ownerOf } from "../common/owner.js";
 import { addKey, emptyKeyFile, setLimits, writeKeyFile } from "../keys/key-file.js";
 import { sandboxConfig } from "../sandbox/config.js";
@@ -36,17 +37,6 @@ const WALLET = "10000.00";
 const SETTLE_MS = 120_000;
 /** the limited key's daily limit */
 const LIMIT_CENTS = 300;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

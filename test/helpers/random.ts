@@ -1,3 +1,5 @@
+import { mulberry32 } from "../../src/common/mulberry32.js";
+
 /**
  * Seeded randomness for tests. One seed for the whole run: `TEST_SEED` from the environment, else a
  * fixed default, so a run is reproducible; test/setup.ts hands the same seed to fast-check and
@@ -13,17 +15,7 @@ export const TEST_SEED = (() => {
   return seed;
 })();
 
-/** mulberry32: a tiny, fast PRNG with a 32-bit state; numbers in [0, 1) like Math.random. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { mulberry32 };
 
 /** A PRNG seeded from the run's seed; `salt` gives independent streams to separate users. */
 export function seededRandom(salt = 0): () => number {
