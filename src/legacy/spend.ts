@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
+import { toCents } from "../common/money.js";
 import { hasLimits } from "../common/spend-limits.js";
 import { T } from "../common/tokens.js";
 import type { GatewayEvents } from "../events.js";
@@ -51,7 +52,15 @@ export async function withinBudget<T extends { activation: { id: string; userCos
     ctx.deps.limitRefused?.(ctx.owner, reserved.refused);
     return (product === "number" ? NUMBER_REFUSALS : MAILBOX_REFUSALS)[reserved.refused];
   }
-  return settled(budget, reserved.id, () => buy(reserved.id));
+  const bought = await settled(budget, reserved.id, () => buy(reserved.id));
+  const charged = toCents(bought.activation.userCost);
+  // the native API has no price cap: a price that rose after it was read passes the budget by that much
+  if (charged !== undefined && charged > price)
+    ctx.log.warn(
+      { reservedCents: price, chargedCents: charged },
+      "price rose between the budget check and the purchase",
+    );
+  return bought;
 }
 
 const REFUNDED = new Set(["CANCELLED", "EXPIRED", "REFUNDED"]);
