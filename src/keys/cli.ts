@@ -81,7 +81,12 @@ async function run(argv: string[]): Promise<void> {
     },
   });
   const [command, ...rest] = positionals;
-  if (values.help || command === undefined) throw new UsageError("");
+  if (values.help) {
+    // asked for: usage on stdout and success, as the other CLIs do
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command === undefined) throw new UsageError("");
   const path = values.file ?? process.env.KEYS_FILE;
   if (!path) throw new UsageError("no keys file: pass --file PATH or set KEYS_FILE");
 
@@ -139,7 +144,7 @@ async function run(argv: string[]): Promise<void> {
         k.label || "-",
         k.createdAt,
         k.revokedAt ?? "-",
-        k.webhook ? webhookHost(k.webhook.url) : "-",
+        k.webhook && k.revokedAt === null ? webhookHost(k.webhook.url) : "-", // a revoked key gets nothing
       ]);
       const table = [["id", "label", "created", "revoked", "webhook"], ...rows];
       const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hashKey, loadKeyResolver } from "../../src/keys/key-file.js";
+import { hashKey, loadKeyResolver, readKeyFile } from "../../src/keys/key-file.js";
 import { keysCli } from "../helpers/process.js";
 
 const UPSTREAM = "upstream-secret-0123456789";
@@ -128,6 +128,24 @@ describe("npm run keys (compiled CLI)", () => {
     expect(linked.status, linked.stderr).toBe(0);
     expect(JSON.parse(readFileSync(file, "utf8")).keys[0].owner).toMatch(/^[0-9a-f]{40}$/);
     expect(`${linked.stdout}${linked.stderr}`).not.toContain(gatewayKey);
+  });
+
+  it("--help prints the usage on stdout and exits 0", () => {
+    const help = keys(["--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run keys -- <command>/);
+    expect(help.stderr).toBe("");
+  });
+
+  it("list shows no webhook for a revoked key", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "keys-cli-")), "keys.json");
+    keys(["add", "--upstream-key", UPSTREAM, "--webhook", "https://hooks.example.com/x", "--file", file]);
+    const id = readKeyFile(file).keys[0]!.id;
+    expect(keys(["list", "--file", file]).stdout).toContain("hooks.example.com");
+    keys(["revoke", id, "--file", file]);
+    const listed = keys(["list", "--file", file]).stdout;
+    expect(listed).not.toContain("hooks.example.com");
+    expect(listed.trim().split("\n")[1]).toMatch(/\s-$/);
   });
 
   it("usage errors exit 2, file errors exit 1, both on stderr", () => {
