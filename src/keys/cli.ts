@@ -7,6 +7,7 @@ import {
   KeyFileError,
   readKeyFile,
   readKeyFileOrEmpty,
+  renameKey,
   revokeKey,
   setLimits,
   setWebhook,
@@ -32,6 +33,7 @@ const USAGE = `usage: npm run keys -- <command> [--file PATH]   (PATH defaults t
   usage ID                      today's and total spend, live count, what is left (opens the
                                 gateway's store: REDIS_URL, else DATA_DIR)
   list                          id, label, created, revoked, webhook host (never keys)
+  rename ID LABEL               give a key another label
   revoke ID                     the key stops working within a second
   webhook ID URL|none [--gateway-key KEY|-]
                                 set (with a new signing secret) or remove a key's webhook; a key
@@ -187,6 +189,13 @@ async function run(argv: string[]): Promise<void> {
       } finally {
         await ledger.close();
       }
+      return;
+    }
+    case "rename": {
+      const [id, label] = rest;
+      if (!id || label === undefined) throw new UsageError("rename needs an id and a label");
+      writeKeyFile(path, renameKey(readKeyFile(path), id, label).file);
+      process.stdout.write(`${id}: now ${JSON.stringify(label)}\n`);
       return;
     }
     case "revoke": {

@@ -210,6 +210,14 @@ export function setWebhook(
   return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
 }
 
+/** Gives a key another label (what the console and `list` show for it). */
+export function renameKey(file: KeyFile, id: string, label: string): { file: KeyFile; entry: KeyEntry } {
+  const found = file.keys.find((k) => k.id === id);
+  if (!found) throw new KeyFileError(`no key with id ${JSON.stringify(id)}`);
+  const entry = { ...found, label };
+  return { file: { ...file, keys: file.keys.map((k) => (k.id === id ? entry : k)) }, entry };
+}
+
 /** Sets a key's spend limits; `null` or no limit at all clears them. */
 export function setLimits(
   file: KeyFile,

@@ -137,6 +137,17 @@ describe("npm run keys (compiled CLI)", () => {
     expect(help.stderr).toBe("");
   });
 
+  it("rename gives a key another label, and list shows it", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "keys-cli-")), "keys.json");
+    keys(["add", "--upstream-key", UPSTREAM, "--label", "old name", "--file", file]);
+    const id = readKeyFile(file).keys[0]!.id;
+    const renamed = keys(["rename", id, "bot B", "--file", file]);
+    expect(renamed.status).toBe(0);
+    expect(renamed.stdout.trim()).toBe(`${id}: now "bot B"`);
+    expect(readKeyFile(file).keys[0]!.label).toBe("bot B");
+    expect(keys(["rename", id, "--file", file]).status).toBe(2);
+  });
+
   it("list shows no webhook for a revoked key", () => {
     const file = join(mkdtempSync(join(tmpdir(), "keys-cli-")), "keys.json");
     keys(["add", "--upstream-key", UPSTREAM, "--webhook", "https://hooks.example.com/x", "--file", file]);
