@@ -78,12 +78,16 @@ async function main(argv: string[]): Promise<number> {
     { random: mulberry32(seed + 1) },
   );
   const control = (path: string, init?: RequestInit) => fetch(`${sandbox.url}${path}`, init);
-  const setFaults = (rules: unknown[]) =>
-    control("/sandbox/faults", {
+  const put = (path: string, body: unknown) =>
+    control(path, {
       method: "PUT",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ rules }),
+      body: JSON.stringify(body),
     });
+  const setFaults = (rules: unknown[]) => put("/sandbox/faults", { rules });
+  // stock for hours of buying: a fleet that empties an offer tests NO_NUMBERS, not the books
+  await put("/sandbox/offers", { serviceCode: "tg", countryIso: "ID", stock: 1_000_000 });
+  await put("/sandbox/email-domains", { site: "telegram.com", domain: "gmx.com", stock: 1_000_000 });
 
   const receiver = new SoakReceiver();
   const webhookUrl = await receiver.start();
@@ -203,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const r = await sampleRedis(atS, redis.url);
     if (r) redisSamples.push(r);
-    const last = samples.slice(-gateways.length);
+    const last = samples.filter((x) => x.atS === atS);
     say(
       `soak +${atS}s: handed ${record.handed.size}, answers ${[...record.answers].map(([w, n]) => `${w} ${n}`).join(", ")}; ${last.map((s) => `${s.replica} ${s.rssMb} MB rss, ${s.heapMb ?? "?"} MB heap, ${s.fds} fds`).join("; ")}; redis ${r ? `${r.usedMb} MB, ${r.keys} keys` : "down"}`,
     );
