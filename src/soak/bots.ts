@@ -7,8 +7,10 @@ export type Call = (params: Record<string, string>) => Promise<string | undefine
 export interface FleetRecord {
   /** `gatewayKey:legacyId` → how many bots were handed it, and the activation it named then */
   handed: Map<string, { times: number; upstreamId: Promise<string | undefined>; address: string }>;
-  /** another key's id answered with something other than NO_ACTIVATION */
+  /** another key's id answered with the activation itself */
   crossKey: number;
+  /** those answers (for the report) */
+  crossKeyAnswers: string[];
   /** answers by their first word */
   answers: Map<string, number>;
 }
@@ -18,7 +20,7 @@ const word = (answer: string | undefined) =>
   answer === undefined ? "(no answer)" : answer.startsWith("{") ? "JSON" : (answer.split(":")[0] ?? "");
 
 export function newRecord(): FleetRecord {
-  return { handed: new Map(), crossKey: 0, answers: new Map() };
+  return { handed: new Map(), crossKey: 0, crossKeyAnswers: [], answers: new Map() };
 }
 
 export interface BotContext {
@@ -127,8 +129,15 @@ export async function crossKeyPoller(ctx: BotContext, key: string): Promise<void
       const id = slot.split(":")[1]!;
       for (const action of ["getStatus", "checkMailActivation"]) {
         const answer = count(ctx, await call({ action, id }));
-        if (answer !== undefined && !answer.includes("NO_ACTIVATION") && !answer.startsWith("ERROR_SQL")) {
+        // a view is an answer that shows the activation; refusals (NO_ACTIVATION, ERROR_SQL while
+        // Redis restarts, in either protocol) show nothing
+        const shows =
+          action === "getStatus"
+            ? /^(STATUS_|ACCESS_)/.test(answer ?? "")
+            : answer?.includes('"status":"OK"');
+        if (shows) {
           ctx.record.crossKey += 1;
+          ctx.record.crossKeyAnswers.push(`${action} ${id}: ${answer!.slice(0, 120)}`);
         }
       }
     }

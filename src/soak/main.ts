@@ -283,6 +283,7 @@ async function main(argv: string[]): Promise<number> {
 
   const { problems, ...figures } = result;
   for (const line of problems) say(`AUDIT ${line}`);
+  for (const line of record.crossKeyAnswers.slice(0, 10)) say(`AUDIT cross-key: ${line}`);
   say(
     `soak: sold ${figures.sold}, handed ${figures.handed}, refunded ${figures.refunded}, charged-unhanded ${figures.chargedUnhanded}, duplicates ${figures.duplicates}, cross-key ${figures.crossKey}, wallet diff ${figures.walletDiff}, open intents ${figures.openIntents}: ${problems.length === 0 ? "PASS" : "FAIL"}`,
   );
